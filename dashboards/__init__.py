@@ -1,0 +1,1 @@
+"""Agency indicators, rankings, the PAR-index feed and exports (the dashboards issue)."""

@@ -1,0 +1,1 @@
+"""Periods, evaluations, products, workflow, appeals, audit, notifications (the workflow issue)."""
