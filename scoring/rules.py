@@ -51,7 +51,10 @@ class Leadership(StrEnum):
 
 
 class Discipline(StrEnum):
-    """Disciplinary measures, mildest first (khiển trách, cảnh cáo, hạ bậc/giáng chức, buộc thôi việc)."""
+    """Disciplinary measures, mildest first.
+
+    khiển trách, cảnh cáo, hạ bậc lương / giáng chức / cách chức, buộc thôi việc.
+    """
 
     NONE = "none"
     REPRIMAND = "reprimand"
@@ -182,6 +185,4 @@ class RuleSetRules:
     quota_percent: Decimal | None = Decimal("0.20")
     quota_base: QuotaBase = QuotaBase.GOOD
     quota_scope: QuotaScope = QuotaScope.AGENCY_DUTY_GROUP
-    quota_period_kinds: frozenset[PeriodKind] = field(
-        default_factory=lambda: frozenset(PeriodKind)
-    )
+    quota_period_kinds: frozenset[PeriodKind] = field(default_factory=lambda: frozenset(PeriodKind))

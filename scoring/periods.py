@@ -1,0 +1,63 @@
+"""Rating periods as the rules see them: a month ``2026-10``, a quarter ``2026-Q4`` or a year
+``2026``. Pure functions, no ORM: the engine, the simulator and the workflow share them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scoring.rules import PeriodKind
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+class PeriodFormatError(ValueError):
+    """The text is not a period label; the message says which forms are accepted."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Period:
+    """One rating period. ``index`` is the month (1–12), the quarter (1–4) or 0 for a year."""
+
+    year: int
+    kind: PeriodKind
+    index: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.kind is PeriodKind.MONTH:
+            return f"{self.year:04d}-{self.index:02d}"
+        if self.kind is PeriodKind.QUARTER:
+            return f"{self.year:04d}-Q{self.index}"
+        return f"{self.year:04d}"
+
+    @property
+    def month_labels(self) -> tuple[str, ...]:
+        """The labels of the months this period is made of (itself for a month)."""
+        if self.kind is PeriodKind.MONTH:
+            return (self.label,)
+        if self.kind is PeriodKind.QUARTER:
+            first = (self.index - 1) * 3 + 1
+            return tuple(f"{self.year:04d}-{m:02d}" for m in range(first, first + 3))
+        return tuple(f"{self.year:04d}-{m:02d}" for m in range(1, 13))
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_period(text: str) -> Period:
+    """Parse ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``; raise PeriodFormatError otherwise."""
+    if not isinstance(text, str):
+        raise PeriodFormatError("period must be a string")
+    if match := _MONTH.match(text):
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12:
+            raise PeriodFormatError(f"month {month} is not between 01 and 12")
+        return Period(year, PeriodKind.MONTH, month)
+    if match := _QUARTER.match(text):
+        return Period(int(match[1]), PeriodKind.QUARTER, int(match[2]))
+    if match := _YEAR.match(text):
+        return Period(int(match[1]), PeriodKind.YEAR, 0)
+    raise PeriodFormatError("expected YYYY-MM, YYYY-Qn or YYYY")
