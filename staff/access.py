@@ -1,0 +1,189 @@
+"""THE one place that decides what a user may see. Every selector, viewset and page asks here.
+
+``scope_for(user)`` reads the user's currently valid role assignments (and their own staff
+record) once, and returns a ``Scope`` whose querysets are each ONE query built from Q objects —
+no per-row permission checks, so a list of 5,000 people costs the same as a list of 5.
+
+Grants are a union over the user's roles:
+
+=====================================  =================================================
+superuser, province_admin              everything
+inspector                              everything, read-only
+agency_head, head_delegate, hr_officer everything in that agency
+manager                                staff of that unit and its sub-units, plus the
+                                       user's direct reports (StaffMember.manager)
+any user linked to a StaffMember       themself
+anonymous / inactive                   nothing
+=====================================  =================================================
+
+Out of scope is a 404, never a 403: a 403 would confirm that the code exists (healthchecks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from staff.models import AGENCY_ROLES, Agency, Role, RoleAssignment, StaffMember, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see, resolved once per request.
+
+    Kept as plain ids/paths (not querysets) so it is cheap, immutable and printable in tests.
+    """
+
+    user_id: int | None = None
+    sees_all: bool = False
+    writes_province: bool = False
+    inspector_only: bool = False
+    agency_ids: frozenset[int] = field(default_factory=frozenset)
+    hr_agency_ids: frozenset[int] = field(default_factory=frozenset)
+    managed_unit_paths: tuple[str, ...] = ()
+    manages_direct_reports: bool = False
+    own_staff_id: int | None = None
+    own_unit_id: int | None = None
+    own_agency_id: int | None = None
+
+    # --- querysets -------------------------------------------------------------------------
+
+    def _staff_q(self) -> Q | None:
+        """The Q for visible staff, or None for "nothing"."""
+        q = Q(pk__in=[])
+        if self.agency_ids:
+            q |= Q(agency_id__in=sorted(self.agency_ids))
+        for path in self.managed_unit_paths:
+            q |= Q(unit__path__startswith=path)
+        if self.manages_direct_reports and self.own_staff_id is not None:
+            q |= Q(manager_id=self.own_staff_id)
+        if self.own_staff_id is not None:
+            q |= Q(pk=self.own_staff_id)
+        return q
+
+    def staff_members(self) -> QuerySet[StaffMember]:
+        """Staff members this user may see (one query)."""
+        qs = StaffMember.objects.all()
+        if self.sees_all:
+            return qs
+        if self.user_id is None:
+            return qs.none()
+        return qs.filter(self._staff_q())
+
+    def agencies(self) -> QuerySet[Agency]:
+        """Agencies wholly visible, plus those the user works or manages in (one query)."""
+        qs = Agency.objects.all()
+        if self.sees_all:
+            return qs
+        if self.user_id is None:
+            return qs.none()
+        ids = set(self.agency_ids)
+        if self.own_agency_id is not None:
+            ids.add(self.own_agency_id)
+        q = Q(pk__in=sorted(ids))
+        for path in self.managed_unit_paths:
+            q |= Q(pk__in=Unit.objects.filter(path=path).values("agency_id"))
+        return qs.filter(q)
+
+    def units(self) -> QuerySet[Unit]:
+        """Units of visible agencies, managed sub-trees, and the user's own unit (one query)."""
+        qs = Unit.objects.all()
+        if self.sees_all:
+            return qs
+        if self.user_id is None:
+            return qs.none()
+        q = Q(pk__in=[])
+        if self.agency_ids:
+            q |= Q(agency_id__in=sorted(self.agency_ids))
+        for path in self.managed_unit_paths:
+            q |= Q(path__startswith=path)
+        if self.own_unit_id is not None:
+            q |= Q(pk=self.own_unit_id)
+        return qs.filter(q)
+
+    # --- capabilities ----------------------------------------------------------------------
+
+    def can_write_org(self) -> bool:
+        """May change the organisation map (agencies, units, positions, roles) province-wide."""
+        return self.writes_province
+
+    def can_manage_staff_of(self, agency_id: int) -> bool:
+        """May edit staff records (HR work) of that agency."""
+        return self.writes_province or agency_id in self.hr_agency_ids
+
+    def is_read_only(self) -> bool:
+        """True when the user may look but never change anything (an inspector, or nobody).
+
+        A plain staff member is NOT read-only: they still self-assess their own evaluation.
+        """
+        return self.user_id is None or self.inspector_only
+
+
+def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
+    """Resolve a user's scope from their currently valid role assignments.
+
+    Two small queries (roles, own staff record) whatever the size of the province.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(user_id=user.pk, sees_all=True, writes_province=True)
+
+    assignments = list(
+        RoleAssignment.objects.current().filter(user_id=user.pk).select_related("unit")
+    )
+    roles = {a.role for a in assignments}
+    own = StaffMember.objects.filter(user_id=user.pk).values("pk", "unit_id", "agency_id").first()
+
+    writes_province = Role.PROVINCE_ADMIN in roles
+    sees_all = writes_province or Role.INSPECTOR in roles
+    agency_ids = frozenset(
+        a.agency_id for a in assignments if a.role in AGENCY_ROLES and a.agency_id
+    )
+    hr_agency_ids = frozenset(
+        a.agency_id for a in assignments if a.role == Role.HR_OFFICER and a.agency_id
+    )
+    manager_assignments = [a for a in assignments if a.role == Role.MANAGER]
+    managed_unit_paths = tuple(sorted({a.unit.path for a in manager_assignments if a.unit}))
+    write_roles = roles - {Role.INSPECTOR}
+    return Scope(
+        user_id=user.pk,
+        sees_all=sees_all,
+        writes_province=writes_province,
+        inspector_only=Role.INSPECTOR in roles and not write_roles,
+        agency_ids=agency_ids,
+        hr_agency_ids=hr_agency_ids,
+        managed_unit_paths=managed_unit_paths,
+        manages_direct_reports=bool(manager_assignments),
+        own_staff_id=own["pk"] if own else None,
+        own_unit_id=own["unit_id"] if own else None,
+        own_agency_id=own["agency_id"] if own else None,
+    )
+
+
+def get_staff_or_404(scope: Scope, code: str) -> StaffMember:
+    """The staff member with that code if the scope sees them; 404 otherwise (never 403)."""
+    try:
+        return scope.staff_members().select_related("unit", "agency").get(code=code)
+    except StaffMember.DoesNotExist:
+        raise Http404 from None
+
+
+def get_agency_or_404(scope: Scope, code: str) -> Agency:
+    try:
+        return scope.agencies().get(code=code)
+    except Agency.DoesNotExist:
+        raise Http404 from None
+
+
+def get_unit_or_404(scope: Scope, code: str) -> Unit:
+    try:
+        return scope.units().get(code=code)
+    except Unit.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,563 @@
+"""Organisations and people (DOMAIN.md §1): province → agency → unit → staff member, and roles.
+
+Agency types, positions and duty groups are rows, not enums, because the map keeps changing
+(two-tier local government since 1 July 2025, merged departments). Dates (valid_from/valid_to)
+are kept on agencies and units so that restructuring can close one and open another without
+rewriting past periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from staff import names
+
+
+class AgencyType(models.Model):
+    """Loại cơ quan: sở, UBND, đơn vị sự nghiệp, xã… — used to group rankings (DOMAIN.md §8)."""
+
+    code = models.SlugField(_("Mã loại"), max_length=20, unique=True)
+    name = models.CharField(_("Tên loại"), max_length=200)
+    name_en = models.CharField(_("Tên tiếng Anh"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("Thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("Loại cơ quan")
+        verbose_name_plural = _("Loại cơ quan")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Province(models.Model):
+    """The root of the tree; one installation normally serves one province."""
+
+    code = models.CharField(_("Mã tỉnh"), max_length=20, unique=True)
+    name = models.CharField(_("Tên tỉnh"), max_length=200)
+
+    class Meta:
+        verbose_name = _("Tỉnh, thành phố")
+        verbose_name_plural = _("Tỉnh, thành phố")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """Cơ quan, đơn vị: a department, a People's Committee, a public service unit, a commune."""
+
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="agencies", verbose_name=_("Tỉnh")
+    )
+    code = models.CharField(_("Mã cơ quan"), max_length=30, unique=True)
+    name = models.CharField(_("Tên cơ quan"), max_length=255)
+    name_en = models.CharField(_("Tên tiếng Anh"), max_length=255, blank=True)
+    agency_type = models.ForeignKey(
+        AgencyType,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        verbose_name=_("Loại cơ quan"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("Cơ quan cấp trên"),
+        help_text=_("Để trống nếu cơ quan trực thuộc tỉnh."),
+    )
+    valid_from = models.DateField(_("Hiệu lực từ ngày"), default=dt.date(2000, 1, 1))
+    valid_to = models.DateField(
+        _("Hiệu lực đến ngày"),
+        null=True,
+        blank=True,
+        help_text=_("Ngày giải thể hoặc sáp nhập; để trống nếu đang hoạt động."),
+    )
+    is_active = models.BooleanField(_("Đang hoạt động"), default=True)
+
+    class Meta:
+        verbose_name = _("Cơ quan, đơn vị")
+        verbose_name_plural = _("Cơ quan, đơn vị")
+        ordering = ["agency_type__order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="staff_agency_valid_to_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("Cơ quan không thể trực thuộc chính nó.")})
+
+
+class Unit(models.Model):
+    """Đơn vị nội bộ (phòng, ban, tổ) inside one agency; may nest (a tổ under a phòng).
+
+    ``path`` ("VP/VP-TH/") is a materialised path of codes kept on save, so that "this unit and
+    everything under it" is one indexed ``startswith`` in a single query (staff.access), instead
+    of a recursive walk per request.
+    """
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="units", verbose_name=_("Cơ quan")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("Đơn vị cấp trên"),
+    )
+    code = models.CharField(_("Mã đơn vị"), max_length=40, unique=True)
+    name = models.CharField(_("Tên đơn vị"), max_length=255)
+    path = models.CharField(
+        _("Đường dẫn"), max_length=500, db_index=True, editable=False, default=""
+    )
+    valid_from = models.DateField(_("Hiệu lực từ ngày"), default=dt.date(2000, 1, 1))
+    valid_to = models.DateField(_("Hiệu lực đến ngày"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Đơn vị nội bộ")
+        verbose_name_plural = _("Đơn vị nội bộ")
+        ordering = ["agency__code", "path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="staff_unit_valid_to_after_from",
+            ),
+            models.CheckConstraint(
+                condition=~Q(code__contains="/"), name="staff_unit_code_without_slash"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def compute_path(self) -> str:
+        prefix = self.parent.path if self.parent_id else ""
+        return f"{prefix}{self.code}/"
+
+    def clean(self) -> None:
+        if self.parent_id:
+            if self.parent_id == self.pk or (self.pk and self.pk in self._ancestor_ids()):
+                raise ValidationError({"parent": _("Không thể tạo vòng lặp đơn vị cấp trên.")})
+            if self.parent.agency_id != self.agency_id:
+                raise ValidationError({"parent": _("Đơn vị cấp trên phải thuộc cùng cơ quan.")})
+
+    def _ancestor_ids(self) -> set[int]:
+        ids: set[int] = set()
+        node = self.parent
+        while node is not None and node.pk not in ids:
+            ids.add(node.pk)
+            node = node.parent
+        return ids
+
+    def save(self, *args, **kwargs) -> None:
+        old_path = self.path
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # A moved (or renamed) unit carries its sub-units: rewrite their paths too.
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Unit.objects.filter(pk=child.pk).update(path=child.path)
+
+
+class Leadership(models.TextChoices):
+    """Same values as ``scoring.rules.Leadership``: the engine reads them as they are."""
+
+    HEAD = "head", _("Cấp trưởng")
+    DEPUTY = "deputy", _("Cấp phó")
+    NONE = "none", _("Không giữ chức vụ lãnh đạo")
+
+
+class Position(models.Model):
+    """Chức vụ / chức danh, with the leadership flag the rating rules need (DOMAIN.md §4.4)."""
+
+    code = models.CharField(_("Mã chức vụ"), max_length=20, unique=True)
+    name = models.CharField(_("Tên chức vụ"), max_length=200)
+    name_en = models.CharField(_("Tên tiếng Anh"), max_length=200, blank=True)
+    leadership = models.CharField(
+        _("Cấp lãnh đạo"), max_length=10, choices=Leadership.choices, default=Leadership.NONE
+    )
+
+    class Meta:
+        verbose_name = _("Chức vụ")
+        verbose_name_plural = _("Chức vụ")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DutyGroup(models.Model):
+    """Nhóm có vai trò tương đồng: the HTXSNV quota is counted per agency and duty group."""
+
+    code = models.CharField(_("Mã nhóm"), max_length=20, unique=True)
+    name = models.CharField(_("Tên nhóm"), max_length=200)
+    name_en = models.CharField(_("Tên tiếng Anh"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Nhóm có vai trò tương đồng")
+        verbose_name_plural = _("Nhóm có vai trò tương đồng")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffCategory(models.TextChoices):
+    CB = "CB", _("Cán bộ")
+    CC = "CC", _("Công chức")
+    VC = "VC", _("Viên chức")
+    NLD = "NLD", _("Người lao động")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Nam")
+    FEMALE = "female", _("Nữ")
+
+
+class StaffMemberQuerySet(models.QuerySet["StaffMember"]):
+    def active(self, on: dt.date | None = None) -> StaffMemberQuerySet:
+        """Still in service on ``on`` (today by default): not left, or leaving later."""
+        on = on or timezone.localdate()
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+
+    def inactive(self, on: dt.date | None = None) -> StaffMemberQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(left_on__lte=on)
+
+
+class StaffMember(models.Model):
+    """Cán bộ, công chức, viên chức, người lao động.
+
+    Name parts, ``sort_key`` and ``search_text`` are derived on save (and by
+    ``derive_fields()`` before ``bulk_create``) so lists sort the Vietnamese way and search ignores
+    diacritics on any database. ``agency`` is copied from the unit so that scoping and the
+    per-agency quota filter on one column without a join.
+    """
+
+    code = models.CharField(
+        _("Mã cán bộ"), max_length=30, unique=True, help_text=_("Duy nhất trong tỉnh.")
+    )
+    full_name = models.CharField(_("Họ và tên"), max_length=200)
+    family_name = models.CharField(_("Họ"), max_length=60, blank=True, editable=False)
+    middle_name = models.CharField(_("Tên đệm"), max_length=100, blank=True, editable=False)
+    given_name = models.CharField(_("Tên"), max_length=60, blank=True, editable=False)
+    sort_key = models.CharField(
+        _("Khóa sắp xếp"), max_length=400, db_index=True, editable=False, default=""
+    )
+    search_text = models.CharField(
+        _("Chuỗi tìm kiếm"), max_length=300, db_index=True, editable=False, default=""
+    )
+    category = models.CharField(_("Phân loại"), max_length=3, choices=StaffCategory.choices)
+    position = models.ForeignKey(
+        Position,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_members",
+        verbose_name=_("Chức vụ"),
+    )
+    duty_group = models.ForeignKey(
+        DutyGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_members",
+        verbose_name=_("Nhóm có vai trò tương đồng"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="staff_members", verbose_name=_("Đơn vị")
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="staff_members",
+        editable=False,
+        verbose_name=_("Cơ quan"),
+        help_text=_("Lấy theo đơn vị khi lưu."),
+    )
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="direct_reports",
+        verbose_name=_("Người quản lý trực tiếp"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff_member",
+        verbose_name=_("Tài khoản đăng nhập"),
+    )
+    email = models.EmailField(_("Thư điện tử"), blank=True)
+    date_of_birth = models.DateField(_("Ngày sinh"), null=True, blank=True)
+    gender = models.CharField(
+        _("Giới tính"), max_length=6, choices=Gender.choices, blank=True, default=""
+    )
+    joined_on = models.DateField(_("Ngày vào làm"))
+    left_on = models.DateField(
+        _("Ngày thôi việc"),
+        null=True,
+        blank=True,
+        help_text=_("Nghỉ hưu, chuyển công tác ra ngoài tỉnh, thôi việc…"),
+    )
+    party_member = models.BooleanField(_("Đảng viên"), default=False)
+
+    objects = StaffMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Cán bộ, công chức, viên chức")
+        verbose_name_plural = _("Cán bộ, công chức, viên chức")
+        ordering = ["sort_key", "code"]
+        indexes = [models.Index(fields=["agency", "sort_key"], name="staff_agency_sort_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
+                name="staff_staffmember_left_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"
+
+    @property
+    def is_active(self) -> bool:
+        """In service today: never left, or the leaving date is still ahead."""
+        return self.left_on is None or self.left_on > timezone.localdate()
+
+    def derive_fields(self) -> None:
+        """Fill the derived columns; call before ``bulk_create`` (which skips ``save``)."""
+        self.full_name = names.clean_name(self.full_name)
+        self.family_name, self.middle_name, self.given_name = names.split_name(self.full_name)
+        self.sort_key = names.vietnamese_sort_key(self.full_name)
+        self.search_text = names.search_text(self.full_name, self.code)
+        if self.unit_id is not None:
+            self.agency_id = self.unit.agency_id
+
+    def clean(self) -> None:
+        if self.manager_id and self.pk and self.manager_id == self.pk:
+            raise ValidationError({"manager": _("Không thể là người quản lý của chính mình.")})
+
+    def save(self, *args, **kwargs) -> None:
+        self.derive_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            # Keep derived columns in step with whatever was updated.
+            kwargs["update_fields"] = set(update_fields) | {
+                "full_name",
+                "family_name",
+                "middle_name",
+                "given_name",
+                "sort_key",
+                "search_text",
+                "agency",
+            }
+        super().save(*args, **kwargs)
+
+
+class LeaveKind(models.TextChoices):
+    MATERNITY = "maternity", _("Nghỉ thai sản")
+    SICK = "sick", _("Nghỉ ốm")
+    UNPAID = "unpaid", _("Nghỉ không lương")
+    STUDY = "study", _("Đi học tập trung")
+    OTHER = "other", _("Khác")
+
+
+class LeavePeriod(models.Model):
+    """Thời gian nghỉ: months on leave are excluded from averages, not zeros (DOMAIN.md §5);
+    maternity leave is exempt from the "worked < 6 months" cap (§4.3)."""
+
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.CASCADE,
+        related_name="leave_periods",
+        verbose_name=_("Cán bộ"),
+    )
+    kind = models.CharField(_("Loại nghỉ"), max_length=12, choices=LeaveKind.choices)
+    start = models.DateField(_("Từ ngày"))
+    end = models.DateField(
+        _("Đến ngày"), null=True, blank=True, help_text=_("Để trống nếu chưa xác định.")
+    )
+    note = models.CharField(_("Ghi chú"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Thời gian nghỉ")
+        verbose_name_plural = _("Thời gian nghỉ")
+        ordering = ["staff", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="staff_leaveperiod_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} — {self.get_kind_display()} {self.start}"
+
+
+class Transfer(models.Model):
+    """Điều động, luân chuyển: append-only history, read by ``staff_unit_for_period``.
+
+    Written only by ``services.staff_transfer`` (which also moves the person). Editing or deleting
+    a row through the ORM instance is refused because past periods are rated by this history.
+    """
+
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("Cán bộ")
+    )
+    from_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("Từ đơn vị")
+    )
+    to_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("Đến đơn vị")
+    )
+    effective_on = models.DateField(_("Ngày có hiệu lực"))
+    reason = models.CharField(_("Lý do, căn cứ"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Người ghi nhận"),
+    )
+    recorded_at = models.DateTimeField(_("Thời điểm ghi nhận"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Điều động, luân chuyển")
+        verbose_name_plural = _("Điều động, luân chuyển")
+        ordering = ["staff", "effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_unit=F("to_unit")), name="staff_transfer_changes_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff}: {self.from_unit} → {self.to_unit} ({self.effective_on})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError(_("Lịch sử điều động chỉ được ghi thêm, không được sửa."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[override]
+        raise ValidationError(_("Lịch sử điều động chỉ được ghi thêm, không được xóa."))
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Cán bộ, công chức")
+    MANAGER = "manager", _("Người quản lý trực tiếp")
+    AGENCY_HEAD = "agency_head", _("Thủ trưởng cơ quan")
+    HEAD_DELEGATE = "head_delegate", _("Người được thủ trưởng ủy quyền")
+    HR_OFFICER = "hr_officer", _("Cán bộ tổ chức")
+    PROVINCE_ADMIN = "province_admin", _("Quản trị cấp tỉnh (Sở Nội vụ)")
+    INSPECTOR = "inspector", _("Thanh tra, kiểm tra")
+
+
+AGENCY_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE, Role.HR_OFFICER)
+PROVINCE_ROLES = (Role.PROVINCE_ADMIN, Role.INSPECTOR)
+
+
+class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
+    def current(self, on: dt.date | None = None) -> RoleAssignmentQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+
+
+class RoleAssignment(models.Model):
+    """Who may do what where, for a time. ``staff.access`` is the only reader that grants."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("Tài khoản"),
+    )
+    role = models.CharField(_("Vai trò"), max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("Cơ quan"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("Đơn vị"),
+    )
+    valid_from = models.DateField(_("Hiệu lực từ ngày"), default=timezone.localdate)
+    valid_to = models.DateField(_("Hiệu lực đến ngày"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Người cấp quyền"),
+    )
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Phân quyền")
+        verbose_name_plural = _("Phân quyền")
+        ordering = ["user", "role", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="staff_roleassignment_valid_to_after_from",
+            ),
+            # The scope a role needs, as in clean(); a bad row must not widen or void access.
+            models.CheckConstraint(
+                condition=(~Q(role__in=[r.value for r in AGENCY_ROLES]) | Q(agency__isnull=False))
+                & (~Q(role=Role.MANAGER) | Q(agency__isnull=False) | Q(unit__isnull=False))
+                & (
+                    ~Q(role__in=[r.value for r in PROVINCE_ROLES])
+                    | (Q(agency__isnull=True) & Q(unit__isnull=True))
+                ),
+                name="staff_roleassignment_scope_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.unit or self.agency or _("toàn tỉnh")
+        return f"{self.user} — {self.get_role_display()} — {where}"
+
+    def clean(self) -> None:
+        if self.role in AGENCY_ROLES and not self.agency_id:
+            raise ValidationError({"agency": _("Vai trò này cần chọn cơ quan.")})
+        if self.role == Role.MANAGER and not (self.unit_id or self.agency_id):
+            raise ValidationError({"unit": _("Người quản lý cần chọn đơn vị hoặc cơ quan.")})
+        if self.role in PROVINCE_ROLES and (self.agency_id or self.unit_id):
+            raise ValidationError(_("Vai trò cấp tỉnh không gắn với cơ quan hay đơn vị."))
+        if self.unit_id and self.agency_id and self.unit.agency_id != self.agency_id:
+            raise ValidationError({"unit": _("Đơn vị không thuộc cơ quan đã chọn.")})
