@@ -1,0 +1,161 @@
+"""Reads of templates and rule sets, and their conversion into the engine's dataclasses.
+
+``ruleset_rules`` is the one bridge between the database and ``scoring.engine``: the engine
+gets plain frozen ``scoring.rules`` objects and never touches the ORM. Conversion is exact
+(Decimal throughout; percents become fractions by moving the decimal point, not by float
+division) and costs a constant number of queries whatever the number of criteria or caps.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from scoring import rules
+from scoring.models import CapRule, CriteriaTemplate, Criterion, RuleSet, Status
+
+
+def _percent_to_fraction(value: Decimal) -> Decimal:
+    # scaleb is exact: Decimal("20.00") → Decimal("0.2000"), never a binary-float artefact.
+    return value.scaleb(-2)
+
+
+def _criteria_prefetch(prefix: str = "") -> Prefetch:
+    return Prefetch(
+        f"{prefix}criteria",
+        queryset=Criterion.objects.order_by("group__order", "group__code", "order", "code"),
+    )
+
+
+def _caps_prefetch() -> Prefetch:
+    return Prefetch("caps", queryset=CapRule.objects.order_by("period_kind", "min_months", "code"))
+
+
+def ruleset_list(*, code: str | None = None, status: str | None = None) -> QuerySet[RuleSet]:
+    """Rule-set versions for listing (API, admin pickers), newest version of each code first."""
+    qs = RuleSet.objects.select_related("template", "published_by").order_by("code", "-version")
+    if code is not None:
+        qs = qs.filter(code=code)
+    if status is not None:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def ruleset_get_published(*, code: str, version: int | None = None) -> RuleSet:
+    """The published version ``version`` of ``code``, or its latest published version.
+
+    Raises ``RuleSet.DoesNotExist`` when there is none: a draft is never returned, because
+    periods must only ever be rated under frozen rules. The result comes with its template,
+    criteria and caps prefetched, so ``ruleset_rules`` on it costs no further query.
+    """
+    qs = (
+        RuleSet.objects.filter(code=code, status=Status.PUBLISHED)
+        .select_related("template")
+        .prefetch_related(_caps_prefetch(), _criteria_prefetch("template__"))
+    )
+    if version is not None:
+        return qs.get(version=version)
+    ruleset = qs.order_by("-version").first()
+    if ruleset is None:
+        raise RuleSet.DoesNotExist(f"No published rule set {code!r}.")
+    return ruleset
+
+
+def template_get_published(*, code: str, version: int | None = None) -> CriteriaTemplate:
+    """The published template version (latest when ``version`` is None); DoesNotExist if none."""
+    qs = CriteriaTemplate.objects.filter(code=code, status=Status.PUBLISHED).prefetch_related(
+        _criteria_prefetch()
+    )
+    if version is not None:
+        return qs.get(version=version)
+    template = qs.order_by("-version").first()
+    if template is None:
+        raise CriteriaTemplate.DoesNotExist(f"No published template {code!r}.")
+    return template
+
+
+def template_rules(*, template: CriteriaTemplate) -> rules.TemplateRules:
+    """``template`` as the engine's ``TemplateRules`` (drafts too: the simulator tries them)."""
+    prefetch_related_objects([template], _criteria_prefetch())
+    return rules.TemplateRules(
+        code=template.code,
+        version=template.version,
+        criteria=tuple(
+            rules.CriterionRule(code=c.code, max_points=c.max_points)
+            for c in template.criteria.all()
+        ),
+        task_mode=rules.TaskMode(template.task_mode),
+        task_max=template.task_max,
+        weight_quantity=template.weight_quantity,
+        weight_quality=template.weight_quality,
+        weight_progress=template.weight_progress,
+        error_deduction=template.error_deduction,
+        delay_deduction=template.delay_deduction,
+        bonus_max=template.bonus_max,
+        deduction_max=template.deduction_max,
+        total_cap=template.total_cap,
+    )
+
+
+def ruleset_rules(*, ruleset: RuleSet) -> rules.RuleSetRules:
+    """``ruleset`` with its template as the engine's ``RuleSetRules``.
+
+    At most three queries (template, criteria, caps), none when the rule set came from
+    ``ruleset_get_published``. Drafts convert too, for the simulator; rating a real period
+    must go through ``ruleset_get_published``.
+    """
+    prefetch_related_objects([ruleset], "template", _caps_prefetch())
+    bands = sorted(
+        (
+            rules.Band(ruleset.band_excellent_min, rules.Level.HTXSNV),
+            rules.Band(ruleset.band_good_min, rules.Level.HTTNV),
+            rules.Band(ruleset.band_completed_min, rules.Level.HTNV),
+        ),
+        key=lambda band: band.min_score,
+        reverse=True,
+    )
+    period_kinds = frozenset(
+        kind
+        for kind, applies in (
+            (rules.PeriodKind.MONTH, ruleset.quota_applies_month),
+            (rules.PeriodKind.QUARTER, ruleset.quota_applies_quarter),
+            (rules.PeriodKind.YEAR, ruleset.quota_applies_year),
+        )
+        if applies
+    )
+    return rules.RuleSetRules(
+        code=ruleset.code,
+        version=ruleset.version,
+        template=template_rules(template=ruleset.template),
+        bands=tuple(bands),
+        discipline_override_from=(
+            rules.Discipline(ruleset.discipline_override_from)
+            if ruleset.discipline_override_from
+            else None
+        ),
+        degradation_override=ruleset.degradation_override,
+        unit_corruption_override=ruleset.unit_corruption_override,
+        caps=tuple(
+            rules.CapRule(
+                code=cap.code,
+                period_kind=rules.PeriodKind(cap.period_kind),
+                min_months=cap.min_months,
+                max_months=cap.max_months,
+                max_level=rules.Level[cap.max_level] if cap.max_level else None,
+                maternity_exempt=cap.maternity_exempt,
+            )
+            for cap in ruleset.caps.all()
+        ),
+        gates_enabled=ruleset.gates_enabled,
+        gate_good_share=_percent_to_fraction(ruleset.gate_good_share_percent),
+        gate_completed_share=_percent_to_fraction(ruleset.gate_completed_share_percent),
+        quota_percent=(
+            _percent_to_fraction(ruleset.quota_percent)
+            if ruleset.quota_percent is not None
+            else None
+        ),
+        quota_base=rules.QuotaBase(ruleset.quota_base),
+        quota_scope=rules.QuotaScope(ruleset.quota_scope),
+        quota_period_kinds=period_kinds,
+    )
