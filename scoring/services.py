@@ -8,6 +8,7 @@ because once published a mistake can only be corrected by yet another version.
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -191,7 +192,7 @@ def ruleset_validation_errors(*, ruleset: RuleSet) -> list[str]:
         errors.extend(cap.own_field_errors())
     # Two caps of one period kind covering the same month count would make the ceiling depend
     # on which one the engine reads first.
-    for first, second in zip(caps, caps[1:], strict=False):
+    for first, second in pairwise(caps):
         if (
             first.period_kind == second.period_kind
             and first.period_kind in MONTHS_IN_PERIOD

@@ -1,0 +1,289 @@
+"""Admin for the Sở Nội vụ: templates and rule sets, versioned and frozen once published.
+
+A published row is shown read-only (Django's view-only change page: every field and inline is
+read-only, and a POST is refused) and cannot be deleted. The only ways forward are the two
+actions, which call the services: "Tạo phiên bản mới" (a draft copy) and "Công bố".
+The models refuse the same writes on their own, so this is convenience, not the guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from scoring import services
+from scoring.models import (
+    AdjustmentItem,
+    CapRule,
+    CriteriaTemplate,
+    Criterion,
+    CriterionGroup,
+    RuleSet,
+)
+
+_COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
+def _is_published(obj: Any) -> bool:
+    return obj is not None and obj.is_published
+
+
+class FrozenWhenPublishedMixin:
+    """View-only and undeletable once the row (or, for inlines, its parent) is published."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if _is_published(obj):
+            return False
+        return super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if _is_published(obj):
+            return False
+        return super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class FrozenInlineMixin(FrozenWhenPublishedMixin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if _is_published(obj):
+            return False
+        return super().has_add_permission(request, obj)  # type: ignore[misc]
+
+
+class CriterionGroupInline(FrozenInlineMixin, admin.TabularInline):
+    model = CriterionGroup
+    extra = 0
+    fields = ("code", "name", "name_en", "order")
+
+
+class CriterionInline(FrozenInlineMixin, admin.TabularInline):
+    model = Criterion
+    extra = 0
+    fields = ("group", "code", "name", "name_en", "max_points", "order", "guidance")
+    formfield_overrides = _COMPACT_TEXT
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        # Only the groups of the template being edited: a criterion in another template's
+        # group would break "code unique within the template". On a new template there are no
+        # groups yet; save the groups first, then add criteria.
+        if db_field.name == "group":
+            match = request.resolver_match
+            object_id = match.kwargs.get("object_id") if match else None
+            kwargs["queryset"] = CriterionGroup.objects.filter(template_id=object_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AdjustmentItemInline(FrozenInlineMixin, admin.TabularInline):
+    model = AdjustmentItem
+    extra = 0
+    fields = ("kind", "code", "name", "name_en", "points", "max_per_period", "order")
+
+
+class CapRuleInline(FrozenInlineMixin, admin.TabularInline):
+    model = CapRule
+    extra = 0
+    fields = (
+        "code",
+        "period_kind",
+        "min_months",
+        "max_months",
+        "max_level",
+        "maternity_exempt",
+        "description",
+    )
+    formfield_overrides = _COMPACT_TEXT
+
+
+def _run_per_object(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    service: Callable[[Any], Any],
+    success: str,
+) -> None:
+    """Call ``service`` on each selected row, reporting each success or refusal separately."""
+    for obj in queryset.order_by("code", "version"):
+        try:
+            result = service(obj)
+        except ValidationError as exc:
+            modeladmin.message_user(
+                request, f"{obj}: {' '.join(exc.messages)}", level=messages.ERROR
+            )
+        else:
+            modeladmin.message_user(request, success % {"obj": result}, level=messages.SUCCESS)
+
+
+class VersionedAdmin(FrozenWhenPublishedMixin, admin.ModelAdmin):
+    list_display = ("code", "version", "name", "status", "published_at")
+    list_filter = ("status",)
+    search_fields = ("code", "name", "name_en")
+    readonly_fields = ("status", "published_at", "published_by", "created_at", "created_by")
+    formfield_overrides = _COMPACT_TEXT
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # The version number is given by "Tạo phiên bản mới"; typing it by hand invites gaps.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "version") if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CriteriaTemplate)
+class CriteriaTemplateAdmin(VersionedAdmin):
+    list_display = (*VersionedAdmin.list_display, "task_mode", "task_max")
+    list_filter = ("status", "task_mode")
+    inlines = (CriterionGroupInline, CriterionInline, AdjustmentItemInline)
+    actions = ("new_version", "publish")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("code", "version"),
+                    "name",
+                    "name_en",
+                    "description",
+                    ("status", "published_at", "published_by"),
+                    ("created_at", "created_by"),
+                )
+            },
+        ),
+        (
+            _("Kết quả thực hiện nhiệm vụ"),
+            {
+                "fields": (
+                    ("task_mode", "task_max"),
+                    ("weight_quantity", "weight_quality", "weight_progress"),
+                    ("error_deduction", "delay_deduction"),
+                )
+            },
+        ),
+        (
+            _("Điểm thưởng, điểm trừ và tổng điểm"),
+            {"fields": (("bonus_max", "deduction_max", "total_cap"),)},
+        ),
+    )
+
+    @admin.action(description=_("Tạo phiên bản mới"), permissions=["add"])
+    def new_version(self, request: HttpRequest, queryset: QuerySet[CriteriaTemplate]) -> None:
+        _run_per_object(
+            self,
+            request,
+            queryset,
+            lambda t: services.template_new_version(template=t, user=request.user),
+            gettext("Đã tạo bản nháp %(obj)s."),
+        )
+
+    @admin.action(description=_("Công bố"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[CriteriaTemplate]) -> None:
+        _run_per_object(
+            self,
+            request,
+            queryset,
+            lambda t: services.template_publish(template=t, user=request.user),
+            gettext("Đã công bố %(obj)s."),
+        )
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(VersionedAdmin):
+    list_display = (*VersionedAdmin.list_display, "template", "quota_percent", "quota_base")
+    list_filter = ("status", "quota_base", "quota_scope")
+    list_select_related = ("template",)
+    inlines = (CapRuleInline,)
+    actions = ("new_version", "publish")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("code", "version"),
+                    "name",
+                    "name_en",
+                    "legal_basis",
+                    "template",
+                    ("status", "published_at", "published_by"),
+                    ("created_at", "created_by"),
+                )
+            },
+        ),
+        (
+            _("Ngưỡng điểm và ký hiệu các mức"),
+            {
+                "fields": (
+                    ("band_excellent_min", "band_good_min", "band_completed_min"),
+                    ("label_htxsnv", "label_httnv", "label_htnv", "label_khtnv"),
+                )
+            },
+        ),
+        (
+            _("Các trường hợp xếp Không hoàn thành nhiệm vụ"),
+            {
+                "fields": (
+                    "discipline_override_from",
+                    "degradation_override",
+                    "unit_corruption_override",
+                )
+            },
+        ),
+        (
+            _("Điều kiện đối với người đứng đầu, cấp phó"),
+            {
+                "fields": (
+                    "gates_enabled",
+                    ("gate_good_share_percent", "gate_completed_share_percent"),
+                )
+            },
+        ),
+        (
+            _("Tỷ lệ Hoàn thành xuất sắc nhiệm vụ"),
+            {
+                "fields": (
+                    ("quota_percent", "quota_base", "quota_scope"),
+                    ("quota_applies_month", "quota_applies_quarter", "quota_applies_year"),
+                )
+            },
+        ),
+        (
+            _("Tổng hợp và thời hạn"),
+            {
+                "fields": (
+                    "aggregation",
+                    ("self_assessment_day", "manager_day", "approval_day", "appeal_days"),
+                )
+            },
+        ),
+    )
+
+    @admin.action(description=_("Tạo phiên bản mới"), permissions=["add"])
+    def new_version(self, request: HttpRequest, queryset: QuerySet[RuleSet]) -> None:
+        _run_per_object(
+            self,
+            request,
+            queryset,
+            lambda r: services.ruleset_new_version(ruleset=r, user=request.user),
+            gettext("Đã tạo bản nháp %(obj)s."),
+        )
+
+    @admin.action(description=_("Công bố"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[RuleSet]) -> None:
+        _run_per_object(
+            self,
+            request,
+            queryset,
+            lambda r: services.ruleset_publish(ruleset=r, user=request.user),
+            gettext("Đã công bố %(obj)s."),
+        )
