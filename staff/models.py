@@ -148,6 +148,16 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        old_path = self.path
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # A moved (or renamed) unit carries its sub-units: rewrite their paths too.
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Unit.objects.filter(pk=child.pk).update(path=child.path)
+
     def compute_path(self) -> str:
         prefix = self.parent.path if self.parent_id else ""
         return f"{prefix}{self.code}/"
@@ -166,16 +176,6 @@ class Unit(models.Model):
             ids.add(node.pk)
             node = node.parent
         return ids
-
-    def save(self, *args, **kwargs) -> None:
-        old_path = self.path
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            # A moved (or renamed) unit carries its sub-units: rewrite their paths too.
-            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path) :]
-                Unit.objects.filter(pk=child.pk).update(path=child.path)
 
 
 class Leadership(models.TextChoices):
@@ -341,6 +341,22 @@ class StaffMember(models.Model):
     def __str__(self) -> str:
         return f"{self.full_name} ({self.code})"
 
+    def save(self, *args, **kwargs) -> None:
+        self.derive_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            # Keep derived columns in step with whatever was updated.
+            kwargs["update_fields"] = set(update_fields) | {
+                "full_name",
+                "family_name",
+                "middle_name",
+                "given_name",
+                "sort_key",
+                "search_text",
+                "agency",
+            }
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         """In service today: never left, or the leaving date is still ahead."""
@@ -358,22 +374,6 @@ class StaffMember(models.Model):
     def clean(self) -> None:
         if self.manager_id and self.pk and self.manager_id == self.pk:
             raise ValidationError({"manager": _("Không thể là người quản lý của chính mình.")})
-
-    def save(self, *args, **kwargs) -> None:
-        self.derive_fields()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            # Keep derived columns in step with whatever was updated.
-            kwargs["update_fields"] = set(update_fields) | {
-                "full_name",
-                "family_name",
-                "middle_name",
-                "given_name",
-                "sort_key",
-                "search_text",
-                "agency",
-            }
-        super().save(*args, **kwargs)
 
 
 class LeaveKind(models.TextChoices):

@@ -136,7 +136,7 @@ def test_a_manager_role_without_a_unit_only_adds_direct_reports(org):
 
 
 def test_direct_reports_need_a_manager_role(org):
-    # Being someone.s manager in the data grants nothing without a current manager role.
+    # Being someone's manager in the data grants nothing without a current manager role.
     boss = StaffMemberFactory(code="X1", unit=org.b_unit)
     lonely = UserFactory(username="lonely")
     boss.user = lonely
