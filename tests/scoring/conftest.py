@@ -7,7 +7,6 @@ province rates with.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +70,3 @@ def published_ruleset(draft_ruleset: RuleSet, hoa: Any) -> RuleSet:
 @pytest.fixture
 def standard_rules(db: None) -> None:
     call_command("loaddata", str(STANDARD_FIXTURE), verbosity=0)
-
-
-D = Decimal
