@@ -22,14 +22,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import (
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from fractions import Fraction
+from typing import Any
 
 from scoring.periods import Period
+from scoring.reasons import Reason
 from scoring.rules import (
     DISCIPLINE_SEVERITY,
-    LEVEL_NAMES_EN,
-    LEVEL_NAMES_VI,
     Band,
     Discipline,
     Leadership,
@@ -44,15 +52,6 @@ from scoring.rules import (
 ZERO = Decimal(0)
 ONE = Decimal(1)
 CENT = Decimal("0.01")
-
-DISCIPLINE_NAMES_VI: dict[Discipline, str] = {
-    Discipline.NONE: "không",
-    Discipline.REPRIMAND: "khiển trách",
-    Discipline.WARNING: "cảnh cáo",
-    Discipline.DEMOTION: "hạ bậc lương / giáng chức / cách chức",
-    Discipline.DISMISSAL: "buộc thôi việc",
-}
-
 
 # --------------------------------------------------------------------------------------------
 # Input and output
@@ -115,15 +114,6 @@ class QuotaException:
 
 
 @dataclass(frozen=True, slots=True)
-class Reason:
-    """Why a step decided what it did: stable code, Vietnamese message, English translation."""
-
-    code: str
-    message: str
-    message_en: str
-
-
-@dataclass(frozen=True, slots=True)
 class Components:
     """The parts of a monthly score (rounded half-up to 2 decimals for display)."""
 
@@ -148,8 +138,9 @@ class PersonResult:
     months_worked: int | None = None
     reasons: list[Reason] = field(default_factory=list)
 
-    def add(self, code: str, message: str, message_en: str) -> None:
-        self.reasons.append(Reason(code, message, message_en))
+    def add(self, code: str, key: str | None = None, **params: Any) -> None:
+        """Record a decision: its machine code, message template key and the numbers."""
+        self.reasons.append(Reason(code, key or code, params))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,50 +175,39 @@ class EngineInputError(ValueError):
 # --------------------------------------------------------------------------------------------
 
 
+# Decisions are computed in a context that refuses to round silently: an inexact sum or product
+# raises instead of shifting a score across a band edge. Display shares use their own context.
+EXACT = Context(prec=60, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+DISPLAY = Context(prec=28)
+_TWO = Decimal(2)
+_TWO_HUNDRED = Decimal(200)
+
+
+def round_ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """Round the exact ratio numerator/denominator (denominator > 0) half-up, away from zero,
+    to 2 decimals — with integer division, so no intermediate rounding can creep in."""
+    if numerator < ZERO:
+        return -round_ratio(-numerator, denominator)
+    cents = EXACT.divide_int(
+        EXACT.add(EXACT.multiply(numerator, _TWO_HUNDRED), denominator),
+        EXACT.multiply(denominator, _TWO),
+    )
+    return cents.scaleb(-2)
+
+
 def round_half_up(numerator: int, denominator: int) -> Decimal:
-    """Round the exact ratio numerator/denominator half-up (away from zero) to 2 decimals."""
-    if denominator < 0:
-        numerator, denominator = -numerator, -denominator
-    sign = -1 if numerator < 0 else 1
-    cents, remainder = divmod(abs(numerator) * 100, denominator)
-    if 2 * remainder >= denominator:
-        cents += 1
-    return Decimal(sign * cents).scaleb(-2)
+    """Round the integer ratio numerator/denominator half-up (away from zero) to 2 decimals."""
+    return round_ratio(Decimal(numerator), Decimal(denominator))
 
 
 def round_decimal(value: Decimal) -> Decimal:
-    """Round a Decimal half-up to 2 decimals (exactly, whatever the context precision)."""
-    numerator, denominator = value.as_integer_ratio()
-    return round_half_up(numerator, denominator)
+    """Round a Decimal half-up to 2 decimals."""
+    return round_ratio(value, ONE)
 
 
-def vi_number(value: Decimal | int | Fraction) -> str:
-    """Format a number the Vietnamese way (decimal comma, no trailing zeros)."""
-    if isinstance(value, Fraction):
-        value = round_half_up(value.numerator, value.denominator)
-    text = format(value.normalize() if isinstance(value, Decimal) else value, "f")
-    return text.replace(".", ",")
-
-
-def en_number(value: Decimal | int | Fraction) -> str:
-    if isinstance(value, Fraction):
-        value = round_half_up(value.numerator, value.denominator)
-    return format(value.normalize() if isinstance(value, Decimal) else value, "f")
-
-
-def percent_text(value: Fraction | Decimal, *, vi: bool) -> str:
-    """Format a share (0.875) as a percentage rounded to 2 decimals ("87,5%")."""
-    as_fraction = Fraction(value) * 100
-    rounded = round_half_up(as_fraction.numerator, as_fraction.denominator)
-    return (vi_number(rounded) if vi else en_number(rounded)) + "%"
-
-
-def _level_vi(level: Level | None) -> str:
-    return LEVEL_NAMES_VI[level] if level is not None else "không xếp loại"
-
-
-def _level_en(level: Level | None) -> str:
-    return LEVEL_NAMES_EN[level] if level is not None else "no level"
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """A share for display (reasons), not for decisions: those use exact arithmetic."""
+    return DISPLAY.divide(numerator, denominator)
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,20 +221,14 @@ class TaskResult:
 
     numerator: Decimal
     denominator: Decimal
-    quantity: Fraction
-    quality: Fraction
-    progress: Fraction
+    quantity: Decimal
+    quality: Decimal
+    progress: Decimal
     total_weight: Decimal
 
     @property
     def points(self) -> Decimal:
-        return round_decimal_ratio(self.numerator, self.denominator)
-
-
-def round_decimal_ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
-    n1, d1 = numerator.as_integer_ratio()
-    n2, d2 = denominator.as_integer_ratio()
-    return round_half_up(n1 * d2, d1 * n2)
+        return round_ratio(self.numerator, self.denominator)
 
 
 def task_result(products: Sequence[ProductOutcome], template: TemplateRules) -> TaskResult | None:
@@ -289,13 +263,12 @@ def task_result(products: Sequence[ProductOutcome], template: TemplateRules) -> 
     wq, wl, wp = template.weight_quantity, template.weight_quality, template.weight_progress
     numerator = template.task_max * (wq * quantity + wl * quality + wp * progress)
     denominator = (wq + wl + wp) * total_weight
-    w = Fraction(total_weight)
     return TaskResult(
         numerator=numerator,
         denominator=denominator,
-        quantity=Fraction(quantity) / w,
-        quality=Fraction(quality) / w,
-        progress=Fraction(progress) / w,
+        quantity=ratio(quantity, total_weight),
+        quality=ratio(quality, total_weight),
+        progress=ratio(progress, total_weight),
         total_weight=total_weight,
     )
 
@@ -328,73 +301,40 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
         task_display = tasks.points
         result.add(
             "tasks.products",
-            f"Kết quả thực hiện nhiệm vụ {vi_number(task_display)}/{vi_number(template.task_max)}"
-            f" điểm: số lượng {percent_text(tasks.quantity, vi=True)}, chất lượng "
-            f"{percent_text(tasks.quality, vi=True)}, tiến độ "
-            f"{percent_text(tasks.progress, vi=True)}"
-            f" trên tổng hệ số {vi_number(tasks.total_weight)}",
-            f"Task results {en_number(task_display)}/{en_number(template.task_max)} points: "
-            f"quantity {percent_text(tasks.quantity, vi=False)}, quality "
-            f"{percent_text(tasks.quality, vi=False)}, progress "
-            f"{percent_text(tasks.progress, vi=False)} over a total weight of "
-            f"{en_number(tasks.total_weight)}",
+            tasks=task_display,
+            task_max=template.task_max,
+            quantity_share=tasks.quantity,
+            quality_share=tasks.quality,
+            progress_share=tasks.progress,
+            total_weight=tasks.total_weight,
         )
     elif person.task_points is not None:
         task_num, task_den = person.task_points, ONE
         task_display = round_decimal(person.task_points)
-        result.add(
-            "tasks.direct",
-            f"Kết quả thực hiện nhiệm vụ chấm trực tiếp: {vi_number(task_display)}/"
-            f"{vi_number(template.task_max)} điểm",
-            f"Task results scored directly: {en_number(task_display)}/"
-            f"{en_number(template.task_max)} points",
-        )
+        result.add("tasks.direct", tasks=task_display, task_max=template.task_max)
     else:
         result.components = Components(general, None, person.bonus, person.deductions)
-        result.add(
-            "tasks.no_products",
-            "Không có sản phẩm, công việc nào được đăng ký hoặc giao trong kỳ và không có điểm "
-            "kết quả nhiệm vụ: chưa thể xếp loại",
-            "No product or task was registered or assigned in the period and no task points were "
-            "given: the person cannot be rated",
-        )
+        result.add("tasks.no_products")
         return result
 
     # Exact total: (general + bonus − deductions) + task_num / task_den, rounded once.
     rest = general + person.bonus - person.deductions
-    n_rest, d_rest = rest.as_integer_ratio()
-    n_task, d_task = task_num.as_integer_ratio()
-    n_den, d_den = task_den.as_integer_ratio()
-    # task = (n_task/d_task) / (n_den/d_den) = n_task·d_den / (d_task·n_den)
-    task_n, task_d = n_task * d_den, d_task * n_den
-    total_n = n_rest * task_d + task_n * d_rest
-    total_d = d_rest * task_d
-    score = round_half_up(total_n, total_d)
+    score = round_ratio(rest * task_den + task_num, task_den)
     result.components = Components(general, task_display, person.bonus, person.deductions)
     result.add(
         "score.total",
-        f"Tổng điểm {vi_number(score)} = tiêu chí chung {vi_number(general)} + kết quả nhiệm vụ "
-        f"{vi_number(task_display)} + điểm cộng {vi_number(person.bonus)} − điểm trừ "
-        f"{vi_number(person.deductions)}",
-        f"Total {en_number(score)} = general criteria {en_number(general)} + task results "
-        f"{en_number(task_display)} + bonus {en_number(person.bonus)} − deductions "
-        f"{en_number(person.deductions)}",
+        score=score,
+        general=general,
+        tasks=task_display,
+        bonus=person.bonus,
+        deductions=person.deductions,
     )
     cap = template.total_cap
     if cap is not None and score > cap:
-        result.add(
-            "score.capped",
-            f"Tổng điểm {vi_number(score)} vượt mức tối đa {vi_number(cap)}: tính {vi_number(cap)}",
-            f"Total {en_number(score)} exceeds the maximum {en_number(cap)}: counted as "
-            f"{en_number(cap)}",
-        )
+        result.add("score.capped", score=score, cap=cap)
         score = cap
     if score < ZERO:
-        result.add(
-            "score.floored",
-            f"Tổng điểm {vi_number(score)} âm: tính 0",
-            f"Total {en_number(score)} is negative: counted as 0",
-        )
+        result.add("score.floored", score=score)
         score = ZERO
     result.score = score
     return result
@@ -416,23 +356,19 @@ def aggregate_score(person: PersonInput, period: Period) -> PersonResult:
         months_worked=len(months),
     )
     if not months:
-        result.add(
-            "aggregate.no_months",
-            f"Không có tháng làm việc nào trong kỳ {period.label}: chưa thể xếp loại",
-            f"No month worked in {period.label}: the person cannot be rated",
-        )
+        result.add("aggregate.no_months", period=period.label)
         return result
     total = sum((m.score for m in months), ZERO)
-    numerator, denominator = total.as_integer_ratio()
-    score = round_half_up(numerator, denominator * len(months))
+    score = round_ratio(total, Decimal(len(months)))
     result.score = score
     worked = ", ".join(m.period for m in sorted(months, key=lambda m: m.period))
     result.add(
         "aggregate.mean",
-        f"Điểm kỳ {period.label} = trung bình {len(months)} tháng làm việc ({worked}): "
-        f"{vi_number(total)} / {len(months)} = {vi_number(score)}",
-        f"Score for {period.label} = mean of {len(months)} months worked ({worked}): "
-        f"{en_number(total)} / {len(months)} = {en_number(score)}",
+        period=period.label,
+        count=len(months),
+        months=worked,
+        total=total,
+        score=score,
     )
     return result
 
@@ -456,13 +392,14 @@ def apply_band(result: PersonResult, rules: RuleSetRules) -> None:
     result.band = result.level = level
     floor = next((b.min_score for b in rules.bands if b.level is level), None)
     if floor is not None:
-        vi = f"Điểm {vi_number(result.score)} ≥ {vi_number(floor)}: {LEVEL_NAMES_VI[level]}"
-        en = f"Score {en_number(result.score)} ≥ {en_number(floor)}: {LEVEL_NAMES_EN[level]}"
+        result.add(
+            f"band.{level.name}", "band.at_least", score=result.score, floor=floor, level=level
+        )
     else:
         lowest = rules.bands[-1].min_score if rules.bands else ZERO
-        vi = f"Điểm {vi_number(result.score)} < {vi_number(lowest)}: {LEVEL_NAMES_VI[level]}"
-        en = f"Score {en_number(result.score)} < {en_number(lowest)}: {LEVEL_NAMES_EN[level]}"
-    result.add(f"band.{level.name}", vi, en)
+        result.add(
+            f"band.{level.name}", "band.below", score=result.score, floor=lowest, level=level
+        )
 
 
 def apply_overrides(result: PersonResult, person: PersonInput, rules: RuleSetRules) -> None:
@@ -474,39 +411,16 @@ def apply_overrides(result: PersonResult, person: PersonInput, rules: RuleSetRul
         and DISCIPLINE_SEVERITY[person.discipline] >= DISCIPLINE_SEVERITY[threshold]
     ):
         result.level = Level.KHTNV
-        result.add(
-            "override.discipline",
-            f"Bị kỷ luật ({DISCIPLINE_NAMES_VI[person.discipline]}) có hiệu lực trong năm: "
-            "Không hoàn thành nhiệm vụ, bất kể điểm",
-            f"Disciplined ({person.discipline.value}) with effect in the year: not completed, "
-            "whatever the score",
-        )
+        result.add("override.discipline", discipline=person.discipline)
     if rules.degradation_override and person.degradation:
         result.level = Level.KHTNV
-        result.add(
-            "override.degradation",
-            "Có biểu hiện suy thoái, “tự diễn biến”, “tự chuyển hóa” được cấp có thẩm quyền kết "
-            "luận: Không hoàn thành nhiệm vụ, bất kể điểm",
-            "Degradation concluded by the competent authority: not completed, whatever the score",
-        )
+        result.add("override.degradation")
     if rules.unit_corruption_override and person.unit_corruption:
         if person.leader is Leadership.NONE:
-            result.add(
-                "override.unit_corruption_not_leader",
-                "Đơn vị có vụ việc tham nhũng, lãng phí nhưng người này không phải lãnh đạo: "
-                "không áp dụng",
-                "The unit was handled for corruption or waste, but this person is not a leader: "
-                "not applied",
-            )
+            result.add("override.unit_corruption_not_leader")
         else:
             result.level = Level.KHTNV
-            result.add(
-                "override.unit_corruption",
-                "Đơn vị do mình trực tiếp phụ trách bị xử lý về tham nhũng, tiêu cực, lãng phí: "
-                "Không hoàn thành nhiệm vụ, bất kể điểm",
-                "A directly managed unit was handled for embezzlement, corruption or waste: not "
-                "completed, whatever the score",
-            )
+            result.add("override.unit_corruption")
 
 
 def apply_caps(
@@ -520,38 +434,39 @@ def apply_caps(
         if not (cap.min_months <= months <= cap.max_months):
             continue
         if cap.maternity_exempt and person.maternity_leave:
-            result.add(
-                f"cap.{cap.code}.maternity_exempt",
-                f"Làm việc {months} tháng nhưng nghỉ thai sản: không áp dụng giới hạn, xếp loại "
-                "theo thời gian thực tế làm việc",
-                f"Worked {months} months but on maternity leave: the limit does not apply, rated "
-                "over the time actually worked",
-            )
+            result.add(f"cap.{cap.code}.maternity_exempt", "cap.maternity_exempt", months=months)
             continue
         if cap.max_level is None:
             result.level = None
             result.add(
                 f"cap.{cap.code}",
-                f"Làm việc {months} tháng trong kỳ {period.label} "
-                f"(từ {cap.min_months} đến {cap.max_months} tháng): không xếp loại, chỉ tự kiểm "
-                "điểm",
-                f"Worked {months} months in {period.label} ({cap.min_months} to {cap.max_months}"
-                "): no level, self-review only",
+                "cap.no_level",
+                months=months,
+                period=period.label,
+                min_months=cap.min_months,
+                max_months=cap.max_months,
             )
             return
         if result.level is not None and result.level > cap.max_level:
             result.level = cap.max_level
             result.add(
                 f"cap.{cap.code}",
-                f"Làm việc {months} tháng trong kỳ {period.label} (từ {cap.min_months} đến "
-                f"{cap.max_months} tháng): tối đa {LEVEL_NAMES_VI[cap.max_level]}",
-                f"Worked {months} months in {period.label} ({cap.min_months} to "
-                f"{cap.max_months}): at most {LEVEL_NAMES_EN[cap.max_level]}",
+                "cap.at_most",
+                months=months,
+                period=period.label,
+                min_months=cap.min_months,
+                max_months=cap.max_months,
+                level=cap.max_level,
             )
 
 
 def rate_individual(person: PersonInput, rules: RuleSetRules, period: Period) -> PersonResult:
     """Steps 1–4 for one person: score, band, overrides, caps (no gates, no quota)."""
+    with localcontext(EXACT):
+        return _rate_individual(person, rules, period)
+
+
+def _rate_individual(person: PersonInput, rules: RuleSetRules, period: Period) -> PersonResult:
     if period.kind is PeriodKind.MONTH:
         result = monthly_score(person, rules.template)
     else:
@@ -638,45 +553,23 @@ def apply_leader_gates(
             continue
         levels = [level for sub in person.subordinates if (level := results[sub].level) is not None]
         if not levels:
-            result.add(
-                "gate.no_rated_subordinates",
-                "Không cấp dưới trực tiếp nào được xếp loại: không áp dụng ràng buộc lãnh đạo",
-                "No direct subordinate is rated: the leader gate does not apply",
-            )
+            result.add("gate.no_rated_subordinates")
             continue
         ceiling, n, good, completed = leader_ceiling(levels, rules)
-        counts_vi = (
-            f"cấp dưới trực tiếp: {good}/{n} ({percent_text(Fraction(good, n), vi=True)}) từ "
-            f"Hoàn thành tốt trở lên, {completed}/{n} "
-            f"({percent_text(Fraction(completed, n), vi=True)}) từ Hoàn thành trở lên"
-        )
-        counts_en = (
-            f"direct subordinates: {good}/{n} ({percent_text(Fraction(good, n), vi=False)}) good "
-            f"or better, {completed}/{n} ({percent_text(Fraction(completed, n), vi=False)}) "
-            "completed or better"
-        )
+        counts = {
+            "n": n,
+            "good": good,
+            "completed": completed,
+            "good_share": ratio(Decimal(good), Decimal(n)),
+            "completed_share": ratio(Decimal(completed), Decimal(n)),
+        }
         if ceiling is None:
-            result.add(
-                "gate.passed",
-                f"Ràng buộc lãnh đạo đạt ({counts_vi}): không giới hạn",
-                f"Leader gate passed ({counts_en}): no limit",
-            )
+            result.add("gate.passed", **counts)
         elif result.level > ceiling:
             result.level = ceiling
-            result.add(
-                f"gate.limited_{ceiling.name}",
-                f"Lãnh đạo bị ràng buộc bởi kết quả đơn vị ({counts_vi}): tối đa "
-                f"{LEVEL_NAMES_VI[ceiling]}",
-                f"Leader bound by the unit ({counts_en}): at most {LEVEL_NAMES_EN[ceiling]}",
-            )
+            result.add(f"gate.limited_{ceiling.name}", "gate.limited", level=ceiling, **counts)
         else:
-            result.add(
-                f"gate.within_{ceiling.name}",
-                f"Ràng buộc lãnh đạo ({counts_vi}): tối đa {LEVEL_NAMES_VI[ceiling]}, "
-                "mức hiện tại không vượt",
-                f"Leader gate ({counts_en}): at most {LEVEL_NAMES_EN[ceiling]}, the level is "
-                "within it",
-            )
+            result.add(f"gate.within_{ceiling.name}", "gate.within", level=ceiling, **counts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -725,7 +618,6 @@ def apply_quota(
         if result.level is not None:
             groups.setdefault(_quota_key(result, rules.quota_scope), []).append(result)
     summaries: list[QuotaResult] = []
-    percent_vi = vi_number(percent * 100)
     for key in sorted(groups):
         members = groups[key]
         candidates = [r for r in members if r.level is Level.HTXSNV]
@@ -742,31 +634,31 @@ def apply_quota(
             allowed = min(len(candidates), exception.ceiling)
         candidates.sort(key=lambda r: (-(r.score or ZERO), -r.general_points, r.code))
         kept, moved = candidates[:allowed], candidates[allowed:]
-        base_vi = "số Hoàn thành tốt" if rules.quota_base is QuotaBase.GOOD else "số được xếp loại"
-        base_en = "the number rated good" if rules.quota_base is QuotaBase.GOOD else "those rated"
-        group_vi = f"cơ quan {key[0]}" + (f", nhóm {key[1]}" if key[1] else "")
-        group_en = f"agency {key[0]}" + (f", duty group {key[1]}" if key[1] else "")
+        group = (
+            Reason("quota.group_duty", "quota.group_duty", {"agency": key[0], "duty_group": key[1]})
+            if key[1]
+            else Reason("quota.group", "quota.group", {"agency": key[0]})
+        )
         if exception is not None:
-            limit_vi = f"ngoại lệ theo {exception.reference}: tối đa {allowed}"
-            limit_en = f"exception under {exception.reference}: at most {allowed}"
+            limit = Reason(
+                "quota.limit",
+                "quota.limit_exception",
+                {"reference": exception.reference, "allowed": allowed},
+            )
         else:
-            limit_vi = f"tỷ lệ {percent_vi}% {base_vi}: tối đa {allowed}"
-            limit_en = f"{en_number(percent * 100)}% of {base_en}: at most {allowed}"
+            limit = Reason(
+                "quota.limit",
+                f"quota.limit_{rules.quota_base.value}",
+                {"percent": percent * 100, "allowed": allowed},
+            )
         for rank, result in enumerate(kept, start=1):
             result.add(
-                "quota.kept",
-                f"Giữ mức Hoàn thành xuất sắc: thứ {rank}/{len(candidates)} trong {group_vi} "
-                f"({limit_vi})",
-                f"Keeps excellent: rank {rank}/{len(candidates)} in {group_en} ({limit_en})",
+                "quota.kept", rank=rank, candidates=len(candidates), group=group, limit=limit
             )
         for rank, result in enumerate(moved, start=allowed + 1):
             result.level = Level.HTTNV
             result.add(
-                "quota.moved_down",
-                f"Vượt tỷ lệ Hoàn thành xuất sắc: thứ {rank}/{len(candidates)} trong {group_vi} "
-                f"({limit_vi}); chuyển xuống Hoàn thành tốt nhiệm vụ",
-                f"Over the excellent quota: rank {rank}/{len(candidates)} in {group_en} "
-                f"({limit_en}); moved down to good",
+                "quota.moved_down", rank=rank, candidates=len(candidates), group=group, limit=limit
             )
         summaries.append(
             QuotaResult(
@@ -801,12 +693,8 @@ def rate_batch(
     by_code = {p.code: p for p in people}
     if len(by_code) != len(people):
         raise EngineInputError("duplicate staff code in the batch")
-    results = {p.code: rate_individual(p, rules, period) for p in people}
-    apply_leader_gates(results, by_code, rules)
-    quota = apply_quota(results.values(), rules, period, exceptions)
+    with localcontext(EXACT):
+        results = {p.code: _rate_individual(p, rules, period) for p in people}
+        apply_leader_gates(results, by_code, rules)
+        quota = apply_quota(results.values(), rules, period, exceptions)
     return BatchResult(people=[results[p.code] for p in people], quota=quota)
-
-
-def level_label(level: Level | None, *, vi: bool = True) -> str:
-    """Human name of a level (or of "no level")."""
-    return _level_vi(level) if vi else _level_en(level)
