@@ -1,0 +1,656 @@
+"""The demo province: agencies, units, positions, duty groups, staff, leave, transfers, logins.
+
+Two stages, so that "same seed → same data" is testable without a database and re-running is
+safe:
+
+1. ``plan_demo(staff_count=, seed=)`` — pure: draws everything from ``random.Random(seed)`` into
+   plain dataclasses. Nothing depends on what the database already holds, so the draw is the
+   same every time.
+2. ``build_demo_province(staff_count=, seed=)`` — writes the plan idempotently: rows are matched
+   by their codes (update_or_create / bulk_create of the missing ones / bulk_update of the
+   rest), history rows by their natural key, so running twice leaves the same data.
+
+Other commands (e.g. a demo of evaluations) call ``build_demo_province`` and then add their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from staff.models import (
+    Agency,
+    AgencyType,
+    DutyGroup,
+    Leadership,
+    LeaveKind,
+    LeavePeriod,
+    Position,
+    Province,
+    Role,
+    RoleAssignment,
+    StaffCategory,
+    StaffMember,
+    Transfer,
+    Unit,
+)
+
+DEMO_PASSWORD = "demo12345"
+PROVINCE_CODE = "QNDEMO"
+PROVINCE_NAME = "Tỉnh Quảng Nam (demo)"
+VALID_FROM = dt.date(2025, 1, 1)
+
+AGENCY_TYPES = [
+    # code, name, name_en, order
+    ("so", "Sở, ban, ngành", "Department", 1),
+    ("ubnd", "Ủy ban nhân dân cấp huyện", "People's Committee", 2),
+    ("dvsn", "Đơn vị sự nghiệp công lập", "Public service unit", 3),
+    ("xa", "Xã, phường, thị trấn", "Commune or ward", 4),
+]
+
+# code, name, name_en, type, leadership unit, head pos, deputy pos, kind, unit names
+_SO_UNITS = ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính", "Phòng Pháp chế", "Thanh tra Sở"]
+AGENCIES: list[tuple[str, str, str, str, str, str, str, str, list[str]]] = [
+    ("SNV", "Sở Nội vụ", "Department of Home Affairs", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Công chức, viên chức", "Văn phòng Sở", "Phòng Tổ chức biên chế",
+      "Phòng Cải cách hành chính", "Phòng Xây dựng chính quyền"]),
+    ("STC", "Sở Tài chính", "Department of Finance", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Quản lý ngân sách", "Phòng Tài chính doanh nghiệp", "Phòng Quản lý giá", *_SO_UNITS]),
+    ("SYT", "Sở Y tế", "Department of Health", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Nghiệp vụ Y", "Phòng Nghiệp vụ Dược", "Phòng Tổ chức cán bộ", *_SO_UNITS]),
+    ("SGDDT", "Sở Giáo dục và Đào tạo", "Department of Education and Training", "so",
+     "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Giáo dục Mầm non", "Phòng Giáo dục Trung học", "Phòng Khảo thí", *_SO_UNITS]),
+    ("SXD", "Sở Xây dựng", "Department of Construction", "so", "Lãnh đạo Sở", "GD", "PGD",
+     "adm", ["Phòng Quản lý xây dựng", "Phòng Quy hoạch - Kiến trúc", *_SO_UNITS]),
+    ("SNNMT", "Sở Nông nghiệp và Môi trường", "Department of Agriculture and Environment", "so",
+     "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Trồng trọt", "Phòng Quản lý đất đai", "Phòng Môi trường", *_SO_UNITS]),
+    ("SKHCN", "Sở Khoa học và Công nghệ", "Department of Science and Technology", "so",
+     "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Quản lý khoa học", "Phòng Chuyển đổi số", *_SO_UNITS]),
+    ("TTT", "Thanh tra tỉnh", "Provincial Inspectorate", "so", "Lãnh đạo Thanh tra tỉnh", "CTT",
+     "PCTT", "adm",
+     ["Văn phòng", "Phòng Thanh tra 1", "Phòng Thanh tra 2", "Phòng Tiếp công dân"]),
+    ("UBDB", "UBND thị xã Điện Bàn", "Điện Bàn Town People's Committee", "ubnd",
+     "Thường trực UBND", "CT", "PCT", "adm",
+     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Tài chính - Kế hoạch", "Phòng Kinh tế",
+      "Phòng Văn hóa - Xã hội"]),
+    ("UBHA", "UBND thành phố Hội An", "Hội An City People's Committee", "ubnd",
+     "Thường trực UBND", "CT", "PCT", "adm",
+     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Quản lý đô thị", "Phòng Văn hóa - Thông tin"]),
+    ("UBTK", "UBND thành phố Tam Kỳ", "Tam Kỳ City People's Committee", "ubnd",
+     "Thường trực UBND", "CT", "PCT", "adm",
+     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Tài chính - Kế hoạch", "Thanh tra thành phố"]),
+    ("UBNT", "UBND huyện Núi Thành", "Núi Thành District People's Committee", "ubnd",
+     "Thường trực UBND", "CT", "PCT", "adm",
+     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Nông nghiệp và Môi trường"]),
+    ("BVDK", "Bệnh viện Đa khoa tỉnh Quảng Nam", "Quảng Nam General Hospital", "dvsn",
+     "Ban Giám đốc", "GD", "PGD", "hospital",
+     ["Khoa Nội", "Khoa Ngoại", "Khoa Cấp cứu", "Khoa Nhi", "Phòng Tổ chức cán bộ"]),
+    ("CDQN", "Trường Cao đẳng Quảng Nam", "Quảng Nam College", "dvsn", "Ban Giám hiệu", "HT",
+     "PHT", "school",
+     ["Phòng Đào tạo", "Khoa Kinh tế", "Khoa Công nghệ thông tin", "Phòng Tổ chức - Hành chính"]),
+    ("CDC", "Trung tâm Kiểm soát bệnh tật tỉnh", "Provincial Centre for Disease Control", "dvsn",
+     "Ban Giám đốc", "GD", "PGD", "hospital",
+     ["Khoa Phòng chống bệnh truyền nhiễm", "Khoa Xét nghiệm", "Phòng Kế hoạch - Nghiệp vụ"]),
+]  # fmt: skip
+
+POSITIONS = [
+    # code, name, name_en, leadership
+    ("GD", "Giám đốc", "Director", Leadership.HEAD),
+    ("PGD", "Phó Giám đốc", "Deputy Director", Leadership.DEPUTY),
+    ("CT", "Chủ tịch UBND", "Chairperson", Leadership.HEAD),
+    ("PCT", "Phó Chủ tịch UBND", "Vice Chairperson", Leadership.DEPUTY),
+    ("CTT", "Chánh Thanh tra", "Chief Inspector", Leadership.HEAD),
+    ("PCTT", "Phó Chánh Thanh tra", "Deputy Chief Inspector", Leadership.DEPUTY),
+    ("HT", "Hiệu trưởng", "Rector", Leadership.HEAD),
+    ("PHT", "Phó Hiệu trưởng", "Vice Rector", Leadership.DEPUTY),
+    ("TP", "Trưởng phòng", "Head of Division", Leadership.HEAD),
+    ("PTP", "Phó Trưởng phòng", "Deputy Head of Division", Leadership.DEPUTY),
+    ("CVP", "Chánh Văn phòng", "Chief of Office", Leadership.HEAD),
+    ("PCVP", "Phó Chánh Văn phòng", "Deputy Chief of Office", Leadership.DEPUTY),
+    ("TK", "Trưởng khoa", "Head of Department", Leadership.HEAD),
+    ("PTK", "Phó Trưởng khoa", "Deputy Head of Department", Leadership.DEPUTY),
+    ("CVC", "Chuyên viên chính", "Principal Officer", Leadership.NONE),
+    ("CV", "Chuyên viên", "Officer", Leadership.NONE),
+    ("BS", "Bác sĩ", "Physician", Leadership.NONE),
+    ("DD", "Điều dưỡng", "Nurse", Leadership.NONE),
+    ("GV", "Giảng viên", "Lecturer", Leadership.NONE),
+    ("KT", "Kế toán", "Accountant", Leadership.NONE),
+    ("NV", "Nhân viên", "Support staff", Leadership.NONE),
+]
+
+DUTY_GROUPS = [
+    ("LD", "Lãnh đạo, quản lý", "Leaders and managers"),
+    ("CV", "Chuyên viên, chuyên môn nghiệp vụ", "Officers and professionals"),
+    ("NV", "Nhân viên, phục vụ, hỗ trợ", "Support staff"),
+]
+
+# (position code, weight) of the rank and file, by kind of agency
+_RANK_AND_FILE = {
+    "adm": [("CV", 62), ("CVC", 16), ("KT", 6), ("NV", 16)],
+    "hospital": [("BS", 35), ("DD", 40), ("KT", 5), ("CV", 8), ("NV", 12)],
+    "school": [("GV", 60), ("CV", 20), ("KT", 5), ("NV", 15)],
+}
+
+FAMILY = [
+    ("Nguyễn", 31), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 6),
+    ("Phan", 5), ("Võ", 6), ("Đặng", 3), ("Bùi", 3), ("Đỗ", 3), ("Hồ", 3), ("Ngô", 2),
+    ("Dương", 2), ("Lý", 1), ("Trương", 2), ("Đinh", 1),
+]  # fmt: skip
+MIDDLE_MALE = ["Văn", "Văn", "Văn", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Công", "Xuân", "Ngọc"]
+MIDDLE_FEMALE = ["Thị", "Thị", "Thị", "Thị", "Ngọc", "Thanh", "Minh", "Thu", "Kim", "Mỹ", "Hồng"]
+GIVEN_MALE = [
+    "An", "Bảo", "Bình", "Cường", "Dũng", "Duy", "Đạt", "Định", "Đông", "Đức", "Hải", "Hiếu",
+    "Hoàng", "Hùng", "Huy", "Khang", "Khánh", "Lâm", "Long", "Lực", "Minh", "Nam", "Nghĩa",
+    "Phong", "Phúc", "Quân", "Quang", "Sơn", "Tài", "Tâm", "Thắng", "Thành", "Tiến", "Toàn",
+    "Trung", "Tuấn", "Tùng", "Tư", "Vinh", "Vũ",
+]  # fmt: skip
+GIVEN_FEMALE = [
+    "Anh", "Ánh", "Bích", "Châu", "Diệp", "Dung", "Duyên", "Giang", "Hà", "Hằng", "Hạnh",
+    "Hiền", "Hoa", "Hồng", "Hương", "Hường", "Lan", "Linh", "Loan", "Mai", "My", "Nga", "Ngân",
+    "Nhung", "Oanh", "Phương", "Quyên", "Thảo", "Thu", "Thủy", "Trang", "Trâm", "Uyên", "Vân",
+    "Yến", "Ưng",
+]  # fmt: skip
+
+LOGINS = [
+    # username, role, Vietnamese role name
+    ("admin", Role.PROVINCE_ADMIN, "Quản trị hệ thống (siêu quản trị)"),
+    ("sonoivu", Role.PROVINCE_ADMIN, "Quản trị cấp tỉnh (Sở Nội vụ)"),
+    ("thanhtra", Role.INSPECTOR, "Thanh tra, kiểm tra"),
+    ("giamdoc", Role.AGENCY_HEAD, "Thủ trưởng cơ quan"),
+    ("uyquyen", Role.HEAD_DELEGATE, "Người được thủ trưởng ủy quyền"),
+    ("tccb", Role.HR_OFFICER, "Cán bộ tổ chức"),
+    ("truongphong", Role.MANAGER, "Người quản lý trực tiếp (trưởng phòng)"),
+    ("canbo", Role.STAFF, "Cán bộ, công chức"),
+]
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    code: str
+    name: str
+    agency_code: str
+    parent_code: str | None
+    is_leadership: bool
+
+
+@dataclass
+class StaffPlan:
+    code: str
+    full_name: str
+    gender: str
+    category: str
+    position_code: str
+    duty_group_code: str
+    unit_code: str
+    agency_code: str
+    manager_code: str | None
+    date_of_birth: dt.date
+    joined_on: dt.date
+    left_on: dt.date | None
+    party_member: bool
+
+
+@dataclass(frozen=True)
+class LeavePlan:
+    staff_code: str
+    kind: str
+    start: dt.date
+    end: dt.date
+    note: str
+
+
+@dataclass(frozen=True)
+class TransferPlan:
+    staff_code: str
+    from_unit_code: str
+    to_unit_code: str
+    effective_on: dt.date
+    reason: str
+
+
+@dataclass
+class DemoPlan:
+    units: list[UnitPlan] = field(default_factory=list)
+    staff: list[StaffPlan] = field(default_factory=list)
+    leaves: list[LeavePlan] = field(default_factory=list)
+    transfers: list[TransferPlan] = field(default_factory=list)
+    # username → staff code linked to that login (None: no staff record, or not in the plan)
+    login_staff: dict[str, str | None] = field(default_factory=dict)
+    truongphong_unit: str | None = None
+
+
+def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
+    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def _name(rng: random.Random, gender: str) -> str:
+    family = _weighted(rng, FAMILY)
+    female = gender == "female"
+    middle = rng.choice(MIDDLE_FEMALE if female else MIDDLE_MALE)
+    if rng.random() < 0.15:  # some people carry two middle names ("Thị Ngọc", "Văn Minh")
+        extra = rng.choice(MIDDLE_FEMALE[4:] if female else MIDDLE_MALE[3:])
+        if extra != middle:
+            middle = f"{middle} {extra}"
+    given = rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)
+    return f"{family} {middle} {given}"
+
+
+def _date_between(rng: random.Random, lo: dt.date, hi: dt.date) -> dt.date:
+    return lo + dt.timedelta(days=rng.randint(0, (hi - lo).days))
+
+
+def _unit_head_position(unit_name: str, kind: str) -> tuple[str, str]:
+    if unit_name.startswith("Văn phòng"):
+        return ("CVP", "PCVP")
+    if unit_name.startswith("Thanh tra"):
+        return ("CTT", "PCTT")
+    if unit_name.startswith("Khoa"):
+        return ("TK", "PTK")
+    return ("TP", "PTP")
+
+
+def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
+    """Draw the whole demo province from ``random.Random(seed)``; no database access."""
+    rng = random.Random(seed)
+    plan = DemoPlan()
+    agency_kind = {a[0]: a[7] for a in AGENCIES}
+    agency_type = {a[0]: a[3] for a in AGENCIES}
+
+    # --- units: a leadership unit + 2..5 others per agency; one tổ under SNV's first phòng ---
+    regular_units: dict[str, list[UnitPlan]] = {}
+    for code, _n, _e, _t, lead_name, _h, _d, _k, unit_names in AGENCIES:
+        plan.units.append(UnitPlan(f"{code}-LD", lead_name, code, None, True))
+        count = rng.randint(2, min(5, len(unit_names)))
+        # SNV keeps its first unit first: the demo logins live there.
+        chosen = (
+            unit_names[:1] + rng.sample(unit_names[1:], count - 1)
+            if code == "SNV"
+            else rng.sample(unit_names, count)
+        )
+        regular_units[code] = []
+        for i, name in enumerate(chosen, start=1):
+            unit = UnitPlan(f"{code}-P{i:02d}", name, code, None, False)
+            plan.units.append(unit)
+            regular_units[code].append(unit)
+    snv_first = regular_units["SNV"][0]
+    team = UnitPlan(f"{snv_first.code}-T01", "Tổ Tổng hợp", "SNV", snv_first.code, False)
+    plan.units.append(team)
+    regular_units["SNV"].append(team)
+    plan.truongphong_unit = snv_first.code
+
+    # --- slots: leaders first so that a small staff_count still has heads -----------------
+    # (role, agency, unit, position, manager slot index or None)
+    slots: list[tuple[str, str, UnitPlan, str, int | None]] = []
+    unit_head_slot: dict[str, int] = {}
+    for code, _n, _e, _t, _l, head_pos, deputy_pos, _k, _u in AGENCIES:
+        lead_unit = next(u for u in plan.units if u.code == f"{code}-LD")
+        head_idx = len(slots)
+        slots.append(("head", code, lead_unit, head_pos, None))
+        deputies = [len(slots) + i for i in range(rng.randint(1, 3))]
+        for _ in deputies:
+            slots.append(("deputy", code, lead_unit, deputy_pos, head_idx))
+        unit_head_slot[lead_unit.code] = head_idx
+        for unit in regular_units[code]:
+            head_p, dep_p = _unit_head_position(unit.name, agency_kind[code])
+            boss = (
+                unit_head_slot[unit.parent_code]
+                if unit.parent_code
+                else rng.choice(deputies or [head_idx])
+            )
+            unit_head_slot[unit.code] = len(slots)
+            slots.append(("unit_head", code, unit, head_p, boss))
+            if rng.random() < 0.5:
+                slots.append(("unit_deputy", code, unit, dep_p, unit_head_slot[unit.code]))
+    all_regular = [u for code in regular_units for u in regular_units[code]]
+    while len(slots) < staff_count:
+        unit = rng.choice(all_regular)
+        pos = _weighted(rng, _RANK_AND_FILE[agency_kind[unit.agency_code]])
+        slots.append(("member", unit.agency_code, unit, pos, unit_head_slot[unit.code]))
+    slots = slots[:staff_count]
+
+    # --- people -------------------------------------------------------------------------
+    for i, (kind, agency_code, unit, pos, boss) in enumerate(slots, start=1):
+        gender = "female" if rng.random() < 0.52 else "male"
+        leader = kind != "member"
+        dob = _date_between(rng, dt.date(1966, 1, 1), dt.date(1985 if leader else 2001, 12, 31))
+        # 22 years after birth, counted in days: dob.replace(year=…) fails on 29 February.
+        earliest = max(dt.date(1990, 1, 1), dob + dt.timedelta(days=22 * 365))
+        joined = _date_between(rng, earliest, dt.date(2024, 6, 30))
+        if agency_type[agency_code] == "ubnd" and kind in ("head", "deputy"):
+            category = StaffCategory.CB  # elected: cán bộ
+        elif pos == "NV":
+            category = StaffCategory.NLD
+        elif agency_type[agency_code] == "dvsn":
+            category = StaffCategory.VC
+        else:
+            category = StaffCategory.CC
+        left_on = None
+        if not leader and rng.random() < 0.02:
+            left_on = _date_between(rng, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+        plan.staff.append(
+            StaffPlan(
+                code=f"QN{i:06d}",
+                full_name=_name(rng, gender),
+                gender=gender,
+                category=category,
+                position_code=pos,
+                duty_group_code="LD" if leader else ("NV" if pos == "NV" else "CV"),
+                unit_code=unit.code,
+                agency_code=agency_code,
+                manager_code=f"QN{boss + 1:06d}" if boss is not None and boss < i else None,
+                date_of_birth=dob,
+                joined_on=joined,
+                left_on=left_on,
+                party_member=rng.random() < (0.95 if leader else 0.4),
+            )
+        )
+
+    # --- leave and transfers: drawn after the people, from the people ---------------------
+    for person in plan.staff:
+        r = rng.random()
+        if person.gender == "female" and r < 0.03 and person.date_of_birth.year >= 1985:
+            start = _date_between(rng, dt.date(2025, 3, 1), dt.date(2025, 12, 1))
+            plan.leaves.append(LeavePlan(person.code, LeaveKind.MATERNITY, start,
+                                         start + dt.timedelta(days=183), "Nghỉ thai sản 6 tháng"))  # fmt: skip
+        elif r < 0.05:
+            start = _date_between(rng, dt.date(2025, 1, 1), dt.date(2026, 1, 31))
+            plan.leaves.append(LeavePlan(person.code, LeaveKind.SICK, start,
+                                         start + dt.timedelta(days=rng.randint(2, 14)), "Nghỉ ốm"))  # fmt: skip
+        elif r < 0.06:
+            start = _date_between(rng, dt.date(2025, 1, 1), dt.date(2025, 9, 1))
+            plan.leaves.append(LeavePlan(person.code, LeaveKind.STUDY, start,
+                                         start + dt.timedelta(days=90), "Bồi dưỡng lý luận chính trị"))  # fmt: skip
+    members = [(p, s) for p, s in zip(plan.staff, slots, strict=True) if s[0] == "member"]
+    for person, _slot in members:
+        if rng.random() >= 0.015:
+            continue
+        others = [u for u in regular_units[person.agency_code] if u.code != person.unit_code]
+        if not others:
+            continue
+        origin = rng.choice(others)
+        plan.transfers.append(
+            TransferPlan(
+                person.code,
+                origin.code,
+                person.unit_code,
+                _date_between(
+                    rng, max(person.joined_on, dt.date(2025, 1, 1)), dt.date(2025, 12, 31)
+                ),  # fmt: skip
+                "Điều động theo nhu cầu công tác",
+            )
+        )
+
+    # --- which staff record each demo login is --------------------------------------------
+    by_code = {p.code: p for p in plan.staff}
+
+    def first(pred) -> str | None:
+        return next((p.code for p, s in zip(plan.staff, slots, strict=True) if pred(p, s)), None)
+
+    giamdoc = first(lambda p, s: s[0] == "head" and p.agency_code == "SNV")
+    uyquyen = first(lambda p, s: s[0] == "deputy" and p.agency_code == "SNV")
+    truongphong = first(lambda p, s: s[0] == "unit_head" and p.unit_code == snv_first.code)
+    canbo = first(
+        lambda p, s: (
+            s[0] == "member"
+            and p.unit_code == snv_first.code
+            and p.manager_code == truongphong
+            and p.left_on is None
+            and p.position_code != "NV"
+        )
+    )
+    snv_others = [u.code for u in regular_units["SNV"] if u.code not in (snv_first.code, team.code)]
+    tccb = first(
+        lambda p, s: s[0] == "member" and p.unit_code in snv_others[:1] and p.left_on is None
+    )
+    sonoivu = first(
+        lambda p, s: (
+            s[0] == "member" and p.unit_code in snv_others and p.left_on is None and p.code != tccb
+        )
+    )
+    thanhtra = first(lambda p, s: s[0] == "member" and p.agency_code == "TTT" and not p.left_on)
+    plan.login_staff = {
+        "admin": None,
+        "sonoivu": sonoivu,
+        "thanhtra": thanhtra,
+        "giamdoc": giamdoc,
+        "uyquyen": uyquyen,
+        "tccb": tccb,
+        "truongphong": truongphong,
+        "canbo": canbo,
+    }
+    assert all(c is None or c in by_code for c in plan.login_staff.values())
+    return plan
+
+
+# --- persistence ------------------------------------------------------------------------------
+
+_STAFF_FIELDS = [
+    "full_name", "family_name", "middle_name", "given_name", "sort_key", "search_text",
+    "category", "position", "duty_group", "unit", "agency", "email", "date_of_birth",
+    "gender", "joined_on", "left_on", "party_member",
+]  # fmt: skip
+
+
+@transaction.atomic
+def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
+    """Create or refresh the demo province; returns counts and the demo logins.
+
+    Idempotent: everything is keyed by code (staff ``QN000001``…, units ``SNV-P01``…), so a
+    second run updates rows in place. Demo staff beyond ``staff_count`` from an earlier, larger
+    run are removed with their leave and transfer rows.
+    """
+    plan = plan_demo(staff_count=staff_count, seed=seed)
+
+    types = {}
+    for code, name, name_en, order in AGENCY_TYPES:
+        types[code], _ = AgencyType.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
+    province, _ = Province.objects.update_or_create(
+        code=PROVINCE_CODE, defaults={"name": PROVINCE_NAME}
+    )
+    agencies: dict[str, Agency] = {}
+    for code, name, name_en, type_code, *_rest in AGENCIES:
+        agencies[code], _ = Agency.objects.update_or_create(
+            code=code,
+            defaults={
+                "province": province,
+                "name": name,
+                "name_en": name_en,
+                "agency_type": types[type_code],
+                "valid_from": VALID_FROM,
+                "is_active": True,
+            },
+        )
+    units: dict[str, Unit] = {}
+    for up in plan.units:  # parents come before children in the plan
+        units[up.code], _ = Unit.objects.update_or_create(
+            code=up.code,
+            defaults={
+                "agency": agencies[up.agency_code],
+                "parent": units[up.parent_code] if up.parent_code else None,
+                "name": up.name,
+                "valid_from": VALID_FROM,
+            },
+        )
+    positions = {}
+    for code, name, name_en, leadership in POSITIONS:
+        positions[code], _ = Position.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "leadership": leadership}
+        )
+    groups = {}
+    for code, name, name_en in DUTY_GROUPS:
+        groups[code], _ = DutyGroup.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en}
+        )
+
+    # --- staff: bulk, in two passes (rows, then managers, which need the rows' ids) --------
+    wanted = {p.code for p in plan.staff}
+    demo_staff = StaffMember.objects.filter(agency__province=province)
+    _remove_extra_staff(demo_staff.exclude(code__in=wanted))
+    existing = {m.code: m for m in StaffMember.objects.filter(code__in=wanted)}
+    to_create, to_update = [], []
+    for p in plan.staff:
+        member = existing.get(p.code) or StaffMember(code=p.code)
+        member.full_name = p.full_name
+        member.category = p.category
+        member.position = positions[p.position_code]
+        member.duty_group = groups[p.duty_group_code]
+        member.unit = units[p.unit_code]
+        member.email = f"{p.code.lower()}@demo.danhgia.example"
+        member.date_of_birth = p.date_of_birth
+        member.gender = p.gender
+        member.joined_on = p.joined_on
+        member.left_on = p.left_on
+        member.party_member = p.party_member
+        member.derive_fields()
+        (to_update if member.pk else to_create).append(member)
+    StaffMember.objects.bulk_create(to_create, batch_size=500)
+    StaffMember.objects.bulk_update(to_update, _STAFF_FIELDS, batch_size=500)
+    ids = dict(StaffMember.objects.filter(code__in=wanted).values_list("code", "pk"))
+    rows = list(StaffMember.objects.filter(code__in=wanted).only("pk", "code", "manager_id"))
+    managers = {p.code: ids.get(p.manager_code) if p.manager_code else None for p in plan.staff}
+    changed = [m for m in rows if m.manager_id != managers[m.code]]
+    for m in changed:
+        m.manager_id = managers[m.code]
+    StaffMember.objects.bulk_update(changed, ["manager"], batch_size=500)
+
+    # --- history rows, keyed by their natural key ------------------------------------------
+    # Rows of an earlier run with other arguments are dropped, so the database equals the plan.
+    # (Queryset deletes: Transfer.delete() refuses single rows; this is a demo reset.)
+    planned_leave = {(ids[lp.staff_code], lp.kind, lp.start) for lp in plan.leaves}
+    planned_transfer = {(ids[t.staff_code], t.effective_on) for t in plan.transfers}
+    stale_leave = [
+        pk
+        for pk, *key in LeavePeriod.objects.filter(staff_id__in=ids.values()).values_list(
+            "pk", "staff_id", "kind", "start"
+        )
+        if tuple(key) not in planned_leave
+    ]
+    LeavePeriod.objects.filter(pk__in=stale_leave).delete()
+    stale_transfer = [
+        pk
+        for pk, *key in Transfer.objects.filter(staff_id__in=ids.values()).values_list(
+            "pk", "staff_id", "effective_on"
+        )
+        if tuple(key) not in planned_transfer
+    ]
+    Transfer.objects.filter(pk__in=stale_transfer).delete()
+    have_leave = set(
+        LeavePeriod.objects.filter(staff_id__in=ids.values()).values_list(
+            "staff_id", "kind", "start"
+        )
+    )
+    LeavePeriod.objects.bulk_create(
+        [
+            LeavePeriod(
+                staff_id=ids[lp.staff_code], kind=lp.kind, start=lp.start, end=lp.end, note=lp.note
+            )  # fmt: skip
+            for lp in plan.leaves
+            if (ids[lp.staff_code], lp.kind, lp.start) not in have_leave
+        ]
+    )
+    have_transfer = set(
+        Transfer.objects.filter(staff_id__in=ids.values()).values_list("staff_id", "effective_on")
+    )
+    Transfer.objects.bulk_create(
+        [
+            Transfer(
+                staff_id=ids[t.staff_code],
+                from_unit=units[t.from_unit_code],
+                to_unit=units[t.to_unit_code],
+                effective_on=t.effective_on,
+                reason=t.reason,
+            )
+            for t in plan.transfers
+            if (ids[t.staff_code], t.effective_on) not in have_transfer
+        ]
+    )
+
+    logins = _build_logins(plan, ids=ids, agency=agencies["SNV"], units=units)
+    return {
+        "province": province.code,
+        "agencies": len(agencies),
+        "units": len(units),
+        "staff": len(ids),
+        "leave_periods": LeavePeriod.objects.filter(staff_id__in=ids.values()).count(),
+        "transfers": Transfer.objects.filter(staff_id__in=ids.values()).count(),
+        "logins": logins,
+    }
+
+
+def _remove_extra_staff(extra) -> None:
+    """Drop demo staff left over from a larger earlier run (and their history rows)."""
+    extra_ids = list(extra.values_list("pk", flat=True))
+    if not extra_ids:
+        return
+    StaffMember.objects.filter(manager_id__in=extra_ids).update(manager=None)
+    LeavePeriod.objects.filter(staff_id__in=extra_ids).delete()
+    # Queryset delete: Transfer.delete() refuses single rows, this is a bulk demo reset.
+    Transfer.objects.filter(staff_id__in=extra_ids).delete()
+    StaffMember.objects.filter(pk__in=extra_ids).delete()
+
+
+def _build_logins(
+    plan: DemoPlan, *, ids: dict[str, int], agency: Agency, units: dict[str, Unit]
+) -> list[dict[str, str]]:
+    """One login per role, password ``demo12345``, linked to a staff record where it fits."""
+    user_model = get_user_model()
+    out = []
+    users = {}
+    for username, _role, _vi in LOGINS:
+        user, _ = user_model.objects.get_or_create(username=username)
+        is_admin = username == "admin"
+        if user.is_superuser != is_admin or user.is_staff != is_admin:
+            user.is_superuser = user.is_staff = is_admin
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+        user.is_active = True
+        user.save()
+        users[username] = user
+
+    # Links: unlink first, so a user moving to another record never trips the one-to-one.
+    StaffMember.objects.filter(user__in=users.values()).exclude(
+        pk__in=[ids[c] for c in plan.login_staff.values() if c]
+    ).update(user=None)
+    for username, code in plan.login_staff.items():
+        if code:
+            StaffMember.objects.filter(pk=ids[code]).update(user=users[username])
+
+    scope = {
+        Role.AGENCY_HEAD: {"agency": agency},
+        Role.HEAD_DELEGATE: {"agency": agency},
+        Role.HR_OFFICER: {"agency": agency},
+        Role.MANAGER: {"agency": agency, "unit": units[plan.truongphong_unit]},
+    }
+    keep = []
+    for username, role, role_vi in LOGINS:
+        where = scope.get(role, {})
+        ra, _ = RoleAssignment.objects.get_or_create(
+            user=users[username],
+            role=role,
+            agency=where.get("agency"),
+            unit=where.get("unit"),
+            defaults={"valid_from": VALID_FROM},
+        )
+        keep.append(ra.pk)
+        out.append(
+            {
+                "username": username,
+                "password": DEMO_PASSWORD,
+                "role": str(role),
+                "role_vi": role_vi,
+                "staff_code": plan.login_staff.get(username) or "",
+            }
+        )
+    # Anything else granted to the demo logins earlier is dropped: their role is the demo's.
+    RoleAssignment.objects.filter(user__in=users.values()).filter(~Q(pk__in=keep)).delete()
+    return out
