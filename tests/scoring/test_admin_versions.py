@@ -158,3 +158,15 @@ def test_the_publish_action_publishes_valid_drafts_and_reports_invalid_ones(
     assert draft_template.status == Status.PUBLISHED
     assert empty.status == Status.DRAFT
     assert "at least one criterion" in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ["criteriatemplate", "ruleset"])
+def test_the_add_pages_render(admin_client_hoa, db, model):
+    assert admin_client_hoa.get(reverse(f"admin:scoring_{model}_add")).status_code == 200
+
+
+def test_a_draft_rule_set_change_page_is_editable(admin_client_hoa, draft_ruleset):
+    url = reverse("admin:scoring_ruleset_change", args=[draft_ruleset.pk])
+    content = admin_client_hoa.get(url).content.decode()
+    assert 'name="quota_percent"' in content
+    assert 'name="caps-0-max_level"' in content
