@@ -83,10 +83,12 @@ AGENCIES: list[tuple[str, str, str, str, str, str, str, str, list[str]]] = [
       "Phòng Văn hóa - Xã hội"]),
     ("UBHA", "UBND thành phố Hội An", "Hội An City People's Committee", "ubnd",
      "Thường trực UBND", "CT", "PCT", "adm",
-     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Quản lý đô thị", "Phòng Văn hóa - Thông tin"]),
+     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Quản lý đô thị",
+      "Phòng Văn hóa - Thông tin"]),
     ("UBTK", "UBND thành phố Tam Kỳ", "Tam Kỳ City People's Committee", "ubnd",
      "Thường trực UBND", "CT", "PCT", "adm",
-     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Tài chính - Kế hoạch", "Thanh tra thành phố"]),
+     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Tài chính - Kế hoạch",
+      "Thanh tra thành phố"]),
     ("UBNT", "UBND huyện Núi Thành", "Núi Thành District People's Committee", "ubnd",
      "Thường trực UBND", "CT", "PCT", "adm",
      ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Nông nghiệp và Môi trường"]),
@@ -358,16 +360,17 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
         r = rng.random()
         if person.gender == "female" and r < 0.03 and person.date_of_birth.year >= 1985:
             start = _date_between(rng, dt.date(2025, 3, 1), dt.date(2025, 12, 1))
-            plan.leaves.append(LeavePlan(person.code, LeaveKind.MATERNITY, start,
-                                         start + dt.timedelta(days=183), "Nghỉ thai sản 6 tháng"))  # fmt: skip
+            kind, days, note = LeaveKind.MATERNITY, 183, "Nghỉ thai sản 6 tháng"
         elif r < 0.05:
             start = _date_between(rng, dt.date(2025, 1, 1), dt.date(2026, 1, 31))
-            plan.leaves.append(LeavePlan(person.code, LeaveKind.SICK, start,
-                                         start + dt.timedelta(days=rng.randint(2, 14)), "Nghỉ ốm"))  # fmt: skip
+            kind, days, note = LeaveKind.SICK, rng.randint(2, 14), "Nghỉ ốm"
         elif r < 0.06:
             start = _date_between(rng, dt.date(2025, 1, 1), dt.date(2025, 9, 1))
-            plan.leaves.append(LeavePlan(person.code, LeaveKind.STUDY, start,
-                                         start + dt.timedelta(days=90), "Bồi dưỡng lý luận chính trị"))  # fmt: skip
+            kind, days, note = LeaveKind.STUDY, 90, "Bồi dưỡng lý luận chính trị"
+        else:
+            continue
+        end = start + dt.timedelta(days=days)
+        plan.leaves.append(LeavePlan(person.code, kind, start, end, note))
     members = [(p, s) for p, s in zip(plan.staff, slots, strict=True) if s[0] == "member"]
     for person, _slot in members:
         if rng.random() >= 0.015:
@@ -383,7 +386,7 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
                 person.unit_code,
                 _date_between(
                     rng, max(person.joined_on, dt.date(2025, 1, 1)), dt.date(2025, 12, 31)
-                ),  # fmt: skip
+                ),
                 "Điều động theo nhu cầu công tác",
             )
         )
@@ -553,7 +556,7 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
         [
             LeavePeriod(
                 staff_id=ids[lp.staff_code], kind=lp.kind, start=lp.start, end=lp.end, note=lp.note
-            )  # fmt: skip
+            )
             for lp in plan.leaves
             if (ids[lp.staff_code], lp.kind, lp.start) not in have_leave
         ]
