@@ -1,12 +1,14 @@
 """The v1 API: one router; each app registers its viewsets here."""
 
-from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
-router.register("staff", __import__("staff.api").api.StaffMemberViewSet, basename="staff")
-router.register("agencies", __import__("staff.api").api.AgencyViewSet, basename="agency")
-router.register("units", __import__("staff.api").api.UnitViewSet, basename="unit")
+from scoring.api import RuleSetViewSet
+from staff.api import AgencyViewSet, StaffMemberViewSet, UnitViewSet
 
-urlpatterns: list = [*router.urls]
-_ = path
+router = DefaultRouter()
+router.register("staff", StaffMemberViewSet, basename="staff")
+router.register("agencies", AgencyViewSet, basename="agency")
+router.register("units", UnitViewSet, basename="unit")
+router.register("rulesets", RuleSetViewSet, basename="ruleset")
+
+urlpatterns = [*router.urls]

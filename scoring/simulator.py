@@ -466,8 +466,10 @@ def simulate(data: Any, rules: RuleSetRules) -> dict[str, Any]:
 
 
 def ruleset_simulate(*, code: Any, data: Any, version: int | None = None) -> dict[str, Any]:
-    """Load the published rule set ``code`` from the database and simulate ``data`` with it.
+    """Load rule set ``code`` from the database and simulate ``data`` with it.
 
+    Without ``version`` the latest published version is used; with it, that exact version,
+    a draft included — trying a draft before publishing it is what the simulator is for.
     Raises SimulationError (path ``ruleset``) for an unknown rule set, as for any bad input.
     """
     from scoring.models import RuleSet
@@ -475,12 +477,18 @@ def ruleset_simulate(*, code: Any, data: Any, version: int | None = None) -> dic
 
     if not isinstance(code, str) or not code.strip():
         raise SimulationError("ruleset", "thiếu mã bộ quy tắc", "the rule set code is missing")
+    code = code.strip()
     try:
-        ruleset = ruleset_get_published(code=code.strip(), version=version)
+        if version is None:
+            ruleset = ruleset_get_published(code=code)
+        else:
+            ruleset = RuleSet.objects.select_related("template").get(code=code, version=version)
     except RuleSet.DoesNotExist:
+        which = f"{code!r}" if version is None else f"{code!r} phiên bản {version}"
+        which_en = f"{code!r}" if version is None else f"{code!r} version {version}"
         raise SimulationError(
             "ruleset",
-            f"không có bộ quy tắc đã công bố mã {code!r}",
-            f"no published rule set with code {code!r}",
+            f"không có bộ quy tắc {which}" + (" đã công bố" if version is None else ""),
+            f"no {'published ' if version is None else ''}rule set {which_en}",
         ) from None
     return simulate(data, ruleset_rules(ruleset=ruleset))
