@@ -55,6 +55,29 @@ def staff_create(
     return member
 
 
+def staff_transfer_check(*, staff: StaffMember, to_unit: Unit, effective_on: dt.date) -> None:
+    """Raise ValidationError if this transfer may not be recorded (see ``staff_transfer``).
+
+    Separate so that a form (the admin) can show the errors before anything is written.
+    """
+    if to_unit.pk == staff.unit_id:
+        raise ValidationError({"to_unit": _("Cán bộ đã thuộc đơn vị này.")})
+    if effective_on > timezone.localdate():
+        raise ValidationError(
+            {"effective_on": _("Chỉ ghi nhận điều động khi quyết định đã có hiệu lực.")}
+        )
+    last = (
+        Transfer.objects.filter(staff_id=staff.pk)
+        .order_by("-effective_on", "-id")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
+    if last is not None and effective_on < last:
+        raise ValidationError(
+            {"effective_on": _("Ngày hiệu lực không được trước lần điều động gần nhất.")}
+        )
+
+
 @transaction.atomic
 def staff_transfer(
     *,
@@ -76,21 +99,7 @@ def staff_transfer(
       old unit would keep seeing the person through ``staff.access`` (direct reports).
     """
     member = StaffMember.objects.select_for_update().select_related("unit").get(pk=staff.pk)
-    if to_unit.pk == member.unit_id:
-        raise ValidationError({"to_unit": _("Cán bộ đã thuộc đơn vị này.")})
-    if effective_on > timezone.localdate():
-        raise ValidationError(
-            {"effective_on": _("Chỉ ghi nhận điều động khi quyết định đã có hiệu lực.")}
-        )
-    last = (
-        member.transfers.order_by("-effective_on", "-id")
-        .values_list("effective_on", flat=True)
-        .first()
-    )
-    if last is not None and effective_on < last:
-        raise ValidationError(
-            {"effective_on": _("Ngày hiệu lực không được trước lần điều động gần nhất.")}
-        )
+    staff_transfer_check(staff=member, to_unit=to_unit, effective_on=effective_on)
     if manager is not None and manager.pk == member.pk:
         raise ValidationError({"manager": _("Không thể là người quản lý của chính mình.")})
 

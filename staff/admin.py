@@ -1,0 +1,209 @@
+"""Admin for the organisation map and staff: the Sở Nội vụ's back office.
+
+Staff search folds diacritics like the API. Transfers are append-only: new ones go through
+``services.staff_transfer`` (which also moves the person), existing ones cannot be edited or
+deleted.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+
+from staff import services
+from staff.models import (
+    Agency,
+    AgencyType,
+    DutyGroup,
+    LeavePeriod,
+    Position,
+    Province,
+    RoleAssignment,
+    StaffMember,
+    Transfer,
+    Unit,
+)
+from staff.names import query_terms
+
+
+@admin.register(AgencyType)
+class AgencyTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "order"]
+    list_editable = ["order"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "agency_type", "parent", "valid_from", "valid_to", "is_active"]
+    list_filter = ["agency_type", "is_active", "province"]
+    search_fields = ["code", "name", "name_en"]
+    autocomplete_fields = ["province", "agency_type", "parent"]
+    list_select_related = ["agency_type", "parent"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "agency", "parent", "valid_from", "valid_to"]
+    list_filter = ["agency__agency_type", "agency"]
+    search_fields = ["code", "name", "agency__name", "agency__code"]
+    autocomplete_fields = ["agency", "parent"]
+    readonly_fields = ["path"]
+    list_select_related = ["agency", "parent"]
+    ordering = ["agency__code", "path"]
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "leadership"]
+    list_filter = ["leadership"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(DutyGroup)
+class DutyGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
+
+
+class LeavePeriodInline(admin.TabularInline):
+    model = LeavePeriod
+    extra = 0
+
+
+class TransferInline(admin.TabularInline):
+    model = Transfer
+    fk_name = "staff"
+    extra = 0
+    can_delete = False
+    fields = ["effective_on", "from_unit", "to_unit", "reason", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "full_name",
+        "category",
+        "position",
+        "unit",
+        "agency",
+        "manager",
+        "left_on",
+    ]
+    list_filter = ["category", "agency__agency_type", "agency", "duty_group", "party_member"]
+    search_fields = ["code", "search_text"]
+    autocomplete_fields = ["position", "duty_group", "unit", "manager", "user"]
+    readonly_fields = [
+        "agency",
+        "family_name",
+        "middle_name",
+        "given_name",
+        "sort_key",
+        "search_text",
+    ]
+    list_select_related = ["position", "unit", "agency", "manager"]
+    ordering = ["sort_key", "code"]
+    inlines = [LeavePeriodInline, TransferInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Fold the query like the stored ``search_text``: "Nguyễn" and "nguyen" both match."""
+        for term in query_terms(search_term):
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset, False
+
+
+@admin.register(LeavePeriod)
+class LeavePeriodAdmin(admin.ModelAdmin):
+    list_display = ["staff", "kind", "start", "end"]
+    list_filter = ["kind"]
+    search_fields = ["staff__code", "staff__search_text"]
+    autocomplete_fields = ["staff"]
+    list_select_related = ["staff"]
+    date_hierarchy = "start"
+
+
+class TransferAddForm(forms.ModelForm):
+    class Meta:
+        model = Transfer
+        fields = ["staff", "to_unit", "effective_on", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("staff") and data.get("to_unit") and data.get("effective_on"):
+            services.staff_transfer_check(
+                staff=data["staff"], to_unit=data["to_unit"], effective_on=data["effective_on"]
+            )
+        return data
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    """Append-only: add runs the transfer service; nothing can be changed or deleted."""
+
+    list_display = ["staff", "from_unit", "to_unit", "effective_on", "recorded_by", "recorded_at"]
+    list_filter = ["effective_on"]
+    search_fields = ["staff__code", "staff__search_text"]
+    autocomplete_fields = ["staff", "to_unit"]
+    list_select_related = ["staff", "from_unit", "to_unit", "recorded_by"]
+    date_hierarchy = "effective_on"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = TransferAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["staff", "to_unit", "effective_on", "reason"]
+        return ["staff", "from_unit", "to_unit", "effective_on", "reason", "recorded_by",
+                "recorded_at"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj) if obj is not None else []
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Viewing is allowed through has_view_permission; any change would rewrite history.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The service moves the person and writes the row; obj is replaced by the stored row.
+        record = services.staff_transfer(
+            staff=obj.staff,
+            to_unit=obj.to_unit,
+            effective_on=obj.effective_on,
+            reason=obj.reason,
+            recorded_by=request.user,
+            manager=None,
+        )
+        obj.pk = record.pk
+        obj.from_unit = record.from_unit
+        obj._state.adding = False
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "agency", "unit", "valid_from", "valid_to", "granted_by"]
+    list_filter = ["role", "agency"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
+    autocomplete_fields = ["user", "agency", "unit"]
+    readonly_fields = ["granted_by"]
+    list_select_related = ["user", "agency", "unit", "granted_by"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
