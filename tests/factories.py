@@ -113,9 +113,7 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
         model = StaffMember
 
     code = factory.Sequence(lambda n: f"T{n:06d}")
-    full_name = factory.Sequence(
-        lambda n: f"{_FAMILY[n % 8]} {_MIDDLE[n % 6]} {_GIVEN[n % 10]}"
-    )
+    full_name = factory.Sequence(lambda n: f"{_FAMILY[n % 8]} {_MIDDLE[n % 6]} {_GIVEN[n % 10]}")
     category = StaffCategory.CC
     unit = factory.SubFactory(UnitFactory)
     # agency is derived from the unit in save(); set it too so an unsaved build() is coherent.
