@@ -56,7 +56,14 @@ def test_a_list_costs_the_same_whatever_its_length(org, extra, django_assert_num
     # scope: roles + own record; then the list itself with everything joined
     with django_assert_num_queries(3):
         rows = list(staff_list(user=org.bob))
-        for m in rows:
-            (m.unit.name, m.agency.name, m.position.name, m.duty_group.name)
-            (m.manager.full_name if m.manager else None)
-    assert len(rows) == 4 + extra
+        labels = [
+            (
+                m.unit.name,
+                m.agency.name,
+                m.position.name,
+                m.duty_group.name,
+                m.manager and m.manager.full_name,
+            )
+            for m in rows
+        ]
+    assert len(rows) == len(labels) == 4 + extra
