@@ -54,8 +54,8 @@ class Scope:
 
     # --- querysets -------------------------------------------------------------------------
 
-    def _staff_q(self) -> Q | None:
-        """The Q for visible staff, or None for "nothing"."""
+    def _staff_q(self) -> Q:
+        """The OR of every grant; ``pk__in=[]`` is the neutral "nothing" to start from."""
         q = Q(pk__in=[])
         if self.agency_ids:
             q |= Q(agency_id__in=sorted(self.agency_ids))

@@ -219,3 +219,26 @@ class TestUnitForPeriod:
         assert result[org.ann.pk] == org.planning
         assert result[org.tom.pk] == org.team
         assert all(result[p.pk] == extra_unit for p in people[2:])
+
+
+def test_staff_create_derives_and_validates(org):
+    from staff.services import staff_create
+
+    member = staff_create(
+        code=" QN900001 ",
+        full_name="Trương  Thị Ưng",
+        unit=org.team,
+        category="VC",
+        joined_on=D(2024, 1, 1),
+        manager=org.bob_sm,
+    )
+    assert member.code == "QN900001"
+    assert member.agency == org.agency_a and member.given_name == "Ưng"
+    with pytest.raises(ValidationError):
+        staff_create(
+            code="QN900001", full_name="X", unit=org.team, category="VC", joined_on=D(2024, 1, 1)
+        )
+    with pytest.raises(ValidationError):
+        staff_create(
+            code="QN900002", full_name="Y", unit=org.team, category="ZZ", joined_on=D(2024, 1, 1)
+        )
