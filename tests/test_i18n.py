@@ -27,6 +27,18 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
 ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
+@pytest.fixture(autouse=True)
+def _restore_language():
+    """LocaleMiddleware activates the request's language for the thread and never resets it:
+    without this, an ``Accept-Language: en`` request here would turn later tests English."""
+    before = translation.get_language()
+    yield
+    if before is None:
+        translation.deactivate_all()
+    else:
+        translation.activate(before)
+
+
 @dataclass
 class Entry:
     line: int
