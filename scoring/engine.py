@@ -101,6 +101,11 @@ class PersonInput:
     unit_corruption: bool = False
     months: tuple[MonthScore, ...] = ()
     maternity_leave: bool = False
+    # The approver's decision, within the rules: a ceiling with its reason (step 4).
+    approver_max_level: Level | None = None
+    approver_reason: str = ""
+    # A rating already signed off: the quota counts it as it stands and never moves it.
+    signed_level: Level | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +141,7 @@ class PersonResult:
     level: Level | None
     general_points: Decimal = ZERO
     months_worked: int | None = None
+    signed: bool = False
     reasons: list[Reason] = field(default_factory=list)
 
     def add(self, code: str, key: str | None = None, **params: Any) -> None:
@@ -476,7 +482,17 @@ def _rate_individual(person: PersonInput, rules: RuleSetRules, period: Period) -
     apply_band(result, rules)
     apply_overrides(result, person, rules)
     apply_caps(result, person, rules, period)
+    apply_approver_ceiling(result, person)
     return result
+
+
+def apply_approver_ceiling(result: PersonResult, person: PersonInput) -> None:
+    """The approver may lower a level, never raise it, and always with a reason (§6)."""
+    ceiling = person.approver_max_level
+    if ceiling is None or result.level is None or result.level <= ceiling:
+        return
+    result.level = ceiling
+    result.add("approver.lowered", level=ceiling, reason=person.approver_reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,7 +565,12 @@ def apply_leader_gates(
     for code in _gate_order(people):
         person = people[code]
         result = results[code]
-        if person.leader is Leadership.NONE or not person.subordinates or result.level is None:
+        if (
+            person.leader is Leadership.NONE
+            or not person.subordinates
+            or result.level is None
+            or result.signed
+        ):
             continue
         levels = [level for sub in person.subordinates if (level := results[sub].level) is not None]
         if not levels:
@@ -632,8 +653,12 @@ def apply_quota(
         exception = exception_by_group.get(key)
         if exception is not None:
             allowed = min(len(candidates), exception.ceiling)
-        candidates.sort(key=lambda r: (-(r.score or ZERO), -r.general_points, r.code))
-        kept, moved = candidates[:allowed], candidates[allowed:]
+        # Ratings already signed off keep their level and their place; the rest compete for
+        # what remains, by total, then general-criteria points, then code.
+        candidates.sort(key=lambda r: (not r.signed, -(r.score or ZERO), -r.general_points, r.code))
+        signed_count = sum(1 for r in candidates if r.signed)
+        kept_count = max(allowed, signed_count)
+        kept, moved = candidates[:kept_count], candidates[kept_count:]
         group = (
             Reason("quota.group_duty", "quota.group_duty", {"agency": key[0], "duty_group": key[1]})
             if key[1]
@@ -652,10 +677,13 @@ def apply_quota(
                 {"percent": percent * 100, "allowed": allowed},
             )
         for rank, result in enumerate(kept, start=1):
+            if result.signed:
+                result.add("quota.signed", group=group, limit=limit)
+                continue
             result.add(
                 "quota.kept", rank=rank, candidates=len(candidates), group=group, limit=limit
             )
-        for rank, result in enumerate(moved, start=allowed + 1):
+        for rank, result in enumerate(moved, start=kept_count + 1):
             result.level = Level.HTTNV
             result.add(
                 "quota.moved_down", rank=rank, candidates=len(candidates), group=group, limit=limit
@@ -695,6 +723,10 @@ def rate_batch(
         raise EngineInputError("duplicate staff code in the batch")
     with localcontext(EXACT):
         results = {p.code: _rate_individual(p, rules, period) for p in people}
+        for person in people:
+            if person.signed_level is not None:
+                result = results[person.code]
+                result.level, result.signed = person.signed_level, True
         apply_leader_gates(results, by_code, rules)
         quota = apply_quota(results.values(), rules, period, exceptions)
     return BatchResult(people=[results[p.code] for p in people], quota=quota)

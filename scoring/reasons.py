@@ -155,6 +155,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Over the excellent quota: rank {rank}/{candidates} in {group} ({limit}); moved down to "
         "good",
     ),
+    "approver.lowered": (
+        "Người có thẩm quyền hạ mức xếp loại xuống {level}: {reason}",
+        "The approver lowered the level to {level}: {reason}",
+    ),
+    "quota.signed": (
+        "Đã được phê duyệt Hoàn thành xuất sắc trước đó, tính vào tỷ lệ của {group} ({limit})",
+        "Already approved as excellent, counted in the quota of {group} ({limit})",
+    ),
     # Fragments used inside quota messages.
     "quota.group": ("cơ quan {agency}", "agency {agency}"),
     "quota.group_duty": (

@@ -317,3 +317,44 @@ def test_unrated_people_are_outside_the_quota():
     ]
     batch = rate_batch(people, ND335, OCTOBER)
     assert batch.quota[0].rated == 6
+
+
+# --- the approver's decisions and ratings already signed ---------------------------------------
+
+
+def test_the_approver_may_lower_a_level_with_a_reason_and_the_slot_passes_on():
+    people = [person("E1", 95), person("E2", 93)] + [person(f"G{i}", 80) for i in range(4)]
+    batch = rate_batch(people, ND335, OCTOBER)
+    assert levels(batch)["E1"] is Level.HTXSNV and levels(batch)["E2"] is Level.HTTNV
+    lowered = replace(
+        people[0], approver_max_level=Level.HTTNV, approver_reason="Chưa đủ minh chứng"
+    )
+    batch = rate_batch([lowered, *people[1:]], ND335, OCTOBER)
+    assert levels(batch)["E1"] is Level.HTTNV and levels(batch)["E2"] is Level.HTXSNV
+    reason = next(r for r in batch.people[0].reasons if r.code == "approver.lowered")
+    assert "Chưa đủ minh chứng" in reason.message
+
+
+def test_the_approver_can_never_raise_a_level():
+    raised = person("A", 60, approver_max_level=Level.HTXSNV, approver_reason="x")
+    assert rate_batch([raised], NO_QUOTA, OCTOBER).people[0].level is Level.HTNV
+
+
+def test_signed_ratings_keep_their_slot_and_newcomers_compete_for_the_rest():
+    # Unit 1 approved earlier: S1 kept HTXSNV with 5 good. Unit 2 now: two candidates, 5 good.
+    signed = [person("S1", 91, signed_level=Level.HTXSNV)]
+    signed += [person(f"SG{i}", 80, signed_level=Level.HTTNV) for i in range(5)]
+    new = [person("N1", 99), person("N2", 92)] + [person(f"NG{i}", 80) for i in range(5)]
+    batch = rate_batch(signed + new, ND335, OCTOBER)
+    lv = levels(batch)
+    # e = 3, g = 10 → ⌊13/6⌋ = 2: S1 keeps its slot even with a lower score, N1 takes the other.
+    assert (lv["S1"], lv["N1"], lv["N2"]) == (Level.HTXSNV, Level.HTXSNV, Level.HTTNV)
+    assert batch.quota[0].kept == ("S1", "N1")
+
+
+def test_a_signed_leader_is_not_gated_again():
+    subs = [person(f"S{i}", 40) for i in range(3)]
+    leader = person(
+        "L", 95, leader=Leadership.HEAD, subordinates=("S0", "S1", "S2"), signed_level=Level.HTTNV
+    )
+    assert levels(rate_batch([leader, *subs], NO_QUOTA, OCTOBER))["L"] is Level.HTTNV
