@@ -32,6 +32,8 @@ from staff.models import AGENCY_ROLES, Agency, Role, RoleAssignment, StaffMember
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+    from evaluation.models import Evaluation
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -46,6 +48,7 @@ class Scope:
     inspector_only: bool = False
     agency_ids: frozenset[int] = field(default_factory=frozenset)
     hr_agency_ids: frozenset[int] = field(default_factory=frozenset)
+    approver_agency_ids: frozenset[int] = field(default_factory=frozenset)
     managed_unit_paths: tuple[str, ...] = ()
     manages_direct_reports: bool = False
     own_staff_id: int | None = None
@@ -107,7 +110,52 @@ class Scope:
             q |= Q(pk=self.own_unit_id)
         return qs.filter(q)
 
+    def evaluations(self) -> QuerySet[Evaluation]:
+        """Evaluations this user may see (one query): their own; as a manager, those of the
+        people they evaluate; in their agency for the head, delegate and HR; all for the
+        province admin and the inspector."""
+        from evaluation.models import Evaluation
+
+        qs = Evaluation.objects.all()
+        if self.sees_all:
+            return qs
+        if self.user_id is None:
+            return qs.none()
+        q = Q(pk__in=[])
+        if self.agency_ids:
+            q |= Q(agency_id__in=sorted(self.agency_ids))
+        if self.own_staff_id is not None:
+            q |= Q(staff_id=self.own_staff_id)
+            if self.manages_direct_reports:
+                q |= Q(manager_id=self.own_staff_id)
+        return qs.filter(q)
+
     # --- capabilities ----------------------------------------------------------------------
+
+    def is_province_admin(self) -> bool:
+        """Manages rule sets and periods (Sở Nội vụ)."""
+        return self.writes_province
+
+    def can_read_audit(self) -> bool:
+        """The audit trail of any evaluation: the inspector and the province admin."""
+        return self.sees_all
+
+    def can_self_assess(self, evaluation: Evaluation) -> bool:
+        return self.own_staff_id is not None and evaluation.staff_id == self.own_staff_id
+
+    def can_score_as_manager(self, evaluation: Evaluation) -> bool:
+        """The direct manager ("whoever assigns the work evaluates it"); for someone with no
+        manager in the agency (its head), the head's delegate. Never one's own evaluation."""
+        if self.own_staff_id is None or evaluation.staff_id == self.own_staff_id:
+            return False
+        if evaluation.manager_id is not None:
+            return self.manages_direct_reports and evaluation.manager_id == self.own_staff_id
+        return evaluation.agency_id in self.approver_agency_ids
+
+    def can_approve(self, agency_id: int) -> bool:
+        """Approves, publishes, records quota exceptions and resolves appeals: the head of the
+        agency or the head's delegate — not HR, not the province admin, not the inspector."""
+        return agency_id in self.approver_agency_ids
 
     def can_write_org(self) -> bool:
         """May change the organisation map (agencies, units, positions, roles) province-wide."""
@@ -149,6 +197,11 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
     hr_agency_ids = frozenset(
         a.agency_id for a in assignments if a.role == Role.HR_OFFICER and a.agency_id
     )
+    approver_agency_ids = frozenset(
+        a.agency_id
+        for a in assignments
+        if a.role in (Role.AGENCY_HEAD, Role.HEAD_DELEGATE) and a.agency_id
+    )
     manager_assignments = [a for a in assignments if a.role == Role.MANAGER]
     managed_unit_paths = tuple(sorted({a.unit.path for a in manager_assignments if a.unit}))
     write_roles = roles - {Role.INSPECTOR}
@@ -159,6 +212,7 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
         inspector_only=Role.INSPECTOR in roles and not write_roles,
         agency_ids=agency_ids,
         hr_agency_ids=hr_agency_ids,
+        approver_agency_ids=approver_agency_ids,
         managed_unit_paths=managed_unit_paths,
         manages_direct_reports=bool(manager_assignments),
         own_staff_id=own["pk"] if own else None,

@@ -1,0 +1,217 @@
+"""The bridge from stored evaluations to the pure engine.
+
+Builds ``PersonInput`` objects from evaluations (manager scores where given, else the person's
+own), runs ``scoring.engine.rate_batch`` over a whole agency — the quota is counted per agency
+and duty group, and leaders are bound by their direct reports — and returns the results by
+evaluation id. Signed ratings enter as ``signed_level``: counted, never moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from django.db.models import Prefetch
+
+from evaluation.models import (
+    SIGNED_STATUSES,
+    CriterionScore,
+    Evaluation,
+    Period,
+    Product,
+    QuotaException,
+    Status,
+)
+from scoring import engine
+from scoring.engine import BatchResult, MonthScore, PersonInput, PersonResult, ProductOutcome
+from scoring.models import RuleSet
+from scoring.periods import parse_period
+from scoring.rules import Discipline, Leadership, Level, RuleSetRules
+from scoring.selectors import ruleset_rules
+
+RATED_STATUSES = (Status.MANAGER_SCORED, *SIGNED_STATUSES)
+
+
+@lru_cache(maxsize=64)
+def _rules_for(ruleset_pk: int) -> RuleSetRules:
+    # Published rule sets never change (scoring.models), so their rules can be cached by pk.
+    return ruleset_rules(ruleset=RuleSet.objects.get(pk=ruleset_pk))
+
+
+def rules_for_period(period: Period) -> RuleSetRules:
+    return _rules_for(period.ruleset_id)
+
+
+def evaluations_for_rating(queryset: Iterable[Evaluation] | None = None, **filters: object):
+    """Evaluations with everything ``person_input`` reads, in a constant number of queries."""
+    qs = Evaluation.objects.filter(**filters) if queryset is None else queryset
+    return qs.select_related("staff", "agency", "duty_group", "period").prefetch_related(
+        Prefetch(
+            "criterion_scores",
+            queryset=CriterionScore.objects.select_related("criterion").order_by(
+                "criterion__order"
+            ),
+        ),
+        Prefetch("products", queryset=Product.objects.order_by("id")),
+    )
+
+
+def general_points(evaluation: Evaluation, *, source: str) -> dict[str, Decimal]:
+    """Per-criterion points: the manager's where given (``source="manager"``), else the
+    person's own; criteria nobody scored are absent (count 0)."""
+    points: dict[str, Decimal] = {}
+    for score in evaluation.criterion_scores.all():
+        value = score.manager_points if source == "manager" else None
+        if value is None:
+            value = score.self_points
+        if value is not None:
+            points[score.criterion.code] = value
+    return points
+
+
+def product_outcomes(evaluation: Evaluation) -> tuple[ProductOutcome, ...]:
+    """Outcomes of the month's products; a product with no reported outcome counts as not
+    completed (the manager must confirm each before approval)."""
+    return tuple(
+        ProductOutcome(
+            weight=p.weight,
+            completed=bool(p.completed),
+            major_errors=p.major_errors,
+            delays=p.delays,
+            objective_cause=p.objective_cause,
+        )
+        for p in evaluation.products.all()
+    )
+
+
+def person_input(
+    evaluation: Evaluation,
+    *,
+    subordinates: Sequence[str] = (),
+    months: Sequence[MonthScore] = (),
+    source: str = "manager",
+    signed: bool = True,
+) -> PersonInput:
+    """The engine's view of one evaluation."""
+    level = evaluation.final_level
+    return PersonInput(
+        code=evaluation.staff.code,
+        agency=evaluation.agency.code,
+        duty_group=evaluation.duty_group.code if evaluation.duty_group else "",
+        category=evaluation.staff.category,
+        leader=Leadership(evaluation.leadership or "none"),
+        subordinates=tuple(subordinates),
+        general=general_points(evaluation, source=source),
+        products=product_outcomes(evaluation),
+        task_points=evaluation.task_points,
+        bonus=evaluation.bonus,
+        deductions=evaluation.deductions,
+        discipline=Discipline(evaluation.discipline or "none"),
+        degradation=evaluation.degradation,
+        unit_corruption=evaluation.unit_corruption,
+        months=tuple(months),
+        maternity_leave=evaluation.maternity_leave,
+        approver_max_level=Level[evaluation.approver_max_level]
+        if evaluation.approver_max_level
+        else None,
+        approver_reason=evaluation.approver_reason,
+        signed_level=Level[level]
+        if signed and level and evaluation.status in SIGNED_STATUSES
+        else None,
+    )
+
+
+def monthly_scores(
+    evaluations: Sequence[Evaluation], period: Period
+) -> dict[int, list[MonthScore]]:
+    """For a quarter or year: each person's signed monthly scores inside it, by staff id."""
+    labels = parse_period(period.label).month_labels
+    rows = Evaluation.objects.filter(
+        staff_id__in=[e.staff_id for e in evaluations],
+        period__ruleset__code=period.ruleset.code,
+        period__kind="month",
+        period__label__in=labels,
+        status__in=SIGNED_STATUSES,
+        score__isnull=False,
+    ).values_list("staff_id", "period__label", "score")
+    months: dict[int, list[MonthScore]] = {}
+    for staff_id, label, score in rows:
+        months.setdefault(staff_id, []).append(MonthScore(label, score))
+    return months
+
+
+@dataclass(frozen=True)
+class AgencyRating:
+    """The engine's answer for one agency and period, by evaluation id."""
+
+    batch: BatchResult
+    by_evaluation: dict[int, PersonResult]
+    evaluations: dict[int, Evaluation]
+
+
+def rate_agency(period: Period, agency_id: int, *, unsigned: Iterable[int] = ()) -> AgencyRating:
+    """Rate every scored evaluation of one agency in one period, as the approver sees it.
+
+    ``unsigned``: evaluation ids treated as not yet signed (the batch being approved, or an
+    appeal being revised), so the engine may still move them; every other signed rating keeps
+    its level and its place in the quota.
+    """
+    unsigned = set(unsigned)
+    evaluations = list(
+        evaluations_for_rating(period=period, agency_id=agency_id, status__in=RATED_STATUSES)
+    )
+    reports: dict[int, list[str]] = {}
+    for evaluation in evaluations:
+        if evaluation.manager_id:
+            reports.setdefault(evaluation.manager_id, []).append(evaluation.staff.code)
+    months = monthly_scores(evaluations, period) if period.kind != "month" else {}
+    inputs = [
+        person_input(
+            evaluation,
+            subordinates=reports.get(evaluation.staff_id, ()),
+            months=months.get(evaluation.staff_id, ()),
+            signed=evaluation.pk not in unsigned,
+        )
+        for evaluation in evaluations
+    ]
+    exceptions = [
+        engine.QuotaException(
+            agency=e.agency.code,
+            duty_group=e.duty_group.code if e.duty_group else "",
+            ceiling=e.ceiling,
+            reference=e.reference,
+        )
+        for e in QuotaException.objects.filter(period=period, agency_id=agency_id).select_related(
+            "agency", "duty_group"
+        )
+    ]
+    batch = engine.rate_batch(
+        inputs, rules_for_period(period), parse_period(period.label), exceptions
+    )
+    by_evaluation = {e.pk: r for e, r in zip(evaluations, batch.people, strict=True)}
+    return AgencyRating(batch, by_evaluation, {e.pk: e for e in evaluations})
+
+
+def rate_one(evaluation: Evaluation, *, source: str = "manager") -> PersonResult:
+    """The proposal for one person alone: score, band, overrides, caps (no gates, no quota),
+    shown live to the person and the manager while they score."""
+    period = evaluation.period
+    months = (
+        monthly_scores([evaluation], period).get(evaluation.staff_id, ())
+        if period.kind != "month"
+        else ()
+    )
+    return engine.rate_individual(
+        person_input(evaluation, months=months, source=source, signed=False),
+        rules_for_period(period),
+        parse_period(period.label),
+    )
+
+
+def reasons_json(result: PersonResult) -> list[dict[str, str]]:
+    """Reasons as stored on the evaluation: code and both messages, frozen as signed."""
+    return [
+        {"code": r.code, "message": r.message, "message_en": r.message_en} for r in result.reasons
+    ]

@@ -1,0 +1,105 @@
+"""Notifications: stored first, e-mailed after the transaction commits.
+
+Storing the row inside the workflow's transaction means a notification exists exactly when the
+change it announces does; the e-mail goes out only after commit (``transaction.on_commit``), via
+Celery (eager in the embedded default). A broker or mail-server outage leaves the row unsent,
+and ``send_pending_emails`` (run by the daily job) retries it: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from evaluation.models import Evaluation, Notification
+
+logger = logging.getLogger(__name__)
+MAX_EMAIL_ATTEMPTS = 5
+
+
+def notify(
+    *,
+    users: Iterable[Any],
+    kind: str,
+    subject: str,
+    body: str,
+    evaluation: Evaluation | None = None,
+    dedup_key: str = "",
+) -> list[Notification]:
+    """Store one notification per user (skipping users without an account) and queue e-mail."""
+    rows = [
+        Notification(
+            recipient_id=user.pk,
+            kind=kind,
+            subject=subject,
+            body=body,
+            evaluation=evaluation,
+            dedup_key=dedup_key,
+        )
+        for user in {u.pk: u for u in users if u is not None and u.pk}.values()
+    ]
+    if dedup_key:
+        already = set(
+            Notification.objects.filter(
+                dedup_key=dedup_key, recipient_id__in=[r.recipient_id for r in rows]
+            ).values_list("recipient_id", flat=True)
+        )
+        rows = [r for r in rows if r.recipient_id not in already]
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created if n.pk]
+    if ids:
+        transaction.on_commit(lambda: _queue_emails(ids))
+    return created
+
+
+def _queue_emails(ids: list[int]) -> None:
+    from evaluation.tasks import send_notification_emails
+
+    try:
+        send_notification_emails.delay(ids)
+    except Exception:  # a broker outage must not break the request; retried later
+        logger.warning("could not queue %d notification e-mails; the daily job retries", len(ids))
+
+
+def send_emails(ids: Iterable[int]) -> int:
+    """Send the e-mails of these notifications; failures are counted and retried later."""
+    sent = 0
+    pending = Notification.objects.filter(
+        pk__in=list(ids), emailed_at__isnull=True, email_attempts__lt=MAX_EMAIL_ATTEMPTS
+    ).select_related("recipient")
+    for notification in pending:
+        address = notification.recipient.email
+        if not address:
+            continue
+        try:
+            send_mail(
+                notification.subject,
+                notification.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [address],
+            )
+        except Exception:  # the mail server refusing must not affect the workflow
+            Notification.objects.filter(pk=notification.pk).update(
+                email_attempts=notification.email_attempts + 1
+            )
+            logger.warning("e-mail for notification %s failed; will retry", notification.pk)
+            continue
+        Notification.objects.filter(pk=notification.pk).update(
+            emailed_at=timezone.now(), email_attempts=notification.email_attempts + 1
+        )
+        sent += 1
+    return sent
+
+
+def send_pending_emails() -> int:
+    """Retry every notification whose e-mail has not gone out yet (daily job)."""
+    ids = Notification.objects.filter(
+        emailed_at__isnull=True, email_attempts__lt=MAX_EMAIL_ATTEMPTS, recipient__email__gt=""
+    ).values_list("pk", flat=True)
+    return send_emails(list(ids))

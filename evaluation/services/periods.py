@@ -1,0 +1,327 @@
+"""Opening and closing periods; deriving quarters and years from their months (DOMAIN.md §5)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from evaluation import audit
+from evaluation.errors import WorkflowError, forbidden
+from evaluation.models import (
+    Evaluation,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    RuleSetCoverage,
+    Status,
+)
+from evaluation.rating import rate_agency, reasons_json
+from scoring.models import RuleSet
+from scoring.periods import Period as PeriodLabel
+from scoring.periods import PeriodFormatError, parse_period
+from scoring.selectors import ruleset_get_published
+from staff.access import scope_for
+from staff.models import LeavePeriod, StaffMember
+
+BULK_SIZE = 2000
+
+
+def _due(year: int, month: int, day: int) -> dt.date:
+    """Day ``day`` of the month after ``year-month`` (clamped to the month's length)."""
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _bounds(label: PeriodLabel) -> tuple[dt.date, dt.date]:
+    months = label.month_labels
+    first_year, first_month = map(int, months[0].split("-"))
+    last_year, last_month = map(int, months[-1].split("-"))
+    last_day = calendar.monthrange(last_year, last_month)[1]
+    return dt.date(first_year, first_month, 1), dt.date(last_year, last_month, last_day)
+
+
+def _parse(label: str) -> PeriodLabel:
+    try:
+        return parse_period(label)
+    except PeriodFormatError:
+        raise WorkflowError(
+            "bad_period",
+            f"Kỳ không hợp lệ {label!r}; cần dạng YYYY-MM",
+            f"Invalid period {label!r}; expected YYYY-MM",
+            path="period",
+        ) from None
+
+
+def _require_admin(user: Any) -> None:
+    if user is not None and not scope_for(user).is_province_admin():
+        raise forbidden(
+            "Chỉ quản trị tỉnh (Sở Nội vụ) được mở, khóa kỳ đánh giá",
+            "Only the province admin opens and closes periods",
+        )
+
+
+def period_get_or_create(*, ruleset: RuleSet, label: PeriodLabel, user: Any) -> tuple[Period, bool]:
+    """The period of this rule set (by code) for ``label``, created with its deadlines."""
+    existing = Period.objects.filter(
+        ruleset__code=ruleset.code, kind=label.kind.value, year=label.year, index=label.index
+    ).first()
+    if existing is not None:
+        return existing, False
+    starts_on, ends_on = _bounds(label)
+    year, month = ends_on.year, ends_on.month
+    period = Period.objects.create(
+        ruleset=ruleset,
+        kind=label.kind.value,
+        year=label.year,
+        index=label.index,
+        label=label.label,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        self_assessment_due=_due(year, month, ruleset.self_assessment_day),
+        manager_due=_due(year, month, ruleset.manager_day),
+        approval_due=_due(year, month, ruleset.approval_day),
+        appeal_days=ruleset.appeal_days,
+        opened_by=user if getattr(user, "pk", None) else None,
+    )
+    return period, True
+
+
+def _covered_staff(period: Period) -> Any:
+    """Staff of every covered agency who work at some point of the period."""
+    agencies = RuleSetCoverage.objects.filter(ruleset_code=period.ruleset.code).values("agency_id")
+    return StaffMember.objects.filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=period.starts_on),
+        agency_id__in=agencies,
+        joined_on__lte=period.ends_on,
+    )
+
+
+def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, int]:
+    """Open a monthly period for a rule set: one evaluation per active staff member of every
+    covered agency, with the rule set's template version pinned. Idempotent: opening again
+    creates nothing new except evaluations for staff who joined since. ``user`` None is the
+    scheduled job. Returns the period and the number of evaluations created."""
+    _require_admin(user)
+    parsed = _parse(label)
+    if parsed.kind.value != PeriodKind.MONTH:
+        raise WorkflowError(
+            "not_a_month",
+            "Chỉ mở kỳ tháng; quý và năm được tổng hợp từ các tháng khi khóa",
+            "Only months are opened; quarters and years are derived when their months close",
+            path="period",
+        )
+    try:
+        ruleset = ruleset_get_published(code=ruleset_code)
+    except RuleSet.DoesNotExist:
+        raise WorkflowError(
+            "unknown_ruleset",
+            f"Không có bộ quy tắc đã công bố mã {ruleset_code!r}",
+            f"No published rule set {ruleset_code!r}",
+            path="ruleset",
+            status=404,
+        ) from None
+    with transaction.atomic():
+        period, created = period_get_or_create(ruleset=ruleset, label=parsed, user=user)
+        if period.status != PeriodStatus.OPEN:
+            raise WorkflowError(
+                "period_closed",
+                f"Kỳ {period.label} đã khóa",
+                f"Period {period.label} is closed",
+                path="period",
+                status=409,
+            )
+        count = _add_evaluations(period)
+        if created or count:
+            audit.record(
+                "period.opened" if created else "period.joiners_added",
+                actor=user,
+                period=period,
+                obj=period,
+                after={"label": period.label, "ruleset": ruleset.code, "created": count},
+            )
+    return period, count
+
+
+def _add_evaluations(period: Period) -> int:
+    """Create the missing evaluations of a period in bulk (snapshotting the organisation)."""
+    existing = set(Evaluation.objects.filter(period=period).values_list("staff_id", flat=True))
+    staff = (
+        _covered_staff(period)
+        .exclude(pk__in=existing)
+        .select_related("position")
+        .only(
+            "pk",
+            "agency_id",
+            "unit_id",
+            "duty_group_id",
+            "manager_id",
+            "position__leadership",
+        )
+    )
+    maternity = set(
+        LeavePeriod.objects.filter(
+            kind="maternity", start__lte=period.ends_on, end__gte=period.starts_on
+        ).values_list("staff_id", flat=True)
+    )
+    template_id = period.ruleset.template_id
+    rows = [
+        Evaluation(
+            period=period,
+            staff_id=member.pk,
+            agency_id=member.agency_id,
+            unit_id=member.unit_id,
+            duty_group_id=member.duty_group_id,
+            manager_id=member.manager_id,
+            leadership=member.position.leadership if member.position else "none",
+            template_id=template_id,
+            maternity_leave=member.pk in maternity,
+        )
+        for member in staff.iterator(chunk_size=BULK_SIZE)
+    ]
+    Evaluation.objects.bulk_create(rows, batch_size=BULK_SIZE, ignore_conflicts=True)
+    return len(rows)
+
+
+def period_close(*, period: Period, user: Any) -> dict[str, int]:
+    """Close a period: published evaluations become closed and nothing changes after that
+    except through a recorded appeal decision. A month that ends a quarter (or the year)
+    derives the quarter (or the year) from its months. Returns counts."""
+    _require_admin(user)
+    with transaction.atomic():
+        period = Period.objects.select_for_update().get(pk=period.pk)
+        if period.status != PeriodStatus.OPEN:
+            raise WorkflowError(
+                "period_closed",
+                f"Kỳ {period.label} đã khóa",
+                f"Period {period.label} is already closed",
+                status=409,
+            )
+        open_appeals = period.evaluations.filter(status=Status.UNDER_APPEAL).count()
+        if open_appeals:
+            raise WorkflowError(
+                "open_appeals",
+                f"Còn {open_appeals} kiến nghị chưa giải quyết",
+                f"{open_appeals} appeals are still open",
+                status=409,
+            )
+        now = timezone.now()
+        counts = _status_counts(period)
+        for agency_id in period.evaluations.values_list("agency_id", flat=True).distinct():
+            audit.record(
+                "period.closed",
+                actor=user,
+                agency=agency_id,
+                period=period,
+                obj=period,
+                after={"label": period.label, "counts": _status_counts(period, agency_id)},
+            )
+        closed = period.evaluations.filter(status=Status.PUBLISHED).update(status=Status.CLOSED)
+        period.status, period.closed_at = PeriodStatus.CLOSED, now
+        period.closed_by = user if getattr(user, "pk", None) else None
+        period.save(update_fields=["status", "closed_at", "closed_by"])
+        counts["closed"] = closed
+    from evaluation.services.warnings import warnings_for_period
+
+    counts["warnings"] = len(warnings_for_period(period=period))
+    if period.kind == PeriodKind.MONTH:
+        if period.index % 3 == 0:
+            counts["quarter_evaluations"] = period_derive(
+                ruleset=period.ruleset, label=f"{period.year}-Q{period.index // 3}", user=user
+            )[1]
+        if period.index == 12:
+            counts["year_evaluations"] = period_derive(
+                ruleset=period.ruleset, label=str(period.year), user=user
+            )[1]
+    return counts
+
+
+def _status_counts(period: Period, agency_id: int | None = None) -> dict[str, int]:
+    qs = period.evaluations.all()
+    if agency_id is not None:
+        qs = qs.filter(agency_id=agency_id)
+    counts: dict[str, int] = {}
+    for status in qs.values_list("status", flat=True):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, int]:
+    """Derive a quarter or year from its signed months: one evaluation per person who worked
+    at least one of them, scored as the mean of the months worked and proposed for approval
+    (status ``manager_scored``) — the approver signs quarters and years as they sign months."""
+    parsed = _parse(label)
+    with transaction.atomic():
+        period, _ = period_get_or_create(ruleset=ruleset, label=parsed, user=user)
+        month_labels = parsed.month_labels
+        monthly = (
+            Evaluation.objects.filter(
+                period__ruleset__code=ruleset.code,
+                period__kind=PeriodKind.MONTH,
+                period__label__in=month_labels,
+                score__isnull=False,
+                status__in=[Status.PUBLISHED, Status.CLOSED, Status.APPROVED],
+            )
+            .order_by("staff_id", "-period__label")
+            .select_related("staff__position")
+        )
+        existing = set(period.evaluations.values_list("staff_id", flat=True))
+        latest: dict[int, Evaluation] = {}
+        months_worked: dict[int, int] = {}
+        for evaluation in monthly:
+            months_worked[evaluation.staff_id] = months_worked.get(evaluation.staff_id, 0) + 1
+            latest.setdefault(evaluation.staff_id, evaluation)
+        maternity = set(
+            Evaluation.objects.filter(
+                period__ruleset__code=ruleset.code,
+                period__label__in=month_labels,
+                maternity_leave=True,
+            ).values_list("staff_id", flat=True)
+        )
+        rows = [
+            Evaluation(
+                period=period,
+                staff_id=staff_id,
+                agency_id=last.agency_id,
+                unit_id=last.unit_id,
+                duty_group_id=last.duty_group_id,
+                manager_id=last.manager_id,
+                leadership=last.leadership,
+                template_id=ruleset.template_id,
+                status=Status.MANAGER_SCORED,
+                months_worked=months_worked[staff_id],
+                discipline=last.discipline,
+                degradation=last.degradation,
+                unit_corruption=last.unit_corruption,
+                maternity_leave=staff_id in maternity,
+                manager_scored_at=timezone.now(),
+            )
+            for staff_id, last in latest.items()
+            if staff_id not in existing
+        ]
+        Evaluation.objects.bulk_create(rows, batch_size=BULK_SIZE)
+        agencies = {row.agency_id for row in rows}
+        for agency_id in agencies:
+            rating = rate_agency(
+                period, agency_id, unsigned=period.evaluations.values_list("pk", flat=True)
+            )
+            for evaluation_id, result in rating.by_evaluation.items():
+                Evaluation.objects.filter(pk=evaluation_id, status=Status.MANAGER_SCORED).update(
+                    score=result.score,
+                    band=result.band.name if result.band else "",
+                    proposed_level=result.level.name if result.level else "",
+                    reasons=reasons_json(result),
+                )
+        if rows:
+            audit.record(
+                "period.derived",
+                actor=user,
+                period=period,
+                obj=period,
+                after={"label": period.label, "created": len(rows)},
+            )
+    return period, len(rows)
