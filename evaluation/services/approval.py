@@ -1,0 +1,395 @@
+"""Approval by the competent authority, quota exceptions and publication (DOMAIN.md §4–6).
+
+The head of the agency (or the head's delegate) approves one unit at a time. The engine rates
+the whole agency — the quota is counted per agency and duty group, on the final ratings — with
+every rating signed earlier kept as it stands; the batch's ratings are signed in one
+transaction. Leaders are approved after their units: a batch may not contain a leader whose
+direct reports are not yet scored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from evaluation import audit
+from evaluation.errors import WorkflowError, forbidden
+from evaluation.models import (
+    Evaluation,
+    NotificationKind,
+    Period,
+    PeriodStatus,
+    QuotaException,
+    Status,
+)
+from evaluation.rating import AgencyRating, rate_agency, reasons_json
+from evaluation.services.common import require_reason
+from evaluation.services.notifications import notify
+from scoring.models import RatingLevel
+from scoring.rules import Level
+from staff.access import scope_for
+from staff.models import Agency, DutyGroup, Unit
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """The approver lowers one proposal, within the rules, for a stated reason."""
+
+    evaluation_id: int
+    level: str
+    reason: str
+
+
+def _require_approver(user: Any, agency_id: int) -> None:
+    if not scope_for(user).can_approve(agency_id):
+        raise forbidden(
+            "Chỉ thủ trưởng cơ quan hoặc người được ủy quyền được phê duyệt, công khai, giải quyết "
+            "kiến nghị",
+            "Only the head of the agency or the head's delegate approves, publishes and resolves "
+            "appeals",
+        )
+
+
+def _require_open(period: Period) -> None:
+    if period.status != PeriodStatus.OPEN:
+        raise WorkflowError(
+            "period_closed",
+            f"Kỳ {period.label} đã khóa",
+            f"Period {period.label} is closed",
+            status=409,
+        )
+
+
+def quota_usage(rating: AgencyRating) -> list[dict[str, Any]]:
+    """The quota meter of each duty group: used / allowed, as the engine counts it."""
+    return [
+        {
+            "agency": q.agency,
+            "duty_group": q.duty_group,
+            "percent": q.percent,
+            "candidates": q.candidates,
+            "good": q.good,
+            "allowed": q.allowed,
+            "used": len(q.kept),
+            "kept": list(q.kept),
+            "moved_down": list(q.moved_down),
+            "exception": q.exception,
+        }
+        for q in rating.batch.quota
+    ]
+
+
+def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]:
+    """What the approver sees before signing: every proposal of the unit with its score, level
+    and reasons (gates and quota included), the quota meter of each duty group of the agency,
+    and what blocks approval."""
+    _require_approver(user, unit.agency_id)
+    pending = list(
+        Evaluation.objects.filter(
+            period=period, unit=unit, status=Status.MANAGER_SCORED
+        ).values_list("pk", flat=True)
+    )
+    rating = rate_agency(period, unit.agency_id, unsigned=pending)
+    rows = []
+    for evaluation_id, result in rating.by_evaluation.items():
+        evaluation = rating.evaluations[evaluation_id]
+        if evaluation.unit_id != unit.pk:
+            continue
+        rows.append(
+            {
+                "evaluation": evaluation_id,
+                "staff": evaluation.staff.code,
+                "full_name": evaluation.staff.full_name,
+                "status": evaluation.status,
+                "duty_group": evaluation.duty_group.code if evaluation.duty_group else "",
+                "leadership": evaluation.leadership,
+                "score": result.score,
+                "band": result.band.name if result.band else None,
+                "level": result.level.name if result.level else None,
+                "reasons": reasons_json(result),
+            }
+        )
+    return {
+        "period": period.label,
+        "unit": unit.code,
+        "evaluations": rows,
+        "quota": quota_usage(rating),
+        "blocked": _leaders_blocked(period, pending),
+        "not_scored": Evaluation.objects.filter(
+            period=period, unit=unit, status__in=[Status.DRAFT, Status.SELF_ASSESSED]
+        ).count(),
+    }
+
+
+def _leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Leaders in the batch whose direct reports are not yet scored (approve units first)."""
+    batch = list(
+        Evaluation.objects.filter(pk__in=list(evaluation_ids))
+        .exclude(leadership="none")
+        .select_related("staff")
+    )
+    blocked = []
+    for leader in batch:
+        waiting = Evaluation.objects.filter(
+            period=period,
+            manager_id=leader.staff_id,
+            status__in=[Status.DRAFT, Status.SELF_ASSESSED],
+        ).count()
+        if waiting:
+            blocked.append(
+                {"evaluation": leader.pk, "staff": leader.staff.code, "reports_not_scored": waiting}
+            )
+    return blocked
+
+
+def _apply_adjustments(
+    evaluations: Mapping[int, Evaluation], adjustments: Iterable[Adjustment], user: Any
+) -> None:
+    for index, adjustment in enumerate(adjustments):
+        path = f"adjustments[{index}]"
+        evaluation = evaluations.get(adjustment.evaluation_id)
+        if evaluation is None:
+            raise WorkflowError(
+                "not_in_batch",
+                "Phiếu không thuộc đợt phê duyệt này",
+                "This evaluation is not in the batch being approved",
+                path=f"{path}.evaluation",
+            )
+        if adjustment.level not in RatingLevel.values:
+            raise WorkflowError(
+                "bad_choice",
+                "Mức xếp loại không hợp lệ",
+                "Invalid level",
+                path=f"{path}.level",
+            )
+        reason = require_reason(adjustment.reason, f"{path}.reason")
+        audit.record(
+            "evaluation.level_adjusted",
+            actor=user,
+            evaluation=evaluation,
+            before={"approver_max_level": evaluation.approver_max_level},
+            after={"approver_max_level": adjustment.level},
+            reason=reason,
+        )
+        evaluation.approver_max_level = adjustment.level
+        evaluation.approver_reason = reason
+        evaluation.save(update_fields=["approver_max_level", "approver_reason"])
+
+
+def unit_approve(
+    *, period: Period, unit: Unit, user: Any, adjustments: Iterable[Adjustment] = ()
+) -> list[Evaluation]:
+    """Sign every scored evaluation of a unit in one transaction, with the engine's levels
+    (the approver may only lower a proposal, with a reason). A second, concurrent approval of
+    the same batch finds nothing left to approve and is refused (409)."""
+    _require_approver(user, unit.agency_id)
+    own_staff = scope_for(user).own_staff_id
+    with transaction.atomic():
+        period = Period.objects.select_for_update().get(pk=period.pk)
+        _require_open(period)
+        batch = {
+            e.pk: e
+            for e in Evaluation.objects.select_for_update()
+            .filter(period=period, unit=unit, status=Status.MANAGER_SCORED)
+            .order_by("pk")
+        }
+        if not batch:
+            raise WorkflowError(
+                "nothing_to_approve",
+                "Đơn vị không còn phiếu nào chờ phê duyệt",
+                "Nothing in this unit is waiting for approval",
+                status=409,
+            )
+        if any(e.staff_id == own_staff for e in batch.values()):
+            raise forbidden(
+                "Không tự phê duyệt phiếu của chính mình", "You may not approve your own evaluation"
+            )
+        blocked = _leaders_blocked(period, batch)
+        if blocked:
+            codes = ", ".join(b["staff"] for b in blocked)
+            raise WorkflowError(
+                "leaders_first_units",
+                f"Lãnh đạo được phê duyệt sau đơn vị: cấp dưới của {codes} chưa được chấm",
+                f"Leaders are approved after their units: reports of {codes} are not scored yet",
+                status=409,
+                extra={"blocked": blocked},
+            )
+        _apply_adjustments(batch, adjustments, user)
+        rating = rate_agency(period, unit.agency_id, unsigned=batch)
+        now = timezone.now()
+        signed = []
+        for evaluation in batch.values():
+            result = rating.by_evaluation[evaluation.pk]
+            if result.level is None:
+                raise WorkflowError(
+                    "cannot_rate",
+                    f"Chưa thể xếp loại {rating.evaluations[evaluation.pk].staff.code}: "
+                    + (result.reasons[-1].message if result.reasons else ""),
+                    f"{rating.evaluations[evaluation.pk].staff.code} cannot be rated: "
+                    + (result.reasons[-1].message_en if result.reasons else ""),
+                    status=409,
+                )
+            before = {"status": evaluation.status, "proposed_level": evaluation.proposed_level}
+            evaluation.score = result.score
+            evaluation.band = result.band.name if result.band else ""
+            evaluation.final_level = result.level.name
+            evaluation.reasons = reasons_json(result)
+            evaluation.status = Status.APPROVED
+            evaluation.approved_by, evaluation.approved_at = user, now
+            evaluation.version += 1
+            evaluation.save()
+            audit.record(
+                "evaluation.approved",
+                actor=user,
+                evaluation=evaluation,
+                obj=evaluation,
+                before=before,
+                after=_signed_snapshot(evaluation),
+            )
+            signed.append(evaluation)
+        notify(
+            users=[rating.evaluations[e.pk].staff.user for e in signed],
+            kind=NotificationKind.APPROVED,
+            subject=f"Kết quả đánh giá kỳ {period.label} đã được phê duyệt / Approved",
+            body=f"Kết quả đánh giá kỳ {period.label} của bạn đã được phê duyệt và sẽ được công "
+            "khai. / Your evaluation was approved and will be published.",
+        )
+    return signed
+
+
+def _signed_snapshot(evaluation: Evaluation) -> dict[str, Any]:
+    """What a signature covers: the person, the period, the score and level, and why."""
+    return {
+        "status": evaluation.status,
+        "staff": evaluation.staff.code,
+        "period": evaluation.period.label,
+        "score": evaluation.score,
+        "band": evaluation.band,
+        "final_level": evaluation.final_level,
+        "approver_max_level": evaluation.approver_max_level,
+        "reasons": [r["code"] for r in evaluation.reasons],
+    }
+
+
+def quota_exception_record(
+    *,
+    period: Period,
+    agency: Agency,
+    duty_group: DutyGroup | None,
+    ceiling: int,
+    reference: str,
+    reason: str,
+    user: Any,
+) -> QuotaException:
+    """Record a decision (legal reference, new ceiling) lifting one group's HTXSNV ceiling for
+    an organisation with outstanding achievements. Applies to ratings not yet signed."""
+    _require_approver(user, agency.pk)
+    reference = require_reason(reference, "reference")
+    if isinstance(ceiling, bool) or not isinstance(ceiling, int) or ceiling < 0:
+        raise WorkflowError(
+            "bad_count", "Phải là số nguyên không âm", "Must be a whole number ≥ 0", path="ceiling"
+        )
+    with transaction.atomic():
+        _require_open(period)
+        exception, created = QuotaException.objects.select_for_update().get_or_create(
+            period=period,
+            agency=agency,
+            duty_group=duty_group,
+            defaults={
+                "ceiling": ceiling,
+                "reference": reference,
+                "reason": reason,
+                "decided_by": user,
+            },
+        )
+        before = {} if created else {"ceiling": exception.ceiling, "reference": exception.reference}
+        if not created:
+            QuotaException.objects.filter(pk=exception.pk).update(
+                ceiling=ceiling, reference=reference, reason=reason, decided_by=user
+            )
+            exception.refresh_from_db()
+        audit.record(
+            "quota.exception_recorded",
+            actor=user,
+            agency=agency,
+            period=period,
+            obj=exception,
+            before=before,
+            after={
+                "duty_group": duty_group.code if duty_group else "",
+                "ceiling": ceiling,
+                "reference": reference,
+            },
+            reason=reason,
+        )
+    return exception
+
+
+def agency_publish(*, period: Period, agency: Agency, user: Any) -> int:
+    """Publish the agency's approved results: each person is notified and may appeal within
+    the period's window; the results are disclosed to the agency's staff."""
+    _require_approver(user, agency.pk)
+    with transaction.atomic():
+        period = Period.objects.select_for_update().get(pk=period.pk)
+        _require_open(period)
+        waiting = Evaluation.objects.filter(
+            period=period,
+            agency=agency,
+            status__in=[Status.DRAFT, Status.SELF_ASSESSED, Status.MANAGER_SCORED],
+        ).count()
+        if waiting:
+            raise WorkflowError(
+                "not_all_approved",
+                f"Còn {waiting} phiếu chưa được phê duyệt",
+                f"{waiting} evaluations are not approved yet",
+                status=409,
+            )
+        approved = list(
+            Evaluation.objects.select_for_update()
+            .filter(period=period, agency=agency, status=Status.APPROVED)
+            .select_related("staff__user", "period")
+        )
+        if not approved:
+            raise WorkflowError(
+                "nothing_to_publish",
+                "Không có kết quả nào chờ công khai",
+                "Nothing is waiting to be published",
+                status=409,
+            )
+        now = timezone.now()
+        appeal_until = timezone.localdate() + dt.timedelta(days=period.appeal_days)
+        for evaluation in approved:
+            evaluation.status = Status.PUBLISHED
+            evaluation.published_at, evaluation.appeal_until = now, appeal_until
+            evaluation.version += 1
+            evaluation.save(
+                update_fields=["status", "published_at", "appeal_until", "version", "updated_at"]
+            )
+            audit.record(
+                "evaluation.published",
+                actor=user,
+                evaluation=evaluation,
+                obj=evaluation,
+                before={"status": Status.APPROVED},
+                after=_signed_snapshot(evaluation) | {"appeal_until": appeal_until},
+            )
+        for evaluation in approved:
+            level = Level[evaluation.final_level]
+            notify(
+                users=[evaluation.staff.user],
+                kind=NotificationKind.PUBLISHED,
+                subject=f"Kết quả đánh giá kỳ {period.label} / Your result for {period.label}",
+                body=(
+                    f"Điểm {evaluation.score}, xếp loại {RatingLevel(level.name).label}. Bạn có "
+                    f"thể kiến nghị đến hết ngày {appeal_until:%d/%m/%Y}. / Score "
+                    f"{evaluation.score}, level {level.name}; you may appeal until "
+                    f"{appeal_until:%Y-%m-%d}."
+                ),
+                evaluation=evaluation,
+            )
+    return len(approved)

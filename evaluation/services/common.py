@@ -1,0 +1,115 @@
+"""Helpers shared by the workflow services: locking, versions, validation, recipients."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from evaluation.errors import WorkflowError, stale, wrong_state
+from evaluation.models import Evaluation, PeriodStatus
+from staff.models import Role, RoleAssignment
+
+MAX_POINTS_PLACES = 2
+
+
+def lock_evaluation(evaluation: Evaluation | int) -> Evaluation:
+    """Re-read the evaluation under a row lock; transitions re-check its state after this."""
+    pk = evaluation.pk if isinstance(evaluation, Evaluation) else evaluation
+    return (
+        Evaluation.objects.select_for_update(of=("self",))
+        .select_related("period", "staff", "agency", "template")
+        .get(pk=pk)
+    )
+
+
+def check_version(evaluation: Evaluation, version: int | None) -> None:
+    """Optimistic concurrency: a save based on an old version is refused with 409."""
+    if version is not None and version != evaluation.version:
+        raise stale(evaluation.version)
+
+
+def require_status(
+    evaluation: Evaluation, allowed: tuple[str, ...], action_vi: str, action_en: str
+) -> None:
+    if evaluation.status not in allowed:
+        raise wrong_state(evaluation.get_status_display(), action_vi, action_en)
+
+
+def require_open_period(evaluation: Evaluation) -> None:
+    if evaluation.period.status != PeriodStatus.OPEN:
+        raise WorkflowError(
+            "period_closed",
+            f"Kỳ {evaluation.period.label} đã khóa: chỉ thay đổi được qua quyết định giải quyết "
+            "kiến nghị",
+            f"Period {evaluation.period.label} is closed: only an appeal decision changes it",
+            path="period",
+            status=409,
+        )
+
+
+def require_reason(reason: str | None, path: str = "reason") -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise WorkflowError(
+            "reason_required",
+            "Bắt buộc ghi rõ lý do",
+            "A reason is required",
+            path=path,
+        )
+    return text
+
+
+def parse_points(value: Any, *, path: str, maximum: Decimal | None, places: int = 2) -> Decimal:
+    """A number of points within [0, maximum] with at most ``places`` decimals."""
+    if isinstance(value, bool) or value is None:
+        raise WorkflowError("not_a_number", "Phải là một số", "Must be a number", path=path)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise WorkflowError(
+            "not_a_number", "Phải là một số", "Must be a number", path=path
+        ) from None
+    if not number.is_finite() or number < 0:
+        raise WorkflowError(
+            "out_of_range",
+            f"Phải từ 0 trở lên (đang là {value})",
+            f"Must be 0 or more (got {value})",
+            path=path,
+        )
+    if maximum is not None and number > maximum:
+        raise WorkflowError(
+            "over_maximum",
+            f"Vượt mức tối đa {maximum} (đang là {value})",
+            f"Exceeds the maximum {maximum} (got {value})",
+            path=path,
+        )
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise WorkflowError(
+            "too_many_decimals",
+            f"Chỉ được có tối đa {places} chữ số thập phân",
+            f"At most {places} decimal places",
+            path=path,
+        )
+    return number
+
+
+def approver_users(agency_id: int) -> list[Any]:
+    """Users who currently head the agency or act as the head's delegate."""
+    user_ids = (
+        RoleAssignment.objects.current()
+        .filter(agency_id=agency_id, role__in=[Role.AGENCY_HEAD, Role.HEAD_DELEGATE])
+        .values_list("user_id", flat=True)
+    )
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+
+
+def hr_users(agency_id: int) -> list[Any]:
+    user_ids = (
+        RoleAssignment.objects.current()
+        .filter(agency_id=agency_id, role=Role.HR_OFFICER)
+        .values_list("user_id", flat=True)
+    )
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))

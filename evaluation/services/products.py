@@ -1,0 +1,222 @@
+"""Products (sản phẩm, công việc): registered by the person or assigned by the manager, with
+their month-end outcome reported by the person and confirmed by the manager ("whoever assigns
+the work evaluates it")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from evaluation import audit
+from evaluation.errors import WorkflowError, forbidden
+from evaluation.models import Evaluation, Product, Status
+from evaluation.services.common import (
+    lock_evaluation,
+    parse_points,
+    require_open_period,
+    require_status,
+)
+from staff.access import scope_for
+
+MAX_WEIGHT = 1000
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+EVIDENCE_EXTENSIONS = {
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".odt",
+    ".ods",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".txt",
+}
+MAX_COUNT = 50
+
+
+def _snapshot(product: Product) -> dict[str, Any]:
+    return {
+        "title": product.title,
+        "weight": product.weight,
+        "deadline": product.deadline,
+        "completed": product.completed,
+        "major_errors": product.major_errors,
+        "delays": product.delays,
+        "objective_cause": product.objective_cause,
+        "evidence_url": product.evidence_url,
+        "evidence_file": product.evidence_file.name if product.evidence_file else "",
+    }
+
+
+def _count(value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise WorkflowError(
+            "bad_count",
+            f"Phải là số nguyên từ 0 đến {MAX_COUNT}",
+            f"Must be a whole number from 0 to {MAX_COUNT}",
+            path=path,
+        )
+    return value
+
+
+def _check_evidence(upload: UploadedFile | None) -> None:
+    if upload is None:
+        return
+    name = (upload.name or "").lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    if extension not in EVIDENCE_EXTENSIONS:
+        raise WorkflowError(
+            "bad_file_type",
+            f"Loại tệp không được nhận ({extension or 'không có đuôi'}); nhận: "
+            + ", ".join(sorted(EVIDENCE_EXTENSIONS)),
+            f"File type not accepted ({extension or 'no extension'})",
+            path="evidence_file",
+        )
+    if upload.size is not None and upload.size > MAX_EVIDENCE_BYTES:
+        raise WorkflowError(
+            "file_too_large",
+            f"Tệp quá lớn (tối đa {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB)",
+            f"File too large (at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB)",
+            path="evidence_file",
+        )
+
+
+def _role_for(evaluation: Evaluation, user: Any) -> str:
+    scope = scope_for(user)
+    if scope.can_self_assess(evaluation):
+        return "person"
+    if scope.can_score_as_manager(evaluation):
+        return "manager"
+    raise forbidden(
+        "Chỉ người được đánh giá hoặc người quản lý trực tiếp được ghi sản phẩm",
+        "Only the person or their direct manager records products",
+    )
+
+
+def product_register(
+    *,
+    evaluation: Evaluation,
+    user: Any,
+    title: str,
+    weight: Any = 1,
+    deadline: dt.date | None = None,
+    evidence_url: str = "",
+    evidence_file: UploadedFile | None = None,
+) -> Product:
+    """Register a product: the person for themself while drafting; the manager assigns one
+    while the evaluation is with the person or awaiting the manager."""
+    role = _role_for(evaluation, user)
+    title = (title or "").strip()
+    if not title:
+        raise WorkflowError(
+            "required", "Bắt buộc nhập tên sản phẩm", "A title is required", path="title"
+        )
+    weight = parse_points(weight, path="weight", maximum=MAX_WEIGHT, places=4)
+    _check_evidence(evidence_file)
+    with transaction.atomic():
+        evaluation = lock_evaluation(evaluation)
+        require_open_period(evaluation)
+        allowed = (Status.DRAFT,) if role == "person" else (Status.DRAFT, Status.SELF_ASSESSED)
+        require_status(evaluation, allowed, "thêm sản phẩm", "add a product")
+        product = Product(
+            evaluation=evaluation,
+            title=title[:500],
+            weight=weight,
+            deadline=deadline,
+            evidence_url=evidence_url or "",
+            assigned_by=user if role == "manager" else None,
+            created_by=user,
+        )
+        if evidence_file is not None:
+            product.evidence_file = evidence_file
+        product.save()
+        evaluation.version += 1
+        evaluation.save(update_fields=["version", "updated_at"])
+        audit.record(
+            "product.registered",
+            actor=user,
+            evaluation=evaluation,
+            obj=product,
+            after=_snapshot(product),
+        )
+    return product
+
+
+def product_set_outcome(
+    *,
+    product: Product,
+    user: Any,
+    completed: bool,
+    major_errors: int = 0,
+    delays: int = 0,
+    objective_cause: bool | None = None,
+) -> Product:
+    """Report (the person) or confirm (the manager) a product's outcome. Only the manager
+    may confirm an objective cause, which removes the errors and delays from the count."""
+    evaluation = product.evaluation
+    role = _role_for(evaluation, user)
+    if not isinstance(completed, bool):
+        raise WorkflowError(
+            "not_a_boolean", "Phải là đúng/sai", "Must be true or false", path="completed"
+        )
+    major_errors = _count(major_errors, "major_errors")
+    delays = _count(delays, "delays")
+    if objective_cause is not None and role != "manager":
+        raise forbidden(
+            "Chỉ người quản lý xác nhận nguyên nhân khách quan",
+            "Only the manager confirms an objective cause",
+            code="manager_field",
+        )
+    with transaction.atomic():
+        evaluation = lock_evaluation(evaluation)
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        require_open_period(evaluation)
+        allowed = (Status.DRAFT,) if role == "person" else (Status.DRAFT, Status.SELF_ASSESSED)
+        require_status(evaluation, allowed, "ghi kết quả sản phẩm", "record an outcome")
+        before = _snapshot(product)
+        product.completed, product.major_errors, product.delays = completed, major_errors, delays
+        if role == "manager":
+            if objective_cause is not None:
+                product.objective_cause = objective_cause
+            product.confirmed_by, product.confirmed_at = user, timezone.now()
+        product.save()
+        evaluation.version += 1
+        evaluation.save(update_fields=["version", "updated_at"])
+        audit.record(
+            "product.outcome_confirmed" if role == "manager" else "product.outcome_reported",
+            actor=user,
+            evaluation=evaluation,
+            obj=product,
+            before=before,
+            after=_snapshot(product),
+        )
+    return product
+
+
+def product_delete(*, product: Product, user: Any) -> None:
+    """Remove a product registered by mistake: whoever created it, while it is still editable."""
+    evaluation = product.evaluation
+    role = _role_for(evaluation, user)
+    if product.created_by_id != user.pk:
+        raise forbidden("Chỉ người tạo được xóa sản phẩm", "Only its creator removes a product")
+    with transaction.atomic():
+        evaluation = lock_evaluation(evaluation)
+        require_open_period(evaluation)
+        allowed = (Status.DRAFT,) if role == "person" else (Status.DRAFT, Status.SELF_ASSESSED)
+        require_status(evaluation, allowed, "xóa sản phẩm", "remove a product")
+        audit.record(
+            "product.removed",
+            actor=user,
+            evaluation=evaluation,
+            obj=product,
+            before=_snapshot(product),
+        )
+        product.delete()
+        evaluation.version += 1
+        evaluation.save(update_fields=["version", "updated_at"])

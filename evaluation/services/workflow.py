@@ -1,0 +1,368 @@
+"""Self-assessment, manager scoring and returns (DOMAIN.md §6).
+
+Each service takes the acting user, checks with ``staff.access`` that this user may take the
+step, locks the row, re-checks the state and the version, writes, records the audit entry and
+queues notifications — all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from evaluation import audit
+from evaluation.errors import WorkflowError, forbidden
+from evaluation.models import CriterionScore, Evaluation, NotificationKind, Status
+from evaluation.rating import rate_one, reasons_json
+from evaluation.services.common import (
+    check_version,
+    lock_evaluation,
+    parse_points,
+    require_open_period,
+    require_reason,
+    require_status,
+)
+from evaluation.services.notifications import notify
+from scoring.models import Criterion
+from scoring.rules import Discipline
+from staff.access import scope_for
+
+MANAGER_ONLY_FIELDS = (
+    "task_points",
+    "bonus",
+    "deductions",
+    "discipline",
+    "degradation",
+    "unit_corruption",
+    "manager_comment",
+)
+
+
+def _criteria(evaluation: Evaluation) -> dict[str, Criterion]:
+    return {c.code: c for c in Criterion.objects.filter(template_id=evaluation.template_id)}
+
+
+def _save_points(
+    evaluation: Evaluation, scores: Mapping[str, Any], *, field: str, user: Any
+) -> dict[str, tuple[Decimal | None, Decimal]]:
+    """Validate and store per-criterion points in ``field``; return what changed."""
+    criteria = _criteria(evaluation)
+    parsed: dict[str, Decimal] = {}
+    for code, value in scores.items():
+        criterion = criteria.get(code)
+        if criterion is None:
+            raise WorkflowError(
+                "unknown_criterion",
+                f"Tiêu chí {code!r} không có trong mẫu của kỳ này",
+                f"Criterion {code!r} is not in this period's template",
+                path=f"scores.{code}",
+            )
+        parsed[code] = parse_points(value, path=f"scores.{code}", maximum=criterion.max_points)
+    existing = {
+        s.criterion.code: s
+        for s in CriterionScore.objects.filter(evaluation=evaluation).select_related("criterion")
+    }
+    changes: dict[str, tuple[Decimal | None, Decimal]] = {}
+    for code, points in parsed.items():
+        row = existing.get(code)
+        if row is None:
+            row = CriterionScore(evaluation=evaluation, criterion=criteria[code])
+        before = getattr(row, field)
+        if before != points:
+            setattr(row, field, points)
+            row.save()
+            changes[code] = (before, points)
+    if changes:
+        audit.record(
+            f"evaluation.{'self' if field == 'self_points' else 'manager'}_scores_changed",
+            actor=user,
+            evaluation=evaluation,
+            obj=evaluation,
+            before={code: old for code, (old, _) in changes.items()},
+            after={code: new for code, (_, new) in changes.items()},
+        )
+    return changes
+
+
+def _missing_criteria(evaluation: Evaluation, field: str) -> list[str]:
+    scored = set(
+        CriterionScore.objects.filter(
+            evaluation=evaluation, **{f"{field}__isnull": False}
+        ).values_list("criterion__code", flat=True)
+    )
+    return [code for code in _criteria(evaluation) if code not in scored]
+
+
+def evaluation_self_assess(
+    *,
+    evaluation: Evaluation,
+    user: Any,
+    scores: Mapping[str, Any] | None = None,
+    comment: str | None = None,
+    version: int | None = None,
+    submit: bool = False,
+) -> Evaluation:
+    """The person scores the general criteria and comments; ``submit`` hands it to the
+    manager. Only the person, only in ``draft``, only while the period is open."""
+    if not scope_for(user).can_self_assess(evaluation):
+        raise forbidden(
+            "Chỉ người được đánh giá mới tự đánh giá phiếu của mình",
+            "Only the person evaluated fills in their self-assessment",
+        )
+    with transaction.atomic():
+        evaluation = lock_evaluation(evaluation)
+        check_version(evaluation, version)
+        require_open_period(evaluation)
+        require_status(evaluation, (Status.DRAFT,), "tự đánh giá", "self-assess")
+        if scores:
+            _save_points(evaluation, scores, field="self_points", user=user)
+        if comment is not None and comment != evaluation.self_comment:
+            audit.record(
+                "evaluation.self_comment_changed",
+                actor=user,
+                evaluation=evaluation,
+                before={"self_comment": evaluation.self_comment},
+                after={"self_comment": comment},
+            )
+            evaluation.self_comment = comment
+        if submit:
+            missing = _missing_criteria(evaluation, "self_points")
+            if missing:
+                raise WorkflowError(
+                    "criteria_missing",
+                    f"Chưa chấm các tiêu chí: {', '.join(missing)}",
+                    f"Criteria not scored yet: {', '.join(missing)}",
+                    path=f"scores.{missing[0]}",
+                )
+            unreported = list(
+                evaluation.products.filter(completed__isnull=True).values_list("title", flat=True)
+            )
+            if unreported:
+                raise WorkflowError(
+                    "outcome_missing",
+                    f"Chưa báo cáo kết quả sản phẩm: {', '.join(unreported)}",
+                    f"Product outcomes not reported: {', '.join(unreported)}",
+                    path="products",
+                )
+            evaluation.status = Status.SELF_ASSESSED
+            evaluation.self_submitted_at = timezone.now()
+            evaluation.return_reason = ""
+            audit.record(
+                "evaluation.self_submitted",
+                actor=user,
+                evaluation=evaluation,
+                before={"status": Status.DRAFT},
+                after={"status": Status.SELF_ASSESSED},
+            )
+        evaluation.version += 1
+        evaluation.save()
+    return evaluation
+
+
+def _manager_fields(evaluation: Evaluation, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the manager's scalar fields against the pinned template."""
+    template = evaluation.template
+    values: dict[str, Any] = {}
+    if "task_points" in data:
+        raw = data["task_points"]
+        values["task_points"] = (
+            None
+            if raw is None
+            else parse_points(raw, path="task_points", maximum=template.task_max)
+        )
+    if "bonus" in data:
+        values["bonus"] = parse_points(data["bonus"], path="bonus", maximum=template.bonus_max)
+    if "deductions" in data:
+        values["deductions"] = parse_points(
+            data["deductions"], path="deductions", maximum=template.deduction_max
+        )
+    if "discipline" in data:
+        if data["discipline"] not in {d.value for d in Discipline}:
+            raise WorkflowError(
+                "bad_choice",
+                "Hình thức kỷ luật không hợp lệ",
+                "Invalid disciplinary measure",
+                path="discipline",
+            )
+        values["discipline"] = data["discipline"]
+    for flag in ("degradation", "unit_corruption"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                raise WorkflowError(
+                    "not_a_boolean", "Phải là đúng/sai", "Must be true or false", path=flag
+                )
+            values[flag] = data[flag]
+    if "manager_comment" in data:
+        values["manager_comment"] = str(data["manager_comment"] or "")
+    return values
+
+
+def evaluation_manager_score(
+    *,
+    evaluation: Evaluation,
+    user: Any,
+    scores: Mapping[str, Any] | None = None,
+    fields: Mapping[str, Any] | None = None,
+    version: int | None = None,
+    submit: bool = False,
+) -> Evaluation:
+    """The direct manager scores each criterion, sets the manager's fields and, with
+    ``submit``, proposes the level the engine gives (with its reasons). After the
+    self-assessment deadline the manager may score a draft: it is marked "no self-assessment"."""
+    if not scope_for(user).can_score_as_manager(evaluation):
+        raise forbidden(
+            "Chỉ người quản lý trực tiếp mới chấm điểm phiếu này",
+            "Only the direct manager scores this evaluation",
+        )
+    with transaction.atomic():
+        evaluation = lock_evaluation(evaluation)
+        check_version(evaluation, version)
+        require_open_period(evaluation)
+        late = timezone.localdate() > evaluation.period.self_assessment_due
+        allowed = (Status.SELF_ASSESSED, Status.DRAFT) if late else (Status.SELF_ASSESSED,)
+        if evaluation.status == Status.DRAFT and not late:
+            raise WorkflowError(
+                "self_assessment_pending",
+                "Người được đánh giá chưa gửi tự đánh giá; chỉ chấm thay sau hạn "
+                f"{evaluation.period.self_assessment_due:%d/%m/%Y}",
+                "The person has not submitted their self-assessment; the manager may score "
+                f"without it only after {evaluation.period.self_assessment_due:%Y-%m-%d}",
+                path="status",
+                status=409,
+            )
+        require_status(evaluation, allowed, "chấm điểm", "score")
+        if scores:
+            _save_points(evaluation, scores, field="manager_points", user=user)
+        values = _manager_fields(evaluation, fields or {})
+        changed = {k: v for k, v in values.items() if getattr(evaluation, k) != v}
+        if changed:
+            audit.record(
+                "evaluation.manager_fields_changed",
+                actor=user,
+                evaluation=evaluation,
+                before={k: getattr(evaluation, k) for k in changed},
+                after=changed,
+            )
+            for key, value in changed.items():
+                setattr(evaluation, key, value)
+        if submit:
+            _submit_manager_score(evaluation, user)
+        evaluation.version += 1
+        evaluation.save()
+    return evaluation
+
+
+def _submit_manager_score(evaluation: Evaluation, user: Any) -> None:
+    unreported = list(
+        evaluation.products.filter(completed__isnull=True).values_list("title", flat=True)
+    )
+    if unreported:
+        raise WorkflowError(
+            "outcome_missing",
+            f"Chưa xác nhận kết quả sản phẩm: {', '.join(unreported)}",
+            f"Product outcomes not confirmed: {', '.join(unreported)}",
+            path="products",
+        )
+    missing = [
+        code
+        for code in _missing_criteria(evaluation, "manager_points")
+        if code in _missing_criteria(evaluation, "self_points")
+    ]
+    if missing:
+        raise WorkflowError(
+            "criteria_missing",
+            f"Chưa chấm các tiêu chí: {', '.join(missing)}",
+            f"Criteria not scored yet: {', '.join(missing)}",
+            path=f"scores.{missing[0]}",
+        )
+    now = timezone.now()
+    evaluation.products.filter(confirmed_by__isnull=True).update(
+        confirmed_by=user, confirmed_at=now
+    )
+    before = evaluation.status
+    if before == Status.DRAFT:
+        evaluation.no_self_assessment = True
+    result = rate_one(evaluation)
+    evaluation.score = result.score
+    evaluation.band = result.band.name if result.band else ""
+    evaluation.proposed_level = result.level.name if result.level else ""
+    evaluation.reasons = reasons_json(result)
+    evaluation.status = Status.MANAGER_SCORED
+    evaluation.manager_scored_at = now
+    evaluation.manager_scored_by = user
+    evaluation.return_reason = ""
+    audit.record(
+        "evaluation.manager_scored",
+        actor=user,
+        evaluation=evaluation,
+        before={"status": before},
+        after={
+            "status": Status.MANAGER_SCORED,
+            "score": evaluation.score,
+            "proposed_level": evaluation.proposed_level,
+            "no_self_assessment": evaluation.no_self_assessment,
+        },
+    )
+
+
+def evaluation_return(
+    *, evaluation: Evaluation, user: Any, to: str, reason: str, version: int | None = None
+) -> Evaluation:
+    """Return an evaluation with a mandatory reason: the manager returns it to the person
+    (back to draft); the approver returns it to the manager (back to awaiting the manager)."""
+    reason = require_reason(reason)
+    scope = scope_for(user)
+    if to == "person":
+        allowed_by = scope.can_score_as_manager(evaluation)
+        from_states, target = (Status.SELF_ASSESSED, Status.MANAGER_SCORED), Status.DRAFT
+    elif to == "manager":
+        allowed_by = scope.can_approve(evaluation.agency_id)
+        from_states, target = (Status.MANAGER_SCORED,), Status.SELF_ASSESSED
+    else:
+        raise WorkflowError(
+            "bad_choice",
+            "Chỉ trả lại cho người được đánh giá (person) hoặc người quản lý (manager)",
+            "Return to 'person' or 'manager' only",
+            path="to",
+        )
+    if not allowed_by:
+        raise forbidden(
+            "Bạn không có quyền trả lại phiếu này", "You may not return this evaluation"
+        )
+    with transaction.atomic():
+        evaluation = lock_evaluation(evaluation)
+        check_version(evaluation, version)
+        require_open_period(evaluation)
+        require_status(evaluation, from_states, "trả lại", "return")
+        before = evaluation.status
+        evaluation.status = target
+        evaluation.return_reason = reason
+        evaluation.proposed_level = ""
+        evaluation.version += 1
+        evaluation.save()
+        audit.record(
+            "evaluation.returned",
+            actor=user,
+            evaluation=evaluation,
+            before={"status": before},
+            after={"status": target, "to": to},
+            reason=reason,
+        )
+        if to == "person":
+            recipients = [evaluation.staff.user]
+        else:
+            manager = evaluation.manager
+            recipients = [manager.user] if manager is not None else []
+        notify(
+            users=recipients,
+            kind=NotificationKind.RETURNED,
+            subject=f"Phiếu đánh giá {evaluation.period.label} bị trả lại / Evaluation returned",
+            body=f"Phiếu đánh giá của {evaluation.staff.full_name} kỳ {evaluation.period.label} "
+            f"được trả lại. Lý do: {reason}",
+            evaluation=evaluation,
+        )
+    return evaluation
