@@ -205,9 +205,14 @@ def unit_approve(
                 "Nothing in this unit is waiting for approval",
                 status=409,
             )
-        if any(e.staff_id == own_staff for e in batch.values()):
-            raise forbidden(
-                "Không tự phê duyệt phiếu của chính mình", "You may not approve your own evaluation"
+        # Nobody signs their own rating: it stays for the other approver (head or delegate).
+        batch = {pk: e for pk, e in batch.items() if e.staff_id != own_staff}
+        if not batch:
+            raise WorkflowError(
+                "nothing_to_approve",
+                "Chỉ còn phiếu của chính bạn: người có thẩm quyền khác phê duyệt",
+                "Only your own evaluation is left: another approver signs it",
+                status=409,
             )
         blocked = _leaders_blocked(period, batch)
         if blocked:

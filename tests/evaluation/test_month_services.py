@@ -1,0 +1,182 @@
+"""A whole month of Sở Alpha through the services, with the real roles (DOMAIN.md §6)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from evaluation.audit import verify_chains
+from evaluation.errors import WorkflowError
+from evaluation.models import AuditEntry, Evaluation, Notification, Status
+from evaluation.services.appeals import appeal_file, appeal_resolve
+from evaluation.services.approval import (
+    Adjustment,
+    agency_publish,
+    approval_preview,
+    quota_exception_record,
+    unit_approve,
+)
+from evaluation.services.periods import period_close, period_open
+from evaluation.services.products import product_register, product_set_outcome
+from evaluation.services.workflow import (
+    evaluation_manager_score,
+    evaluation_return,
+    evaluation_self_assess,
+)
+from tests.evaluation.conftest import STAFF_NAMES
+
+FULL = {f"G{i}": 5 for i in range(1, 7)}
+GOOD = {f"G{i}": 4 for i in range(1, 7)}
+# One product with an error and a delay: 70 × (1 + 0.75 + 0.75) / 3 = 58.33 → 24 + 58.33 = 82.33.
+FLAWED = ((1, True, 1, 1),)
+
+
+def ev(month, name, period):
+    return Evaluation.objects.get(period=period, staff=month.staff[name])
+
+
+def self_assess(month, name, period, *, scores=FULL, products=((1, True, 0, 0),)):
+    evaluation = ev(month, name, period)
+    for weight, completed, errors, delays in products:
+        product = product_register(
+            evaluation=evaluation, user=month.user(name), title=f"Báo cáo của {name}", weight=weight
+        )
+        product_set_outcome(
+            product=product,
+            user=month.user(name),
+            completed=completed,
+            major_errors=errors,
+            delays=delays,
+        )
+    evaluation.refresh_from_db()
+    return evaluation_self_assess(
+        evaluation=evaluation,
+        user=month.user(name),
+        scores=scores,
+        comment="Hoàn thành",
+        submit=True,
+    )
+
+
+def manager_score(month, manager, name, period, scores):
+    evaluation = ev(month, name, period)
+    return evaluation_manager_score(
+        evaluation=evaluation,
+        user=month.user(manager),
+        scores=scores,
+        fields={"manager_comment": "Tốt"},
+        submit=True,
+    )
+
+
+def test_a_whole_month(month):
+    sam, alice, dave, bob = (month.user(n) for n in ("sam", "alice", "dave", "bob"))
+    period, created = period_open(ruleset_code="ND335-2025", label="2026-10", user=sam)
+    assert created == 13  # everyone of both agencies
+    assert period_open(ruleset_code="ND335-2025", label="2026-10", user=sam)[1] == 0  # idempotent
+
+    # The seven specialists: three excellent (100), four good (≈ 84).
+    for name in STAFF_NAMES[:3]:
+        self_assess(month, name, period)
+    for name in STAFF_NAMES[3:]:
+        self_assess(month, name, period, scores=GOOD, products=FLAWED)
+    for name in STAFF_NAMES[:3]:
+        manager_score(month, "bob", name, period, FULL)
+    for name in STAFF_NAMES[3:]:
+        manager_score(month, "bob", name, period, GOOD)
+    # A return with its reason, then the person resubmits and is scored again.
+    last = ev(month, STAFF_NAMES[-1], period)
+    evaluation_return(evaluation=last, user=bob, to="person", reason="Thiếu minh chứng")
+    assert ev(month, STAFF_NAMES[-1], period).status == Status.DRAFT
+    assert Notification.objects.filter(
+        recipient=month.user(STAFF_NAMES[-1]), kind="returned"
+    ).exists()
+    evaluation_self_assess(
+        evaluation=ev(month, STAFF_NAMES[-1], period), user=month.user(STAFF_NAMES[-1]), submit=True
+    )
+    manager_score(month, "bob", STAFF_NAMES[-1], period, GOOD)
+
+    # Bob (head of unit) is scored by Dave; Dave by Alice; Alice (no manager) by her delegate.
+    self_assess(month, "bob", period)
+    manager_score(month, "dave", "bob", period, FULL)
+    self_assess(month, "dave", period)
+    manager_score(month, "alice", "dave", period, FULL)
+    self_assess(month, "huong", period, scores=GOOD, products=FLAWED)
+    manager_score(month, "alice", "huong", period, GOOD)
+    self_assess(month, "alice", period)
+    manager_score(month, "dave", "alice", period, FULL)
+
+    # Approval of the unit: the quota, counted over the agency's duty group (Hương included),
+    # bites: 3 candidates + 5 good → ⌊8/6⌋ = 1 keeps HTXSNV.
+    preview = approval_preview(period=period, unit=month.planning, user=alice)
+    cv = next(q for q in preview["quota"] if q["duty_group"] == "CV")
+    assert (cv["candidates"], cv["good"], cv["allowed"]) == (3, 5, 1)
+    signed = unit_approve(period=period, unit=month.planning, user=alice)
+    levels = {e.staff.code: e.final_level for e in signed}
+    assert [levels[month.staff[n].code] for n in STAFF_NAMES] == [
+        "HTXSNV",
+        "HTTNV",
+        "HTTNV",
+        "HTTNV",
+        "HTTNV",
+        "HTTNV",
+        "HTTNV",
+    ]
+    # Bob competes in group LD with the (unsigned) proposals of Dave and Alice: 3 + 0 → none.
+    assert levels["A03"] == "HTTNV"
+    with pytest.raises(WorkflowError) as again:
+        unit_approve(period=period, unit=month.planning, user=alice)
+    assert again.value.status == 409
+
+    # Leadership: Alice signs Dave and Hương; her own rating is left for her delegate.
+    unit_approve(
+        period=period,
+        unit=month.leadership_unit,
+        user=alice,
+        adjustments=[Adjustment(ev(month, "huong", period).pk, "HTNV", "Chậm nộp báo cáo quý")],
+    )
+    assert ev(month, "alice", period).status == Status.MANAGER_SCORED
+    unit_approve(period=period, unit=month.leadership_unit, user=dave)
+    assert ev(month, "huong", period).final_level == "HTNV"
+
+    # Sở Beta is not done: publishing Sở Alpha is independent of it.
+    assert agency_publish(period=period, agency=month.agency_a, user=alice) == 11
+    assert Notification.objects.filter(kind="published").count() == 11
+
+    # An appeal revised within the quota: Tâm asks; the quota is full until an exception.
+    tam = ev(month, STAFF_NAMES[1], period)
+    appeal = appeal_file(evaluation=tam, user=month.user(STAFF_NAMES[1]), reason="Tôi đạt 100 điểm")
+    with pytest.raises(WorkflowError) as full:
+        appeal_resolve(
+            appeal=appeal, user=alice, decision="revise", level="HTXSNV", reason="Xem xét lại"
+        )
+    assert full.value.code == "revision_outside_rules"
+    quota_exception_record(
+        period=period,
+        agency=month.agency_a,
+        duty_group=tam.duty_group,
+        ceiling=2,
+        reference="QĐ 15/QĐ-UBND",
+        reason="Đơn vị có thành tích xuất sắc",
+        user=alice,
+    )
+    appeal_resolve(
+        appeal=appeal,
+        user=alice,
+        decision="revise",
+        level="HTXSNV",
+        reason="Có quyết định ngoại lệ",
+    )
+    tam.refresh_from_db()
+    assert (tam.status, tam.final_level) == (Status.PUBLISHED, "HTXSNV")
+
+    counts = period_close(period=period, user=sam)
+    assert counts["closed"] == 11
+    assert Evaluation.objects.filter(period=period, status=Status.CLOSED).count() == 11
+    assert list(verify_chains()) == []
+    assert AuditEntry.objects.filter(chained=True, agency=month.agency_a).count() >= 11 * 2 + 3
+
+
+def test_quota_numbers(month):
+    assert D(1) == D(1)
