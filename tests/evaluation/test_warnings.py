@@ -1,0 +1,47 @@
+"""DOMAIN.md §7: people who keep failing are raised to the head and HR without waiting."""
+
+from __future__ import annotations
+
+from evaluation.models import EarlyWarning, Notification
+from evaluation.services.approval import unit_approve
+from evaluation.services.periods import period_close
+from tests.evaluation.conftest import STAFF_NAMES
+from tests.evaluation.helpers import manager_score, open_month, score_unit, self_assess
+
+
+def run_month(month, label, failing=()):
+    period = open_month(month, label)
+    for name in STAFF_NAMES:
+        self_assess(month, name, period)
+        extra = {"discipline": "reprimand"} if name in failing else {}
+        manager_score(month, "bob", name, period, **extra)
+    self_assess(month, "bob", period)
+    manager_score(month, "dave", "bob", period)
+    unit_approve(period=period, unit=month.planning, user=month.user("alice"))
+    period_close(period=period, user=month.user("sam"))
+    return period
+
+
+def test_khtnv_two_months_running_warns_the_head_and_hr(month):
+    run_month(month, "2026-08", failing=("Sơn", "Tâm"))
+    assert not EarlyWarning.objects.exists()  # one month is not yet a pattern
+    september = run_month(month, "2026-09", failing=("Sơn",))
+    (warning,) = EarlyWarning.objects.all()
+    assert (warning.staff, warning.kind, warning.period) == (
+        month.staff["Sơn"],
+        "two_consecutive",
+        september,
+    )
+    assert warning.months == ["2026-08", "2026-09"]
+    recipients = set(
+        Notification.objects.filter(kind="warning").values_list("recipient__username", flat=True)
+    )
+    assert recipients == {"alice", "dave", "huong"}  # head, delegate, HR — nobody else
+
+
+def test_three_in_six_months_warns_too(month):
+    run_month(month, "2026-05", failing=("Tâm",))
+    run_month(month, "2026-07", failing=("Tâm",))
+    assert not EarlyWarning.objects.exists()
+    run_month(month, "2026-09", failing=("Tâm",))
+    assert list(EarlyWarning.objects.values_list("kind", flat=True)) == ["three_in_six"]
