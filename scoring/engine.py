@@ -144,6 +144,20 @@ class PersonResult:
     signed: bool = False
     reasons: list[Reason] = field(default_factory=list)
 
+    @classmethod
+    def start(cls, person: PersonInput, **fields: Any) -> PersonResult:
+        """An empty result for ``person``: no score, no level yet."""
+        return cls(
+            code=person.code,
+            agency=person.agency,
+            duty_group=person.duty_group,
+            score=None,
+            components=None,
+            band=None,
+            level=None,
+            **fields,
+        )
+
     def add(self, code: str, key: str | None = None, **params: Any) -> None:
         """Record a decision: its machine code, message template key and the numbers."""
         self.reasons.append(Reason(code, key or code, params))
@@ -291,16 +305,7 @@ def general_points(general: Decimal | Mapping[str, Decimal] | None) -> Decimal:
 def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
     """Components and total of a monthly score; level None when it cannot be rated."""
     general = general_points(person.general)
-    result = PersonResult(
-        code=person.code,
-        agency=person.agency,
-        duty_group=person.duty_group,
-        score=None,
-        components=None,
-        band=None,
-        level=None,
-        general_points=general,
-    )
+    result = PersonResult.start(person, general_points=general)
     tasks = task_result(person.products, template) if person.products else None
     if tasks is not None:
         task_num, task_den = tasks.numerator, tasks.denominator
@@ -351,16 +356,7 @@ def aggregate_score(person: PersonInput, period: Period) -> PersonResult:
     (Decree 335 art. 21). Months not worked are absent from the input, never zeros."""
     in_period = set(period.month_labels)
     months = [m for m in person.months if m.period in in_period]
-    result = PersonResult(
-        code=person.code,
-        agency=person.agency,
-        duty_group=person.duty_group,
-        score=None,
-        components=None,
-        band=None,
-        level=None,
-        months_worked=len(months),
-    )
+    result = PersonResult.start(person, months_worked=len(months))
     if not months:
         result.add("aggregate.no_months", period=period.label)
         return result

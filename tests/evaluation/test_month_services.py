@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal as D
-
 import pytest
 
 from evaluation.audit import verify_chains
@@ -18,56 +16,12 @@ from evaluation.services.approval import (
     unit_approve,
 )
 from evaluation.services.periods import period_close, period_open
-from evaluation.services.products import product_register, product_set_outcome
 from evaluation.services.workflow import (
-    evaluation_manager_score,
     evaluation_return,
     evaluation_self_assess,
 )
 from tests.evaluation.conftest import STAFF_NAMES
-
-FULL = {f"G{i}": 5 for i in range(1, 7)}
-GOOD = {f"G{i}": 4 for i in range(1, 7)}
-# One product with an error and a delay: 70 × (1 + 0.75 + 0.75) / 3 = 58.33 → 24 + 58.33 = 82.33.
-FLAWED = ((1, True, 1, 1),)
-
-
-def ev(month, name, period):
-    return Evaluation.objects.get(period=period, staff=month.staff[name])
-
-
-def self_assess(month, name, period, *, scores=FULL, products=((1, True, 0, 0),)):
-    evaluation = ev(month, name, period)
-    for weight, completed, errors, delays in products:
-        product = product_register(
-            evaluation=evaluation, user=month.user(name), title=f"Báo cáo của {name}", weight=weight
-        )
-        product_set_outcome(
-            product=product,
-            user=month.user(name),
-            completed=completed,
-            major_errors=errors,
-            delays=delays,
-        )
-    evaluation.refresh_from_db()
-    return evaluation_self_assess(
-        evaluation=evaluation,
-        user=month.user(name),
-        scores=scores,
-        comment="Hoàn thành",
-        submit=True,
-    )
-
-
-def manager_score(month, manager, name, period, scores):
-    evaluation = ev(month, name, period)
-    return evaluation_manager_score(
-        evaluation=evaluation,
-        user=month.user(manager),
-        scores=scores,
-        fields={"manager_comment": "Tốt"},
-        submit=True,
-    )
+from tests.evaluation.helpers import FLAWED, FULL, GOOD, ev, manager_score, self_assess
 
 
 def test_a_whole_month(month):
@@ -176,7 +130,3 @@ def test_a_whole_month(month):
     assert Evaluation.objects.filter(period=period, status=Status.CLOSED).count() == 11
     assert list(verify_chains()) == []
     assert AuditEntry.objects.filter(chained=True, agency=month.agency_a).count() >= 11 * 2 + 3
-
-
-def test_quota_numbers(month):
-    assert D(1) == D(1)
