@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 
@@ -10,3 +12,13 @@ def send_notification_emails(ids: list[int]) -> int:
     from evaluation.services.notifications import send_emails
 
     return send_emails(ids)
+
+
+@shared_task(name="evaluation.tasks.run_daily_jobs")
+def run_daily_jobs(date: str | None = None) -> dict[str, Any]:
+    """The daily job (``manage.py run_daily_jobs``), for Celery beat; returns its report."""
+    import datetime as dt
+
+    from evaluation.jobs import run_daily_jobs as run
+
+    return run(today=dt.date.fromisoformat(date) if date else None).as_dict()

@@ -1,0 +1,255 @@
+"""The daily job (``manage.py run_daily_jobs``, or the Celery beat task at 06:00), as plain
+functions, each safe to run again the same day:
+
+1. on day 1 of a month, open the month for every published rule set that covers an agency;
+2. add evaluations for staff who joined since their month opened;
+3. remind whoever still owes a step, 2 days before each deadline and on the day (one
+   notification per person per deadline per day, so a rerun sends nothing twice);
+4. send the e-mails of stored notifications that have not gone out (broker or mail outage).
+
+Periodic work lives here and in a management command, never in a scheduler inside the web
+process (STYLE.md): cron or Celery beat decides when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from evaluation.errors import WorkflowError
+from evaluation.models import (
+    Evaluation,
+    NotificationKind,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    RuleSetCoverage,
+    Status,
+)
+from evaluation.services.common import approver_users
+from evaluation.services.notifications import notify, send_pending_emails
+from evaluation.services.periods import period_open
+from scoring.models import RuleSet
+from scoring.models import Status as RuleSetStatus
+from staff.models import StaffMember
+
+logger = logging.getLogger(__name__)
+
+# Reminders go out this many days before a deadline (0 = on the day itself).
+REMINDER_DAYS = (2, 0)
+
+
+@dataclass
+class DailyReport:
+    """What one run did, printed as one line by the command and returned by the task."""
+
+    date: dt.date
+    opened: list[str] = field(default_factory=list)
+    joiners: int = 0
+    reminders: int = 0
+    emails_sent: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        opened = ", ".join(self.opened) if self.opened else "none"
+        line = (
+            f"{self.date:%Y-%m-%d}: opened {opened}; {self.joiners} joiners added; "
+            f"{self.reminders} reminders; {self.emails_sent} e-mails sent"
+        )
+        if self.errors:
+            line += f"; {len(self.errors)} errors: " + " | ".join(self.errors)
+        return line
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "opened": self.opened,
+            "joiners": self.joiners,
+            "reminders": self.reminders,
+            "emails_sent": self.emails_sent,
+            "errors": self.errors,
+        }
+
+
+def covered_ruleset_codes() -> list[str]:
+    """Codes of the published rule sets that at least one agency is rated under."""
+    codes = set(RuleSetCoverage.objects.values_list("ruleset_code", flat=True))
+    published = RuleSet.objects.filter(code__in=codes, status=RuleSetStatus.PUBLISHED)
+    return sorted(set(published.values_list("code", flat=True)))
+
+
+def open_new_months(*, today: dt.date) -> list[tuple[Period, int]]:
+    """On day 1, open the month for every covered rule set (as the scheduled job: no user)."""
+    if today.day != 1:
+        return []
+    label = f"{today:%Y-%m}"
+    return [
+        period_open(ruleset_code=code, label=label, user=None) for code in covered_ruleset_codes()
+    ]
+
+
+def _open_months() -> list[Period]:
+    return list(
+        Period.objects.filter(kind=PeriodKind.MONTH, status=PeriodStatus.OPEN)
+        .select_related("ruleset")
+        .order_by("year", "index", "ruleset__code")
+    )
+
+
+def add_joiners(*, today: dt.date) -> int:
+    """Evaluations for staff who joined after their open month was opened (period_open again
+    is idempotent: it only adds who is missing)."""
+    added = 0
+    covered = set(covered_ruleset_codes())
+    for period in _open_months():
+        if period.ruleset.code in covered and period.starts_on <= today:
+            added += period_open(ruleset_code=period.ruleset.code, label=period.label, user=None)[1]
+    return added
+
+
+def _users(ids: Iterable[int]) -> dict[int, Any]:
+    return {u.pk: u for u in get_user_model().objects.filter(pk__in=set(ids), is_active=True)}
+
+
+def _remind(
+    *, counts: Counter[int], step: str, period: Period, due: dt.date, today: dt.date
+) -> int:
+    """One reminder per recipient for this period's deadline today, naming how many they owe."""
+    subjects = {
+        "self": ("tự đánh giá", "self-assessment"),
+        "manager": ("chấm điểm", "manager scoring"),
+        "approval": ("phê duyệt", "approval"),
+    }
+    vi, en = subjects[step]
+    when_vi = "hôm nay" if due == today else f"ngày {due:%d/%m/%Y}"
+    users = _users(counts)
+    sent = 0
+    for user_id, count in sorted(counts.items()):
+        user = users.get(user_id)
+        if user is None:
+            continue
+        what_vi = "phiếu của bạn" if step == "self" else f"{count} phiếu"
+        what_en = "your evaluation" if step == "self" else f"{count} evaluation(s)"
+        sent += len(
+            notify(
+                users=[user],
+                kind=NotificationKind.REMINDER,
+                subject=f"Nhắc hạn {vi} kỳ {period.label} / Reminder: {en} due {due:%Y-%m-%d}",
+                body=f"Hạn {vi} kỳ {period.label} là {when_vi}; còn {what_vi} chưa xong. / "
+                f"The {en} deadline of {period.label} is {due:%Y-%m-%d}; {what_en} still "
+                "waiting for you.",
+                dedup_key=f"reminder:{period.pk}:{step}:{today.isoformat()}",
+            )
+        )
+    return sent
+
+
+def owed_steps(period: Period, *, today: dt.date) -> dict[str, Counter[int]]:
+    """Who still owes which step of ``period`` today: user id → number of evaluations."""
+    owed: dict[str, Counter[int]] = {"self": Counter(), "manager": Counter(), "approval": Counter()}
+    evaluations = Evaluation.objects.filter(period=period)
+    # The person, while their evaluation is a draft.
+    owed["self"].update(
+        evaluations.filter(status=Status.DRAFT, staff__user__isnull=False).values_list(
+            "staff__user_id", flat=True
+        )
+    )
+    # The manager: self-assessed ones, and drafts once the self-assessment deadline has passed.
+    waiting = [Status.SELF_ASSESSED]
+    if today > period.self_assessment_due:
+        waiting.append(Status.DRAFT)
+    rows = list(
+        evaluations.filter(status__in=waiting).values_list(
+            "manager_id", "agency_id", "staff__user_id"
+        )
+    )
+    manager_users = dict(
+        StaffMember.objects.filter(
+            pk__in={m for m, _, _ in rows if m}, user__isnull=False
+        ).values_list("pk", "user_id")
+    )
+    approvers: dict[int, list[Any]] = {}
+    for manager_id, agency_id, own_user_id in rows:
+        if manager_id is not None:
+            if manager_id in manager_users:
+                owed["manager"][manager_users[manager_id]] += 1
+            continue
+        # No manager in the agency (its head): the head's delegate scores it.
+        if agency_id not in approvers:
+            approvers[agency_id] = approver_users(agency_id)
+        for user in approvers[agency_id]:
+            if user.pk != own_user_id:  # nobody scores their own evaluation
+                owed["manager"][user.pk] += 1
+    # The approvers of each agency, for what the managers have scored.
+    per_agency = Counter(
+        evaluations.filter(status=Status.MANAGER_SCORED).values_list("agency_id", flat=True)
+    )
+    for agency_id, count in per_agency.items():
+        if agency_id not in approvers:
+            approvers[agency_id] = approver_users(agency_id)
+        for user in approvers[agency_id]:
+            owed["approval"][user.pk] += count
+    return owed
+
+
+def send_reminders(*, today: dt.date) -> int:
+    """Remind those who still owe a step, ``REMINDER_DAYS`` before each deadline."""
+    sent = 0
+    for period in _open_months():
+        deadlines = {
+            "self": period.self_assessment_due,
+            "manager": period.manager_due,
+            "approval": period.approval_due,
+        }
+        due_today = {s: d for s, d in deadlines.items() if (d - today).days in REMINDER_DAYS}
+        if not due_today:
+            continue
+        owed = owed_steps(period, today=today)
+        with transaction.atomic():
+            for step, due in due_today.items():
+                sent += _remind(
+                    counts=owed[step], step=step, period=period, due=due, today=today
+                )
+    return sent
+
+
+def run_daily_jobs(*, today: dt.date | None = None) -> DailyReport:
+    """All of the above in order; a failing step is reported and the others still run."""
+    report = DailyReport(date=today or timezone.localdate())
+
+    def step(name: str, fn: Any) -> None:
+        try:
+            fn()
+        except WorkflowError as error:
+            report.errors.append(f"{name}: {error}")
+        except Exception as error:  # one failing step must not stop e-mails going out
+            logger.exception("daily job step %s failed", name)
+            report.errors.append(f"{name}: {error!r}")
+
+    def _open() -> None:
+        for period, created in open_new_months(today=report.date):
+            report.opened.append(f"{period.ruleset.code} {period.label} ({created} evaluations)")
+
+    def _joiners() -> None:
+        report.joiners = add_joiners(today=report.date)
+
+    def _reminders() -> None:
+        report.reminders = send_reminders(today=report.date)
+
+    def _emails() -> None:
+        report.emails_sent = send_pending_emails()
+
+    step("open", _open)
+    step("joiners", _joiners)
+    step("reminders", _reminders)
+    step("emails", _emails)
+    return report
+
