@@ -46,10 +46,16 @@ _TONE_CODE = {
 _WHITESPACE = re.compile(r"\s+")
 
 
+# Look-alikes that legacy fonts and keyboards type for Đ/đ (Icelandic eth, African D).
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"})
+
+
 def clean_name(full_name: str) -> str:
-    """NFC-normalise and collapse whitespace, so that NFD input (macOS, some Word files) and
-    doubled spaces from spreadsheets store and compare like everything else."""
-    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", full_name or "")).strip()
+    """NFC-normalise, replace look-alikes of Đ/đ and collapse whitespace, so that NFD input
+    (macOS, some Word files), legacy-font letters and doubled spaces from spreadsheets store
+    and compare like everything else."""
+    text = unicodedata.normalize("NFC", full_name or "").translate(_LOOKALIKES)
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 def split_name(full_name: str) -> tuple[str, str, str]:

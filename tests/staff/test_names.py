@@ -157,3 +157,10 @@ class TestSearch:
     def test_query_terms_split_words(self):
         assert query_terms("Anh  NGUYỄN") == ["anh", "nguyen"]
         assert query_terms("   ") == []
+
+
+def test_lookalikes_of_d_with_stroke_are_read_as_the_vietnamese_letter():
+    from staff.names import clean_name, vietnamese_sort_key
+
+    assert clean_name("Bùi Văn Ðạt") == "Bùi Văn Đạt"
+    assert vietnamese_sort_key("Bùi Văn Ðạt") == vietnamese_sort_key("Bùi Văn Đạt")
