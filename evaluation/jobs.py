@@ -87,13 +87,17 @@ def covered_ruleset_codes() -> list[str]:
 
 
 def open_new_months(*, today: dt.date) -> list[tuple[Period, int]]:
-    """On day 1, open the month for every covered rule set (as the scheduled job: no user)."""
+    """On day 1, open the month for every covered rule set (as the scheduled job: no user).
+    Returns the months opened by this call with their number of evaluations."""
     if today.day != 1:
         return []
     label = f"{today:%Y-%m}"
-    return [
-        period_open(ruleset_code=code, label=label, user=None) for code in covered_ruleset_codes()
-    ]
+    opened = []
+    for code in covered_ruleset_codes():
+        if Period.objects.filter(ruleset__code=code, kind=PeriodKind.MONTH, label=label).exists():
+            continue  # opened already (by hand or by an earlier run): joiners are step 2
+        opened.append(period_open(ruleset_code=code, label=label, user=None))
+    return opened
 
 
 def _open_months() -> list[Period]:
@@ -215,9 +219,7 @@ def send_reminders(*, today: dt.date) -> int:
         owed = owed_steps(period, today=today)
         with transaction.atomic():
             for step, due in due_today.items():
-                sent += _remind(
-                    counts=owed[step], step=step, period=period, due=due, today=today
-                )
+                sent += _remind(counts=owed[step], step=step, period=period, due=due, today=today)
     return sent
 
 
@@ -252,4 +254,3 @@ def run_daily_jobs(*, today: dt.date | None = None) -> DailyReport:
     step("reminders", _reminders)
     step("emails", _emails)
     return report
-
