@@ -2,6 +2,18 @@
 
 from rest_framework.routers import DefaultRouter
 
+from evaluation.api import (
+    AgencyResultViewSet,
+    AppealViewSet,
+    ApprovalViewSet,
+    AuditViewSet,
+    EvaluationViewSet,
+    NotificationViewSet,
+    PeriodViewSet,
+    ProductViewSet,
+    PublicationViewSet,
+    QuotaExceptionViewSet,
+)
 from scoring.api import RuleSetViewSet
 from staff.api import AgencyViewSet, StaffMemberViewSet, UnitViewSet
 
@@ -10,5 +22,15 @@ router.register("staff", StaffMemberViewSet, basename="staff")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("units", UnitViewSet, basename="unit")
 router.register("rulesets", RuleSetViewSet, basename="ruleset")
+router.register("periods", PeriodViewSet, basename="period")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("products", ProductViewSet, basename="product")
+router.register("appeals", AppealViewSet, basename="appeal")
+router.register("audit", AuditViewSet, basename="audit")
+router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("quota-exceptions", QuotaExceptionViewSet, basename="quota-exception")
+router.register("publications", PublicationViewSet, basename="publication")
+router.register("agency-results", AgencyResultViewSet, basename="agency-result")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [*router.urls]

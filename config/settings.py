@@ -119,6 +119,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -130,6 +131,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several fields share one choice set (levels, statuses): name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "RatingLevelEnum": "scoring.models.RatingLevel",
+        "RuleSetStatusEnum": "scoring.models.Status",
+        "EvaluationStatusEnum": "evaluation.models.Status",
+        "PeriodStatusEnum": "evaluation.models.PeriodStatus",
+        "AppealStatusEnum": "evaluation.models.AppealStatus",
+    },
 }
 
 # Background jobs: Celery with Redis in production; eager (in-process) when no broker is set.

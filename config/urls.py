@@ -12,5 +12,8 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The short addresses for the same schema and Swagger UI.
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema-short"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui-short"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
