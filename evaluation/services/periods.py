@@ -225,9 +225,12 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
         period.closed_by = user if getattr(user, "pk", None) else None
         period.save(update_fields=["status", "closed_at", "closed_by"])
         counts["closed"] = closed
+    from dashboards.frames import snapshot_period
     from evaluation.services.warnings import warnings_for_period
 
     counts["warnings"] = len(warnings_for_period(period=period))
+    # The indicators are frozen with the period: history never moves.
+    counts["snapshots"] = snapshot_period(period)
     if period.kind == PeriodKind.MONTH:
         if period.index % 3 == 0:
             counts["quarter_evaluations"] = period_derive(

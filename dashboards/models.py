@@ -1,0 +1,117 @@
+"""Agency indicator snapshots, ranking weights and the PAR-index configuration (DOMAIN.md §8).
+
+Weights and PAR sub-criteria are data the Sở Nội vụ configures; the defaults ship in a data
+migration and are documented in docs/dashboards.md.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from evaluation.models import Period
+from staff.models import Agency
+
+
+class IndicatorSnapshot(models.Model):
+    """An agency's indicators for a closed period, stored when the period closes so that
+    history never moves (later edits to the rows behind it change nothing here)."""
+
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("Kỳ")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("Cơ quan")
+    )
+    data = models.JSONField(_("Chỉ số"))
+    computed_at = models.DateTimeField(_("Tính lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Ảnh chụp chỉ số")
+        verbose_name_plural = _("Ảnh chụp chỉ số")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "agency"], name="one_snapshot_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.period_id}"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Càng cao càng tốt")
+    LOWER = "lower", _("Càng thấp càng tốt")
+
+
+class RankingWeight(models.Model):
+    """One term of the ranking composite: an indicator, its weight and which way is better."""
+
+    indicator = models.CharField(_("Chỉ số"), max_length=40, unique=True)
+    name = models.CharField(_("Tên"), max_length=200)
+    name_en = models.CharField(_("Tên tiếng Anh"), max_length=200, blank=True)
+    weight = models.DecimalField(_("Trọng số"), max_digits=6, decimal_places=3)
+    direction = models.CharField(
+        _("Chiều"), max_length=6, choices=Direction.choices, default=Direction.HIGHER
+    )
+
+    class Meta:
+        verbose_name = _("Trọng số xếp hạng")
+        verbose_name_plural = _("Trọng số xếp hạng")
+        ordering = ["indicator"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} × {self.weight}"
+
+
+class ParRule(models.TextChoices):
+    THRESHOLD = "threshold", _("Đạt ngưỡng thì được đủ điểm")
+    LINEAR = "linear", _("Tỷ lệ tuyến tính giữa hai mốc")
+
+
+class ParSubCriterion(models.Model):
+    """A sub-criterion of "Cải cách chế độ công vụ" that evaluation evidences."""
+
+    code = models.CharField(_("Mã"), max_length=20, unique=True)
+    name = models.CharField(_("Tên tiêu chí thành phần"), max_length=300)
+    name_en = models.CharField(_("Tên tiếng Anh"), max_length=300, blank=True)
+    indicator = models.CharField(_("Chỉ số"), max_length=40)
+    max_points = models.DecimalField(_("Điểm tối đa"), max_digits=6, decimal_places=2)
+    rule = models.CharField(_("Cách tính"), max_length=10, choices=ParRule.choices)
+    threshold = models.DecimalField(
+        _("Ngưỡng / mốc trên"), max_digits=8, decimal_places=4, help_text=_("Tỷ lệ 0–1")
+    )
+    lower = models.DecimalField(
+        _("Mốc dưới"), max_digits=8, decimal_places=4, default=0, help_text=_("Tỷ lệ 0–1")
+    )
+    order = models.PositiveSmallIntegerField(_("Thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("Tiêu chí thành phần CCHC")
+        verbose_name_plural = _("Tiêu chí thành phần CCHC")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ParImportedScore(models.Model):
+    """Points of the other PAR fields (institutions, procedures, finance, e-government, SIPAS…)
+    imported from the PAR appraisal, to see the whole index."""
+
+    year = models.PositiveSmallIntegerField(_("Năm"))
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    field_code = models.CharField(_("Mã lĩnh vực"), max_length=20)
+    field_name = models.CharField(_("Lĩnh vực"), max_length=200)
+    points = models.DecimalField(_("Điểm đạt"), max_digits=6, decimal_places=2)
+    max_points = models.DecimalField(_("Điểm tối đa"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("Điểm CCHC nhập từ thẩm định")
+        verbose_name_plural = _("Điểm CCHC nhập từ thẩm định")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "agency", "field_code"], name="one_par_score_per_field"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.agency_id} {self.field_code}"
