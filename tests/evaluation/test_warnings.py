@@ -6,7 +6,7 @@ from evaluation.models import EarlyWarning, Notification
 from evaluation.services.approval import unit_approve
 from evaluation.services.periods import period_close
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import manager_score, open_month, score_unit, self_assess
+from tests.evaluation.helpers import manager_score, open_month, self_assess
 
 
 def run_month(month, label, failing=()):
