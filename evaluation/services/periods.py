@@ -211,7 +211,9 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
             )
         now = timezone.now()
         counts = _status_counts(period)
-        for agency_id in period.evaluations.values_list("agency_id", flat=True).distinct():
+        for agency_id in (
+            period.evaluations.order_by().values_list("agency_id", flat=True).distinct()
+        ):
             audit.record(
                 "period.closed",
                 actor=user,
