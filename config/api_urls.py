@@ -1,7 +1,9 @@
 """The v1 API: one router; each app registers its viewsets here."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from dashboards.api import DashboardViewSet
 from evaluation.api import (
     AgencyResultViewSet,
     AppealViewSet,
@@ -33,4 +35,10 @@ router.register("publications", PublicationViewSet, basename="publication")
 router.register("agency-results", AgencyResultViewSet, basename="agency-result")
 router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = [*router.urls]
+dashboard = DashboardViewSet.as_view
+urlpatterns = [
+    *router.urls,
+    path("dashboards/indicators/", dashboard({"get": "indicators"}), name="dashboard-indicators"),
+    path("dashboards/rankings/", dashboard({"get": "rankings"}), name="dashboard-rankings"),
+    path("dashboards/par/", dashboard({"get": "par"}), name="dashboard-par"),
+]

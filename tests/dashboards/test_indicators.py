@@ -145,3 +145,27 @@ def test_export_rankings_command_writes_csv_and_xlsx(
     )
     sheet = load_workbook(path).active
     assert sheet["A1"].value == "Xếp hạng" and sheet.max_row == 3
+
+
+def test_the_api_shows_a_head_only_her_agency_and_the_province_everything(
+    closed_october, month, client
+):
+    client.force_login(month.user("alice"))
+    rows = client.get("/api/v1/dashboards/indicators/?period=2026-10").json()["rows"]
+    assert [r["agency"] for r in rows] == ["SOA"]
+    assert client.get("/api/v1/dashboards/par/?year=2026").status_code == 403
+    client.force_login(month.user("sam"))
+    rows = client.get("/api/v1/dashboards/indicators/?period=2026-10").json()["rows"]
+    assert [r["agency"] for r in rows] == ["SOA", "SOB"]
+    ranking_csv = client.get("/api/v1/dashboards/rankings/?period=2026-10&download=csv")
+    assert ranking_csv["Content-Type"].startswith("text/csv")
+    assert ranking_csv.content.decode("utf-8-sig").startswith("Xếp hạng,")
+    client.force_login(month.user("Sơn"))
+    assert client.get("/api/v1/dashboards/rankings/?period=2026-10").status_code == 403
+
+
+def test_the_dashboard_api_refuses_a_malformed_period(month, client):
+    client.force_login(month.user("sam"))
+    response = client.get("/api/v1/dashboards/rankings/?period=10-2026")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "period"

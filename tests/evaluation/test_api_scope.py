@@ -58,6 +58,7 @@ MANAGER = {IN: {"manager"}, OUT: set()}  # Bea's manager Charlie holds no manage
 PERSON_OR_MANAGER = {IN: {"staff", "manager"}, OUT: set()}
 APPROVER = {IN: {"head", "delegate"}, OUT: {"other_head"}}
 AUDIT_READERS = {"admin", "inspector"}
+DASHBOARD_READERS = {"head", "delegate", "hr", "admin", "inspector", "other_head"}
 
 Rule = Callable[[str, str], frozenset[int] | int]
 
@@ -204,6 +205,16 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/notifications/"): Case("/api/v1/notifications/", everyone, targets=(IN,)),
     ("POST", "/api/v1/notifications/{id}/read/"): Case(
         "/api/v1/notifications/{notification}/read/", own_notification, {}
+    ),
+    # dashboards: agency roles and the province read them; the PAR feed is the province's
+    ("GET", "/api/v1/dashboards/indicators/"): Case(
+        "/api/v1/dashboards/indicators/?period=2026-10", only(DASHBOARD_READERS), targets=(IN,)
+    ),
+    ("GET", "/api/v1/dashboards/rankings/"): Case(
+        "/api/v1/dashboards/rankings/?period=2026-10", only(DASHBOARD_READERS), targets=(IN,)
+    ),
+    ("GET", "/api/v1/dashboards/par/"): Case(
+        "/api/v1/dashboards/par/?year=2026", only(AUDIT_READERS), targets=(IN,)
     ),
 }
 
