@@ -1,7 +1,11 @@
-"""``python manage.py seed_demo [--staff N] [--seed S]``: the demo province, deterministic and
-safe to re-run (see ``staff.demo``)."""
+"""``python manage.py seed_demo [--staff N] [--seed S] [--no-evaluations]``: the demo province,
+deterministic and safe to re-run (see ``staff.demo``), then its months of evaluations made by
+the real services: last month done and closed, this month under way (see ``evaluation.demo``)."""
 
 from __future__ import annotations
+
+import logging
+import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -9,15 +13,24 @@ from staff.demo import build_demo_province
 
 
 class Command(BaseCommand):
-    help = "Tạo (hoặc làm mới) tỉnh demo: cơ quan, đơn vị, cán bộ và các tài khoản demo."
+    help = (
+        "Tạo (hoặc làm mới) tỉnh demo: cơ quan, đơn vị, cán bộ, các tài khoản demo, và phiếu "
+        "đánh giá tháng trước (đã khóa) và tháng này (đang làm)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--staff", type=int, default=600, help="Số cán bộ (mặc định 600).")
         parser.add_argument("--seed", type=int, default=2026, help="Hạt giống ngẫu nhiên.")
+        parser.add_argument(
+            "--no-evaluations",
+            action="store_true",
+            help="Chỉ tạo tổ chức và cán bộ, không tạo phiếu đánh giá / skip the demo months.",
+        )
 
     def handle(self, *args, **options) -> None:
         if options["staff"] < 1:
             raise CommandError("--staff phải lớn hơn 0.")
+        started = time.monotonic()
         result = build_demo_province(staff_count=options["staff"], seed=options["seed"])
         self.stdout.write(
             self.style.SUCCESS(
@@ -26,6 +39,27 @@ class Command(BaseCommand):
                 f"{result['transfers']} lần điều động."
             )
         )
+        if not options["no_evaluations"]:
+            from evaluation.demo import build_demo_months
+
+            # Every notification queues its e-mail task (eager here): keep their log lines out
+            # of the demo's output.
+            trace = logging.getLogger("celery.app.trace")
+            level = trace.level
+            trace.setLevel(logging.WARNING)
+            try:
+                months = build_demo_months(seed=options["seed"])
+            finally:
+                trace.setLevel(level)
+            prev, cur = months["previous"], months["current"]
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Kỳ {prev['label']}: đã khóa ({prev['published']} kết quả công khai lần "
+                    f"này). Kỳ {cur['label']}: đang mở — {cur['self_assessed']} phiếu tự đánh "
+                    f"giá, {cur['manager_scored']} phiếu quản lý đã chấm lần này "
+                    f"({time.monotonic() - started:.1f} s)."
+                )
+            )
         self.stdout.write("Tài khoản demo / demo logins:")
         self.stdout.write(f"  {'username':<12} {'password':<10} {'role':<15} vai trò")
         for login in result["logins"]:

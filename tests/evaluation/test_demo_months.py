@@ -1,0 +1,117 @@
+"""seed_demo's months: last month done through the real services and closed, this month under
+way; the hash chains verify; a second run creates nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from evaluation.audit import verify_chains
+from evaluation.demo import _month_label, _previous_month, plan_person
+from evaluation.models import (
+    Appeal,
+    AuditEntry,
+    CriterionScore,
+    Evaluation,
+    Notification,
+    Period,
+    Product,
+    RuleSetCoverage,
+)
+from staff.access import scope_for
+from staff.demo import DEMO_PASSWORD, LOGINS
+from staff.models import Agency, StaffMember
+
+CRITERIA = [f"G{i}" for i in range(1, 7)]
+
+
+def _footprint() -> dict[str, object]:
+    return {
+        "periods": list(Period.objects.order_by("pk").values_list("label", "status")),
+        "evaluations": sorted(
+            Evaluation.objects.values_list("pk", "status", "final_level", "version")
+        ),
+        "audit": AuditEntry.objects.count(),
+        "notifications": Notification.objects.count(),
+        "products": Product.objects.count(),
+        "scores": CriterionScore.objects.count(),
+        "appeals": Appeal.objects.count(),
+        "users": get_user_model().objects.count(),
+        "coverage": RuleSetCoverage.objects.count(),
+    }
+
+
+def test_a_person_s_month_is_drawn_from_the_seed_alone():
+    a = plan_person(seed=7, label="2026-10", code="QN000010", criteria=CRITERIA)
+    assert a == plan_person(seed=7, label="2026-10", code="QN000010", criteria=CRITERIA)
+    others = {
+        plan_person(seed=8, label="2026-10", code=f"QN{i:06d}", criteria=CRITERIA).tier
+        for i in range(60)
+    }
+    assert {"excellent", "good", "completed"} <= others
+
+
+@pytest.mark.django_db
+def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op():
+    out = StringIO()
+    call_command("seed_demo", "--staff", "120", "--seed", "2026", stdout=out)
+    today = timezone.localdate()
+    previous = Period.objects.get(label=_month_label(_previous_month(today)))
+    current = Period.objects.get(label=_month_label(today))
+    assert (previous.status, current.status) == ("closed", "open")
+    assert f"Kỳ {previous.label}: đã khóa" in out.getvalue()
+
+    # Every demo agency is rated under ND335-2025.
+    assert RuleSetCoverage.objects.count() == Agency.objects.count()
+    assert set(RuleSetCoverage.objects.values_list("ruleset_code", flat=True)) == {"ND335-2025"}
+
+    # Last month: everyone signed, published and closed; one appeal decided.
+    done = Counter(previous.evaluations.values_list("status", flat=True))
+    assert set(done) == {"closed"} and done["closed"] >= 100
+    levels = Counter(previous.evaluations.values_list("final_level", flat=True))
+    assert levels["HTTNV"] > levels["HTXSNV"] > 0
+    assert Appeal.objects.get().status == "upheld"
+    # Leaders after their units: no one is signed before a person who reports to them.
+    signed = {e.staff_id: e for e in previous.evaluations.all()}
+    for e in signed.values():
+        boss = signed.get(e.manager_id)
+        if boss is not None:
+            assert boss.approved_at >= e.approved_at, (boss.staff_id, e.staff_id)
+
+    # This month: about half self-assessed, some of those scored by their manager.
+    now = Counter(current.evaluations.values_list("status", flat=True))
+    total = sum(now.values())
+    assert 0.35 * total <= now["self_assessed"] + now["manager_scored"] <= 0.65 * total
+    assert 0 < now["manager_scored"] < now["self_assessed"] + now["manager_scored"]
+    canbo = current.evaluations.filter(staff__user__username="canbo").first()
+    assert canbo is None or canbo.status == "draft"  # left for whoever tries the app
+
+    assert list(verify_chains()) == []
+
+    # Accounts: everyone has one; only the demo logins can log in.
+    assert not StaffMember.objects.filter(user__isnull=True).exists()
+    for username, _role, _vi in LOGINS:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+    staff_user = StaffMember.objects.exclude(user__username__in=[u for u, *_ in LOGINS]).first()
+    assert not staff_user.user.has_usable_password()
+    # The head of the demo logins' agency can score the deputies who report to them.
+    giamdoc = get_user_model().objects.get(username="giamdoc")
+    deputy = current.evaluations.filter(manager__user=giamdoc).first()
+    assert deputy is not None and scope_for(giamdoc).can_score_as_manager(deputy)
+
+    before = _footprint()
+    again = StringIO()
+    call_command("seed_demo", "--staff", "120", "--seed", "2026", stdout=again)
+    assert _footprint() == before
+    assert "0 phiếu tự đánh giá, 0 phiếu quản lý đã chấm" in again.getvalue()
+
+
+@pytest.mark.django_db
+def test_no_evaluations_skips_the_months():
+    call_command("seed_demo", "--staff", "60", "--no-evaluations", stdout=StringIO())
+    assert not Period.objects.exists() and not Evaluation.objects.exists()
