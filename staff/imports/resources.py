@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from import_export import fields, resources, widgets
@@ -518,12 +519,32 @@ class StaffMemberResource(resources.ModelResource):
             ):
                 pk_by_code[code.casefold()] = pk
                 current[code] = manager_id
-        changed: list[StaffMember] = []
+        pairs: list[tuple[int, int | None]] = []
         for code, manager_code in self.wanted_managers.items():
             want = pk_by_code.get(manager_code.casefold()) if manager_code else None
             if code in current and current[code] != want:
-                changed.append(StaffMember(pk=pk_by_code[code.casefold()], manager_id=want))
-        StaffMember.objects.bulk_update(changed, ["manager"], batch_size=2000)
+                pairs.append((pk_by_code[code.casefold()], want))
+        set_managers(pairs)
+
+
+def set_managers(pairs: list[tuple[int, int | None]]) -> None:
+    """Set many people's managers in a few statements: ``UPDATE … FROM (VALUES …)``.
+
+    Django's ``bulk_update`` builds one CASE WHEN per row and costs seconds for 50,000 people;
+    this is one statement per 2,000 people on PostgreSQL and SQLite (3.33+) alike.
+    """
+    table = connection.ops.quote_name(StaffMember._meta.db_table)
+    for start in range(0, len(pairs), 2000):
+        chunk = pairs[start : start + 2000]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        params = [p for pair in chunk for p in pair]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v(id, m) AS (VALUES {values}) "
+                f"UPDATE {table} SET manager_id = CAST(v.m AS bigint) "
+                f"FROM v WHERE {table}.id = CAST(v.id AS bigint)",
+                params,
+            )
 
 
 class UnitParentWidget(widgets.Widget):
