@@ -34,12 +34,57 @@ os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/danh
 
 CACHE = ROOT / "bench" / ".cache"
 AGENCY = "BENCH"
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
-          "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]  # fmt: skip
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
 MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Hữu", "Thanh", "Đức", "Thu", "Quốc", "Xuân"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Đức", "Hà", "Hùng", "Lan", "Tư", "Yến", "Ánh", "Bảo",
-         "Cường", "Dương", "Giang", "Hạnh", "Khoa", "Linh", "Mai", "Nam", "Oanh", "Phúc",
-         "Quân", "Sơn", "Thảo", "Trung", "Uyên", "Vinh", "Xuân", "Yên"]  # fmt: skip
+GIVEN = [
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Đức",
+    "Hà",
+    "Hùng",
+    "Lan",
+    "Tư",
+    "Yến",
+    "Ánh",
+    "Bảo",
+    "Cường",
+    "Dương",
+    "Giang",
+    "Hạnh",
+    "Khoa",
+    "Linh",
+    "Mai",
+    "Nam",
+    "Oanh",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Thảo",
+    "Trung",
+    "Uyên",
+    "Vinh",
+    "Xuân",
+    "Yên",
+]
 CATEGORIES = ["CC", "CC", "CC", "VC", "VC", "CB", "NLĐ"]
 
 
@@ -47,8 +92,9 @@ def ensure_database(url: str) -> None:
     """CREATE DATABASE if the target PostgreSQL database does not exist yet."""
     if not url.startswith("postgres"):
         return
-    import psycopg
     from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
@@ -67,8 +113,22 @@ def build_file(path: Path, rows: int, units: int, seed: int) -> None:
     ws = wb.create_sheet("Danh sách")
     ws.append(["DANH SÁCH CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC — SỞ THỬ NGHIỆM"])
     ws.append([])
-    ws.append(["Mã cán bộ", "Họ và tên", "Ngày sinh", "Giới tính", "Mã đơn vị", "Chức vụ",
-               "Loại", "Nhóm nhiệm vụ", "Mã người quản lý", "Email", "Đảng viên", "Ngày vào"])  # fmt: skip
+    ws.append(
+        [
+            "Mã cán bộ",
+            "Họ và tên",
+            "Ngày sinh",
+            "Giới tính",
+            "Mã đơn vị",
+            "Chức vụ",
+            "Loại",
+            "Nhóm nhiệm vụ",
+            "Mã người quản lý",
+            "Email",
+            "Đảng viên",
+            "Ngày vào",
+        ]
+    )
     per_unit = max(1, rows // units)
     for i in range(rows):
         code = f"BN{i:06d}"
@@ -77,20 +137,22 @@ def build_file(path: Path, rows: int, units: int, seed: int) -> None:
         manager = "" if i == 0 else ("BN000000" if code == head else head)
         dob = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randrange(0, 13000))
         joined = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(0, 12000))
-        ws.append([
-            code,
-            f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
-            dob.strftime("%d/%m/%Y") if i % 2 else dob,  # text dates and Excel dates
-            rng.choice(["Nam", "Nữ"]),
-            f"BU{unit:04d}",
-            "Chuyên viên" if code != head else "Trưởng phòng",
-            rng.choice(CATEGORIES),
-            "CV" if code != head else "LD",
-            manager,
-            f"bn{i}@bench.gov.vn",
-            "x" if rng.random() < 0.4 else "",
-            joined,
-        ])  # fmt: skip
+        ws.append(
+            [
+                code,
+                f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+                dob.strftime("%d/%m/%Y") if i % 2 else dob,  # text dates and Excel dates
+                rng.choice(["Nam", "Nữ"]),
+                f"BU{unit:04d}",
+                "Chuyên viên" if code != head else "Trưởng phòng",
+                rng.choice(CATEGORIES),
+                "CV" if code != head else "LD",
+                manager,
+                f"bn{i}@bench.gov.vn",
+                "x" if rng.random() < 0.4 else "",
+                joined,
+            ]
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     wb.save(tmp)
@@ -112,9 +174,16 @@ def read_floor(path: Path) -> float:
 
 def setup_org(units: int) -> None:
     from staff.models import (
-        Agency, AgencyType, DutyGroup, Leadership, Position, Province, StaffMember, Transfer,
+        Agency,
+        AgencyType,
+        DutyGroup,
+        Leadership,
+        Position,
+        Province,
+        StaffMember,
+        Transfer,
         Unit,
-    )  # fmt: skip
+    )
 
     province, _ = Province.objects.get_or_create(code="BN", defaults={"name": "Tỉnh thử"})
     kind, _ = AgencyType.objects.get_or_create(code="so", defaults={"name": "Sở"})

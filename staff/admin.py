@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from staff import services
+from staff.access import scope_for
+from staff.imports.formats import StaffCSV, StaffXLSX, UnitCSV, UnitXLSX
+from staff.imports.reader import FileError
+from staff.imports.resources import StaffMemberResource, UnitResource
+from staff.imports.safety import UnsafeFile
 from staff.models import (
     Agency,
     AgencyType,
@@ -48,8 +55,37 @@ class AgencyAdmin(admin.ModelAdmin):
     list_select_related = ["agency_type", "parent"]
 
 
+class SpreadsheetMixin(ImportExportMixin):
+    """Import/export through ``staff.imports`` (safe readers, the same resources and rules as
+    the command); the resource gets the user and, for an HR officer, their agency."""
+
+    export_formats = [XLSX, CSV]
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {"user": request.user, "agency": _single_hr_agency(request.user)}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {"agency": _single_hr_agency(request.user)}
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # Our readers' messages say what is wrong with the file (vi — en); show them.
+        if isinstance(e, UnsafeFile | FileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+
+def _single_hr_agency(user):
+    scope = scope_for(user)
+    if scope.writes_province or len(scope.hr_agency_ids) != 1:
+        return None
+    return Agency.objects.get(pk=next(iter(scope.hr_agency_ids)))
+
+
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = [UnitResource]
+    import_formats = [UnitXLSX, UnitCSV]
     list_display = ["code", "name", "agency", "parent", "valid_from", "valid_to"]
     list_filter = ["agency__agency_type", "agency"]
     search_fields = ["code", "name", "agency__name", "agency__code"]
@@ -90,7 +126,9 @@ class TransferInline(admin.TabularInline):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = [StaffMemberResource]
+    import_formats = [StaffXLSX, StaffCSV]
     list_display = [
         "code",
         "full_name",

@@ -281,6 +281,16 @@ class CachedLookupWidget(widgets.ForeignKeyWidget):
         return neutralise(value.name if self.by_name else value.code)
 
 
+def raise_cross_row_errors(dataset, kind: str, agency: Agency | None) -> None:
+    """Run ``services.check_dataset`` and raise its errors, so that an import started by the
+    admin (which calls ``import_data`` itself) gets the same rules and rolls back."""
+    from staff.imports.services import check_dataset
+
+    errors = check_dataset(dataset, kind=kind, agency=agency)
+    if errors:
+        raise ValidationError([str(e) for e in errors])
+
+
 class ManagerField(fields.Field):
     """Exported as the manager's code; on import the link is made in ``after_import``, once
     every person of the file exists."""
@@ -397,11 +407,13 @@ class StaffMemberResource(resources.ModelResource):
         user=None,
         effective_on: dt.date | None = None,
         reason: str = "",
+        checked: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.agency = agency
         self.user = user
+        self.checked = checked  # cross-row checks already run by services._import
         self.effective_on = effective_on or timezone.localdate()
         self.reason = reason
         units = Unit.objects.filter(agency=agency) if agency is not None else Unit.objects.all()
@@ -425,6 +437,10 @@ class StaffMemberResource(resources.ModelResource):
         return queryset.filter(agency=self.agency) if self.agency is not None else queryset
 
     # --- import --------------------------------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        if not self.checked:
+            raise_cross_row_errors(dataset, "staff", self.agency)
 
     def before_import_row(self, row, **kwargs):
         self.row_number = kwargs.get("row_number", 0)
@@ -573,10 +589,11 @@ class UnitResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = False
 
-    def __init__(self, *, agency: Agency | None = None, user=None, **kwargs):
+    def __init__(self, *, agency: Agency | None = None, user=None, checked=False, **kwargs):
         super().__init__(**kwargs)
         self.agency = agency
         self.user = user
+        self.checked = checked
         self.changes: dict[int, list[str]] = {}
         self.row_number = 0
 
@@ -585,6 +602,10 @@ class UnitResource(resources.ModelResource):
 
     def filter_export(self, queryset, **kwargs):
         return queryset.filter(agency=self.agency) if self.agency is not None else queryset
+
+    def before_import(self, dataset, **kwargs):
+        if not self.checked:
+            raise_cross_row_errors(dataset, "units", self.agency)
 
     def dehydrate_parent(self, unit: Unit) -> str:
         return unit.parent.code if unit.parent_id else unit.agency.code

@@ -249,13 +249,17 @@ def _import(
 
     if kind == STAFF:
         resource = StaffMemberResource(
-            agency=report.agency, user=user, effective_on=effective_on, reason=reason
+            agency=report.agency,
+            user=user,
+            effective_on=effective_on,
+            reason=reason,
+            checked=True,
         )
         _check_staff(report, table, index)
         if full:
             report.not_in_file = _not_in_file(report, table, index)
     else:
-        resource = UnitResource(agency=report.agency, user=user)
+        resource = UnitResource(agency=report.agency, user=user, checked=True)
         _check_units(report, table, index)
         table.rows = _parents_first(table, index)
 
@@ -642,3 +646,24 @@ def _parents_first(table: Table, index: dict[str, int]) -> list[tuple[int, list[
     for i in range(len(rows)):
         visit(i)
     return out
+
+
+def check_dataset(dataset, *, kind: str = STAFF, agency: Agency | None = None) -> list[RowError]:
+    """The cross-row checks for a dataset that did not come through ``_import`` (the admin's
+    import, via ``staff.imports.formats``): the resource calls this from ``before_import``."""
+    headers = list(dataset.headers or [])
+    numbers = getattr(dataset, "sheet_rows", None) or list(range(2, len(dataset) + 2))
+    table = Table(
+        headers=headers, rows=[(n, list(r)) for n, r in zip(numbers, dataset, strict=False)]
+    )
+    layout = cols.STAFF_COLUMNS if kind == STAFF else cols.UNIT_COLUMNS
+    report = ImportReport(kind=kind, dry_run=True, headers=headers, agency=agency)
+    index = {h: i for i, h in enumerate(headers)}
+    if layout[0].header not in index:
+        return [RowError(1, layout[0].header, bilingual("Thiếu cột", "missing column"))]
+    report.rows = [RowReport(row=n, code=str(v[index[layout[0].header]])) for n, v in table.rows]
+    if kind == STAFF:
+        _check_staff(report, table, index)
+    else:
+        _check_units(report, table, index)
+    return report.errors
