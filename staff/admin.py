@@ -22,6 +22,7 @@ from staff.models import (
     Agency,
     AgencyType,
     DutyGroup,
+    ImportJob,
     LeavePeriod,
     Position,
     Province,
@@ -245,3 +246,20 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Read-only log of uploads; jobs are created by ``staff.imports.services``."""
+
+    list_display = ["filename", "kind", "agency", "status", "progress", "written", "created_by",
+                    "created_at"]  # fmt: skip
+    list_filter = ["status", "kind", "dry_run"]
+    exclude = ["data", "error_report"]
+    list_select_related = ["agency", "created_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -561,3 +561,63 @@ class RoleAssignment(models.Model):
             raise ValidationError(_("Vai trò cấp tỉnh không gắn với cơ quan hay đơn vị."))
         if self.unit_id and self.agency_id and self.unit.agency_id != self.agency_id:
             raise ValidationError({"unit": _("Đơn vị không thuộc cơ quan đã chọn.")})
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ")
+    RUNNING = "running", _("Đang chạy")
+    DONE = "done", _("Hoàn thành")
+    FAILED = "failed", _("Có lỗi, không ghi")
+
+
+class ImportJob(models.Model):
+    """One upload of a staff or unit spreadsheet, run as a background job (``staff.tasks``).
+
+    Holds the uploaded bytes (bounded by ``staff.imports.safety.MAX_UPLOAD_BYTES``) so a worker
+    can read them, the progress for the page's bar, the totals and first errors for display,
+    and the downloadable error report (the original rows plus an error column, .xlsx).
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Người tải lên"),
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+        verbose_name=_("Cơ quan"),
+    )
+    kind = models.CharField(_("Loại danh sách"), max_length=10, default="staff")
+    filename = models.CharField(_("Tên tệp"), max_length=255)
+    data = models.BinaryField(_("Nội dung tệp"), editable=False)
+    dry_run = models.BooleanField(_("Chạy thử"), default=True)
+    full = models.BooleanField(_("Danh sách đủ cả cơ quan"), default=True)
+    status = models.CharField(
+        _("Trạng thái"),
+        max_length=10,
+        choices=ImportJobStatus.choices,
+        default=ImportJobStatus.PENDING,
+    )
+    stage = models.CharField(_("Bước"), max_length=40, blank=True)
+    progress = models.PositiveSmallIntegerField(_("Tiến độ (%)"), default=0)
+    written = models.BooleanField(_("Đã ghi"), default=False)
+    totals = models.JSONField(_("Tổng hợp"), default=dict, blank=True)
+    messages = models.JSONField(_("Lỗi (tối đa 200)"), default=list, blank=True)
+    error_report = models.BinaryField(_("Báo cáo lỗi (.xlsx)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("Thời điểm tạo"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("Thời điểm xong"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Lượt nhập danh sách")
+        verbose_name_plural = _("Lượt nhập danh sách")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()}, {self.progress}%)"

@@ -225,11 +225,24 @@ def resolve_agency(user: AbstractBaseUser | None, agency_code: str | None) -> Ag
 
 
 def _import(
-    *, data, filename, user, agency_code, kind, full, limits, dry_run, effective_on=None, reason=""
+    *,
+    data,
+    filename,
+    user,
+    agency_code,
+    kind,
+    full,
+    limits,
+    dry_run,
+    effective_on=None,
+    reason="",
+    progress=None,
 ) -> ImportReport:
     report = ImportReport(kind=kind, dry_run=dry_run)
     report.agency = resolve_agency(user, agency_code)
     layout = cols.STAFF_COLUMNS if kind == STAFF else cols.UNIT_COLUMNS
+    step = progress or (lambda stage, percent: None)
+    step("reading", 5)
     try:
         file_kind = check_upload(data, filename, limits)
         table = read_table(data, file_kind, layout)
@@ -247,6 +260,7 @@ def _import(
         report.file_errors.append(bilingual(_("Tệp không có dòng dữ liệu nào."), "no data rows"))
         return report
 
+    step("checking", 35)
     if kind == STAFF:
         resource = StaffMemberResource(
             agency=report.agency,
@@ -266,6 +280,7 @@ def _import(
     dataset = tablib.Dataset(*[values for _, values in table.rows], headers=table.headers)
     sheet_row = [number for number, _ in table.rows]
     write = not dry_run and report.ok
+    step("writing" if write else "previewing", 50)
     try:
         with transaction.atomic():
             result = resource.import_data(
@@ -667,3 +682,81 @@ def check_dataset(dataset, *, kind: str = STAFF, agency: Agency | None = None) -
     else:
         _check_units(report, table, index)
     return report.errors
+
+
+# --- background jobs -----------------------------------------------------------------------
+
+MAX_JOB_MESSAGES = 200
+
+
+def import_job_start(
+    *,
+    data: bytes,
+    filename: str,
+    user: AbstractBaseUser | None,
+    agency_code: str | None = None,
+    kind: str = STAFF,
+    dry_run: bool = True,
+    full: bool = True,
+):
+    """Store the upload as an ``ImportJob`` and queue it (Celery; runs at once when no broker
+    is configured). Scope is checked here, so a refused user gets the answer immediately."""
+    from staff.models import ImportJob
+    from staff.tasks import run_import_job
+
+    agency = resolve_agency(user, agency_code)
+    job = ImportJob.objects.create(
+        created_by=user if user is not None and user.is_authenticated else None,
+        agency=agency,
+        kind=kind,
+        filename=filename[:255],
+        data=data,
+        dry_run=dry_run,
+        full=full,
+    )
+    run_import_job.delay(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_run(job_id: int) -> None:
+    """The job's body: run the import, saving the stage and percentage as it goes (reading 5 %,
+    checking 35 %, writing or previewing 50 %, done 100 %). Progress inside the write
+    transaction is not reported row by row: it would not be visible until the commit."""
+    from django.utils import timezone
+
+    from staff.models import ImportJob, ImportJobStatus
+
+    job = ImportJob.objects.select_related("agency", "created_by").get(pk=job_id)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING)
+
+    def progress(stage: str, percent: int) -> None:
+        # _import reports its stages before it opens the write transaction, so in a worker
+        # (autocommit) each update is visible to the polling page at once.
+        ImportJob.objects.filter(pk=job.pk).update(stage=stage, progress=percent)
+
+    report = _import(
+        data=bytes(job.data),
+        filename=job.filename,
+        user=job.created_by,
+        agency_code=job.agency.code if job.agency else None,
+        kind=job.kind,
+        full=job.full,
+        limits=None,
+        dry_run=job.dry_run,
+        reason=_("Nhập từ tệp %(name)s") % {"name": job.filename},
+        progress=progress,
+    )
+    messages = [f"Lỗi tệp — file error: {e}" for e in report.file_errors]
+    messages += [str(e) for e in report.errors]
+    error_report = report.error_dataset().export("xlsx") if not report.ok and report.rows else None
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.DONE if report.ok else ImportJobStatus.FAILED,
+        stage="done",
+        progress=100,
+        written=report.written,
+        totals={**report.totals, "not_in_file_codes": [c for c, _ in report.not_in_file][:500]},
+        messages=messages[:MAX_JOB_MESSAGES],
+        error_report=error_report,
+        finished_at=timezone.now(),
+    )
