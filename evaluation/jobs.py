@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,19 @@ class DailyReport:
             "emails_sent": self.emails_sent,
             "errors": self.errors,
         }
+
+
+@contextmanager
+def quiet_eager_task_logs() -> Iterator[None]:
+    """Every notification queues its e-mail task; run eagerly (no broker), Celery logs one line
+    per task. Commands that store many notifications keep their output to their summary."""
+    trace = logging.getLogger("celery.app.trace")
+    level = trace.level
+    trace.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        trace.setLevel(level)
 
 
 def covered_ruleset_codes() -> list[str]:

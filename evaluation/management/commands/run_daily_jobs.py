@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from evaluation.jobs import run_daily_jobs
+from evaluation.jobs import quiet_eager_task_logs, run_daily_jobs
 
 
 class Command(BaseCommand):
@@ -35,7 +35,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Ngày không hợp lệ {options['date']!r}; cần dạng YYYY-MM-DD"
                 ) from None
-        report = run_daily_jobs(today=today)
+        with quiet_eager_task_logs():
+            report = run_daily_jobs(today=today)
         self.stdout.write(report.summary())
         if report.errors:
             raise SystemExit(1)

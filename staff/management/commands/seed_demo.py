@@ -4,7 +4,6 @@ the real services: last month done and closed, this month under way (see ``evalu
 
 from __future__ import annotations
 
-import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -41,16 +40,10 @@ class Command(BaseCommand):
         )
         if not options["no_evaluations"]:
             from evaluation.demo import build_demo_months
+            from evaluation.jobs import quiet_eager_task_logs
 
-            # Every notification queues its e-mail task (eager here): keep their log lines out
-            # of the demo's output.
-            trace = logging.getLogger("celery.app.trace")
-            level = trace.level
-            trace.setLevel(logging.WARNING)
-            try:
+            with quiet_eager_task_logs():
                 months = build_demo_months(seed=options["seed"])
-            finally:
-                trace.setLevel(level)
             prev, cur = months["previous"], months["current"]
             self.stdout.write(
                 self.style.SUCCESS(
