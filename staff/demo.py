@@ -595,6 +595,16 @@ def _remove_extra_staff(extra) -> None:
     extra_ids = list(extra.values_list("pk", flat=True))
     if not extra_ids:
         return
+    # People with evaluations keep them (results are history): they leave instead.
+    evaluated = list(
+        StaffMember.objects.filter(pk__in=extra_ids, evaluations__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    StaffMember.objects.filter(pk__in=evaluated, left_on__isnull=True).update(
+        left_on=dt.date.today()
+    )
+    extra_ids = [pk for pk in extra_ids if pk not in set(evaluated)]
     StaffMember.objects.filter(manager_id__in=extra_ids).update(manager=None)
     LeavePeriod.objects.filter(staff_id__in=extra_ids).delete()
     # Queryset delete: Transfer.delete() refuses single rows, this is a bulk demo reset.
@@ -654,6 +664,9 @@ def _build_logins(
                 "staff_code": plan.login_staff.get(username) or "",
             }
         )
-    # Anything else granted to the demo logins earlier is dropped: their role is the demo's.
-    RoleAssignment.objects.filter(user__in=users.values()).filter(~Q(pk__in=keep)).delete()
+    # Anything else granted to the demo logins earlier is dropped: their role is the demo's —
+    # except the manager roles the demo months grant to everyone who has reports.
+    RoleAssignment.objects.filter(user__in=users.values()).filter(~Q(pk__in=keep)).exclude(
+        role=Role.MANAGER
+    ).delete()
     return out

@@ -25,7 +25,7 @@ from evaluation.models import (
 )
 from staff.access import scope_for
 from staff.demo import DEMO_PASSWORD, LOGINS
-from staff.models import Agency, StaffMember
+from staff.models import Agency, RoleAssignment, StaffMember
 
 CRITERIA = [f"G{i}" for i in range(1, 7)]
 
@@ -105,9 +105,11 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     assert deputy is not None and scope_for(giamdoc).can_score_as_manager(deputy)
 
     before = _footprint()
+    roles_before = set(RoleAssignment.objects.values_list("pk", flat=True))
     again = StringIO()
     call_command("seed_demo", "--staff", "120", "--seed", "2026", stdout=again)
     assert _footprint() == before
+    assert set(RoleAssignment.objects.values_list("pk", flat=True)) == roles_before
     assert "0 phiếu tự đánh giá, 0 phiếu quản lý đã chấm" in again.getvalue()
 
 
@@ -115,3 +117,13 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
 def test_no_evaluations_skips_the_months():
     call_command("seed_demo", "--staff", "60", "--no-evaluations", stdout=StringIO())
     assert not Period.objects.exists() and not Evaluation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_smaller_rerun_keeps_the_evaluated_people_as_leavers():
+    call_command("seed_demo", "--staff", "80", "--seed", "7", stdout=StringIO())
+    evaluated = StaffMember.objects.filter(evaluations__isnull=False).distinct().count()
+    call_command("seed_demo", "--staff", "60", "--seed", "7", stdout=StringIO())
+    assert StaffMember.objects.filter(evaluations__isnull=False).distinct().count() == evaluated
+    assert StaffMember.objects.filter(left_on__isnull=False).count() >= 1
+    assert list(verify_chains()) == []

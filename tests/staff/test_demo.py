@@ -91,7 +91,7 @@ def test_a_smaller_rerun_drops_the_extra_demo_rows():
 @pytest.mark.django_db
 def test_the_command_creates_the_logins_and_prints_them():
     out = StringIO()
-    call_command("seed_demo", "--staff", "200", "--seed", "2026", stdout=out)
+    call_command("seed_demo", "--staff", "200", "--seed", "2026", "--no-evaluations", stdout=out)
     text = out.getvalue()
     for username, _role, role_vi in LOGINS:
         assert username in text and role_vi in text
