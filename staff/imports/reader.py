@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from staff.imports import columns as cols
-from staff.imports.safety import UnsafeFile
+from staff.imports.safety import UnsafeFile, bilingual
 
 HEADER_SEARCH_ROWS = 30
 MAX_ROWS = 200_000
@@ -83,16 +83,21 @@ def _table_from_rows(rows, layout: tuple[cols.Column, ...], sheet: str = "") -> 
         table.rows.append((number, values))
         if len(table.rows) > MAX_ROWS:
             raise FileError(
-                _("Tệp có quá %(n)d dòng.") % {"n": MAX_ROWS}
-                + f" — The file has more than {MAX_ROWS} rows."
+                bilingual(
+                    _("Tệp có quá %(n)d dòng.") % {"n": MAX_ROWS},
+                    f"The file has more than {MAX_ROWS} rows.",
+                )
             )
     return table
 
 
 def _no_header(layout: tuple[cols.Column, ...]) -> FileError:
     return FileError(
-        _("Không tìm thấy dòng tiêu đề (cần ít nhất cột “%(col)s”).") % {"col": layout[0].header}
-        + f" — No header row found (the column “{layout[0].header}” is needed)."
+        bilingual(
+            _("Không tìm thấy dòng tiêu đề (cần ít nhất cột “%(col)s”).")
+            % {"col": layout[0].header},
+            f"No header row found (the column “{layout[0].header}” is needed).",
+        )
     )
 
 
@@ -106,8 +111,10 @@ def read_xlsx(data: bytes, layout: tuple[cols.Column, ...]) -> Table:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
         # defusedxml's EntitiesForbidden/DTDForbidden are ValueErrors too.
         raise FileError(
-            _("Không đọc được tệp .xlsx (tệp hỏng hoặc không đúng định dạng).")
-            + " — The .xlsx file cannot be read (damaged or not a workbook)."
+            bilingual(
+                _("Không đọc được tệp .xlsx (tệp hỏng hoặc không đúng định dạng)."),
+                "The .xlsx file cannot be read (damaged or not a workbook).",
+            )
         ) from exc
     try:
         for ws in wb.worksheets:
@@ -120,8 +127,10 @@ def read_xlsx(data: bytes, layout: tuple[cols.Column, ...]) -> Table:
                 return table
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
         raise FileError(
-            _("Không đọc được tệp .xlsx (tệp hỏng hoặc không đúng định dạng).")
-            + " — The .xlsx file cannot be read (damaged or not a workbook)."
+            bilingual(
+                _("Không đọc được tệp .xlsx (tệp hỏng hoặc không đúng định dạng)."),
+                "The .xlsx file cannot be read (damaged or not a workbook).",
+            )
         ) from exc
     finally:
         wb.close()
@@ -140,13 +149,15 @@ def read_csv(data: bytes, layout: tuple[cols.Column, ...]) -> Table:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileError(
-            _("Tệp .csv phải mã hóa UTF-8.") + " — The .csv file must be encoded in UTF-8."
+            bilingual(_("Tệp .csv phải mã hóa UTF-8."), "The .csv file must be encoded in UTF-8.")
         ) from exc
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         table = _table_from_rows(reader, layout)
     except csv.Error as exc:
-        raise FileError(_("Tệp .csv bị lỗi.") + f" — The .csv file is malformed: {exc}") from exc
+        raise FileError(
+            bilingual(_("Tệp .csv bị lỗi."), f"The .csv file is malformed: {exc}")
+        ) from exc
     if table is None:
         raise _no_header(layout)
     return table
@@ -160,7 +171,9 @@ def read_table(data: bytes, kind: str, layout: tuple[cols.Column, ...]) -> Table
     if missing:
         names = ", ".join(f"“{c.header}”" for c in missing)
         raise FileError(
-            _("Thiếu cột bắt buộc: %(cols)s.") % {"cols": names}
-            + f" — Required columns missing: {names}."
+            bilingual(
+                _("Thiếu cột bắt buộc: %(cols)s.") % {"cols": names},
+                f"Required columns missing: {names}.",
+            )
         )
     return table

@@ -28,6 +28,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 
 from staff import services as staff_services
 from staff.imports import columns as cols
+from staff.imports.safety import bilingual
 from staff.models import (
     Agency,
     DutyGroup,
@@ -43,10 +44,6 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_SPLIT = re.compile(r"[/.\-]")
 # Cells that a spreadsheet would run as a formula (CSV/formula injection, OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def bilingual(vi: str, en: str) -> str:
-    return f"{vi} — {en}"
 
 
 MISSING = bilingual("Thiếu giá trị bắt buộc", "missing required value")

@@ -41,8 +41,17 @@ class Limits:
     max_ratio: int = MAX_COMPRESSION_RATIO
 
 
+def bilingual(vi: str, en: str) -> str:
+    """ "Vietnamese — English", the form of every import message. ``vi`` is usually a
+    translated string: when the user's language is English it already is the English text,
+    which is then shown once rather than twice."""
+    if vi.strip().rstrip(".").casefold() == en.strip().rstrip(".").casefold():
+        return vi
+    return f"{vi} — {en}"
+
+
 def _refuse(vi: str, en: str) -> UnsafeFile:
-    return UnsafeFile(f"{vi} — {en}")
+    return UnsafeFile(bilingual(vi, en))
 
 
 def file_kind(filename: str, data: bytes) -> str:
