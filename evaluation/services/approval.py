@@ -194,7 +194,7 @@ def unit_approve(
         _require_open(period)
         batch = {
             e.pk: e
-            for e in Evaluation.objects.select_for_update()
+            for e in Evaluation.objects.select_for_update(of=("self",))
             .filter(period=period, unit=unit, status=Status.MANAGER_SCORED)
             .order_by("pk")
         }
@@ -355,7 +355,7 @@ def agency_publish(*, period: Period, agency: Agency, user: Any) -> int:
                 status=409,
             )
         approved = list(
-            Evaluation.objects.select_for_update()
+            Evaluation.objects.select_for_update(of=("self",))
             .filter(period=period, agency=agency, status=Status.APPROVED)
             .select_related("staff__user", "period")
         )
