@@ -423,6 +423,9 @@ class StaffMemberResource(resources.ModelResource):
         self.wanted_managers: dict[str, str] = {}  # staff code → manager code ("" clears)
         self._snapshot: dict[str, Any] = {}
         self._manager_code_by_pk: dict[int, str] | None = None
+        self.known: dict[str, tuple[int, int | None]] = {}  # code → (pk, stored manager id)
+        self._id_pool: list[int] = []
+        self._id_next: int | None = None
 
     # --- export --------------------------------------------------------------------------
 
@@ -438,12 +441,34 @@ class StaffMemberResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         if not self.checked:
             raise_cross_row_errors(dataset, "staff", self.agency)
+        # Managers named in the file who are not rows of it: load their ids now, so that a new
+        # person can be inserted with the manager already set.
+        headers = list(dataset.headers or [])
+        if cols.STAFF_MANAGER in headers and cols.STAFF_CODE in headers:
+            m, c = headers.index(cols.STAFF_MANAGER), headers.index(cols.STAFF_CODE)
+            in_file = {str(r[c]).strip().casefold() for r in dataset}
+            outside = sorted(
+                {str(r[m]).strip() for r in dataset if str(r[m] or "").strip()}
+                - {""}
+                - {
+                    code
+                    for code in (str(r[m]).strip() for r in dataset)
+                    if code.casefold() in in_file
+                }
+            )
+            for start in range(0, len(outside), 5000):
+                for pk, code, manager_id in StaffMember.objects.filter(
+                    code__in=outside[start : start + 5000]
+                ).values_list("pk", "code", "manager_id"):
+                    self.known[code.casefold()] = (pk, manager_id)
 
     def before_import_row(self, row, **kwargs):
         self.row_number = kwargs.get("row_number", 0)
 
     def after_init_instance(self, instance, new, row, **kwargs):
         self._snapshot = {} if new else {a: getattr(instance, a) for a in TRACKED}
+        if not new:
+            self.known[instance.code.casefold()] = (instance.pk, instance.manager_id)
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.attribute == "unit" and instance.pk is not None and field.column_name in row:
@@ -490,9 +515,43 @@ class StaffMemberResource(resources.ModelResource):
         return not any(c not in (cols.STAFF_UNIT, cols.STAFF_MANAGER) for c in changed)
 
     def before_save_instance(self, instance, row, **kwargs):
-        if instance.pk is None and instance.unit_id is not None:
-            instance.agency_id = instance.unit.agency_id
+        if instance.pk is None:
+            if instance.unit_id is not None:
+                instance.agency_id = instance.unit.agency_id
+            # An id now (not at INSERT) lets the next rows name this person as their manager
+            # and be inserted with the link set, instead of an UPDATE of every row afterwards.
+            instance.pk = self._next_id()
+            manager_code = self.wanted_managers.get(instance.code, "")
+            manager = self.known.get(manager_code.casefold()) if manager_code else None
+            instance.manager_id = manager[0] if manager else None
+            self.known[instance.code.casefold()] = (instance.pk, instance.manager_id)
         instance.derive_fields()
+
+    def _next_id(self) -> int:
+        """Ids for new rows: from the sequence on PostgreSQL (safe with concurrent writers),
+        max(id)+1… on SQLite (a single writer holds the database). ``ModelResource
+        .after_import`` resets the sequence afterwards."""
+        if not self._id_pool:
+            size = self._meta.batch_size or 1000
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                        "FROM generate_series(1, %s)",
+                        [StaffMember._meta.db_table, size],
+                    )
+                    self._id_pool = [r[0] for r in cursor.fetchall()]
+                else:
+                    if self._id_next is None:
+                        cursor.execute(
+                            f"SELECT COALESCE(MAX(id), 0) FROM "
+                            f"{connection.ops.quote_name(StaffMember._meta.db_table)}"
+                        )
+                        self._id_next = cursor.fetchone()[0] + 1
+                    self._id_pool = list(range(self._id_next, self._id_next + size))
+                    self._id_next += size
+            self._id_pool.reverse()
+        return self._id_pool.pop()
 
     def get_bulk_update_fields(self):
         return [a.removesuffix("_id") for a in TRACKED] + list(DERIVED)
@@ -518,25 +577,33 @@ class StaffMemberResource(resources.ModelResource):
                 manager=members[pk].manager,  # re-linked below from the file if it says so
             )
 
+    def bulk_create(self, *args, **kwargs):
+        # Remember the new people's ids (PostgreSQL and SQLite return them) so that linking
+        # managers needs no query per code afterwards.
+        pending = list(self.create_instances)
+        super().bulk_create(*args, **kwargs)
+        self.known.update((m.code.casefold(), (m.pk, m.manager_id)) for m in pending if m.pk)
+
     def _link_managers(self) -> None:
         if not self.wanted_managers:
             return
-        codes = set(self.wanted_managers) | {c for c in self.wanted_managers.values() if c}
-        pk_by_code: dict[str, int] = {}
-        current: dict[str, int | None] = {}
-        code_list = sorted(codes)
-        for start in range(0, len(code_list), 5000):
-            chunk = code_list[start : start + 5000]
+        codes = {c.casefold(): c for c in self.wanted_managers}
+        codes.update((c.casefold(), c) for c in self.wanted_managers.values() if c)
+        missing = sorted(original for key, original in codes.items() if key not in self.known)
+        for start in range(0, len(missing), 5000):
+            chunk = missing[start : start + 5000]
             for pk, code, manager_id in StaffMember.objects.filter(code__in=chunk).values_list(
                 "pk", "code", "manager_id"
             ):
-                pk_by_code[code.casefold()] = pk
-                current[code] = manager_id
+                self.known[code.casefold()] = (pk, manager_id)
         pairs: list[tuple[int, int | None]] = []
         for code, manager_code in self.wanted_managers.items():
-            want = pk_by_code.get(manager_code.casefold()) if manager_code else None
-            if code in current and current[code] != want:
-                pairs.append((pk_by_code[code.casefold()], want))
+            hit = self.known.get(code.casefold())
+            want = (
+                self.known.get(manager_code.casefold(), (None, None))[0] if manager_code else None
+            )
+            if hit is not None and hit[1] != want:
+                pairs.append((hit[0], want))
         set_managers(pairs)
 
 

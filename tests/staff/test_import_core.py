@@ -268,3 +268,26 @@ def test_province_admin_imports_across_agencies_and_the_inspector_may_not(org):
     report = import_run(data=xlsx(rows), filename="p.xlsx", user=admin, full=False)
     assert report.written, report.as_text()
     assert StaffMember.objects.get(code="B501").agency == org.agency_b
+
+
+def test_managers_link_whatever_the_row_order(org, hr_a):
+    rows = [
+        staff_row("A711", "Vương Văn Một", "A-KH", manager="A001"),  # stored manager
+        staff_row("A712", "Vương Văn Hai", "A-KH", manager="A711"),  # earlier new row
+        staff_row("A713", "Vương Văn Ba", "A-KH", manager="A714"),  # later new row
+        staff_row("A714", "Vương Văn Bốn", "A-KH"),
+    ]
+    report = import_run(data=xlsx(rows), filename="a.xlsx", user=hr_a, full=False)
+    assert report.written, report.as_text()
+    got = dict(
+        StaffMember.objects.filter(code__startswith="A71").values_list("code", "manager__code")
+    )
+    assert got == {"A711": "A001", "A712": "A711", "A713": "A714", "A714": None}
+    # New ids were taken ahead of the INSERT; ordinary creation still works afterwards.
+    assert StaffMember.objects.create(
+        code="A799",
+        full_name="Sau Cùng",
+        unit=org.planning,
+        category="CC",
+        joined_on=dt.date(2020, 1, 1),
+    ).pk > max(StaffMember.objects.filter(code__startswith="A71").values_list("pk", flat=True))
