@@ -168,6 +168,7 @@ class CriteriaTemplateAdmin(VersionedAdmin):
                     ("task_mode", "task_max"),
                     ("weight_quantity", "weight_quality", "weight_progress"),
                     ("error_deduction", "delay_deduction"),
+                    ("leader_unit_share", "unit_factor_if_khtnv"),
                 )
             },
         ),

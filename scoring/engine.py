@@ -21,7 +21,7 @@ English translation) with the numbers that led to it, so that a person sees *why
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import (
     Context,
     Decimal,
@@ -106,6 +106,9 @@ class PersonInput:
     approver_reason: str = ""
     # A rating already signed off: the quota counts it as it stands and never moves it.
     signed_level: Level | None = None
+    # Set by the engine for a leader once the direct subordinates are rated: 1, or the
+    # template's factor when any of them is KHTNV (the unit component, DOMAIN.md §3).
+    unit_factor: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +331,28 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
         result.add("tasks.no_products")
         return result
 
+    share = template.leader_unit_share
+    if person.unit_factor is not None and share > ZERO:
+        # A leader's task points: (1 − share) × their own + share × the unit component.
+        unit_points = template.task_max * person.unit_factor
+        own_display = task_display
+        task_num = (ONE - share) * task_num + share * unit_points * task_den
+        task_display = round_ratio(task_num, task_den)
+        result.add(
+            "tasks.unit_component",
+            tasks=task_display,
+            own=own_display,
+            unit=unit_points,
+            unit_share=share,
+            factor_share=person.unit_factor,
+            why="mọi cấp dưới từ Hoàn thành nhiệm vụ trở lên"
+            if person.unit_factor == ONE
+            else "có cấp dưới Không hoàn thành nhiệm vụ",
+            why_en="every subordinate completed or better"
+            if person.unit_factor == ONE
+            else "a subordinate did not complete",
+        )
+
     # Exact total: (general + bonus − deductions) + task_num / task_den, rounded once.
     rest = general + person.bonus - person.deductions
     score = round_ratio(rest * task_den + task_num, task_den)
@@ -545,30 +570,37 @@ def _gate_order(people: Mapping[str, PersonInput]) -> list[str]:
 
 
 def apply_leader_gates(
-    results: Mapping[str, PersonResult],
+    results: dict[str, PersonResult],
     people: Mapping[str, PersonInput],
     rules: RuleSetRules,
+    period: Period | None = None,
 ) -> None:
-    """Bind each leader by the levels of their direct subordinates (DOMAIN.md §4.4).
+    """Bind each leader by the levels of their direct subordinates (DOMAIN.md §4.4), and count
+    the unit they direct in a leader's monthly task points (§3) where the template says so.
 
     Subordinates are read after overrides, caps and their own gates — so leaders are finalised
     after their units, bottom-up — and before the quota, which no gate distinguishes.
     """
-    if not rules.gates_enabled:
+    unit_share = rules.template.leader_unit_share > ZERO and (
+        period is not None and period.kind is PeriodKind.MONTH
+    )
+    if not rules.gates_enabled and not unit_share:
         return
     if not any(p.subordinates and p.leader is not Leadership.NONE for p in people.values()):
         return
     for code in _gate_order(people):
         person = people[code]
         result = results[code]
-        if (
-            person.leader is Leadership.NONE
-            or not person.subordinates
-            or result.level is None
-            or result.signed
-        ):
+        if person.leader is Leadership.NONE or not person.subordinates or result.signed:
             continue
         levels = [level for sub in person.subordinates if (level := results[sub].level) is not None]
+        if unit_share and levels and result.score is not None:
+            factor = rules.template.unit_factor_if_khtnv if Level.KHTNV in levels else ONE
+            result = results[code] = _rate_individual(
+                replace(person, unit_factor=factor), rules, period
+            )
+        if not rules.gates_enabled or result.level is None:
+            continue
         if not levels:
             result.add("gate.no_rated_subordinates")
             continue
@@ -723,6 +755,6 @@ def rate_batch(
             if person.signed_level is not None:
                 result = results[person.code]
                 result.level, result.signed = person.signed_level, True
-        apply_leader_gates(results, by_code, rules)
+        apply_leader_gates(results, by_code, rules, period)
         quota = apply_quota(results.values(), rules, period, exceptions)
     return BatchResult(people=[results[p.code] for p in people], quota=quota)

@@ -331,6 +331,24 @@ class CriteriaTemplate(VersionHeader):
         validators=[MinValueValidator(ZERO)],
         help_text=_("Để trống: không giới hạn tổng điểm."),
     )
+    leader_unit_share = models.DecimalField(
+        _("tỷ trọng kết quả đơn vị trong điểm nhiệm vụ của lãnh đạo"),
+        max_digits=4,
+        decimal_places=3,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+        help_text=_(
+            "0–1. Phần điểm kết quả nhiệm vụ của người lãnh đạo tính theo đơn vị mình phụ trách; "
+            "0: không áp dụng."
+        ),
+    )
+    unit_factor_if_khtnv = models.DecimalField(
+        _("hệ số kết quả đơn vị khi có cấp dưới không hoàn thành nhiệm vụ"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+    )
 
     class Meta:
         verbose_name = _("mẫu tiêu chí")

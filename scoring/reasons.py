@@ -45,6 +45,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kết quả thực hiện nhiệm vụ chấm trực tiếp: {tasks}/{task_max} điểm",
         "Task results scored directly: {tasks}/{task_max} points",
     ),
+    "tasks.unit_component": (
+        "Điểm nhiệm vụ của lãnh đạo {tasks}: phần việc của mình {own} và kết quả đơn vị phụ "
+        "trách {unit} (đạt {factor_share} vì {why}), đơn vị chiếm {unit_share}",
+        "Leader's task points {tasks}: own work {own} and the directed unit's result {unit} "
+        "({factor_share} because {why_en}), the unit weighing {unit_share}",
+    ),
     "tasks.no_products": (
         "Không có sản phẩm, công việc nào được đăng ký hoặc giao trong kỳ và không có điểm kết "
         "quả nhiệm vụ: chưa thể xếp loại",

@@ -128,6 +128,11 @@ class TemplateRules:
     bonus_max: Decimal = Decimal("0")
     deduction_max: Decimal | None = None
     total_cap: Decimal | None = Decimal("100")
+    # Leaders' task results also count the unit they direct (DOMAIN.md §3): this share of the
+    # task points comes from the unit component, which is 100 % when every direct subordinate
+    # is at least HTNV and ``unit_factor_if_khtnv`` when any is KHTNV. 0 switches it off.
+    leader_unit_share: Decimal = Decimal("0")
+    unit_factor_if_khtnv: Decimal = Decimal("0.5")
 
     @property
     def general_max(self) -> Decimal:

@@ -95,6 +95,8 @@ def template_rules(*, template: CriteriaTemplate) -> rules.TemplateRules:
         bonus_max=template.bonus_max,
         deduction_max=template.deduction_max,
         total_cap=template.total_cap,
+        leader_unit_share=template.leader_unit_share,
+        unit_factor_if_khtnv=template.unit_factor_if_khtnv,
     )
 
 

@@ -96,6 +96,8 @@ def test_a_draft_template_can_be_edited_in_the_admin(admin_client_hoa, draft_tem
         "bonus_max": "0",
         "deduction_max": "",
         "total_cap": "100",
+        "leader_unit_share": "0",
+        "unit_factor_if_khtnv": "0.5",
         "groups-TOTAL_FORMS": "1",
         "groups-INITIAL_FORMS": "1",
         "groups-0-id": str(group.pk),

@@ -358,3 +358,50 @@ def test_a_signed_leader_is_not_gated_again():
         "L", 95, leader=Leadership.HEAD, subordinates=("S0", "S1", "S2"), signed_level=Level.HTTNV
     )
     assert levels(rate_batch([leader, *subs], NO_QUOTA, OCTOBER))["L"] is Level.HTTNV
+
+
+# --- the unit component of a leader's task results (DOMAIN.md §3) -------------------------------
+
+
+def _unit_rules(share="0.5"):
+    return replace(NO_QUOTA, template=replace(ND335.template, leader_unit_share=D(share)))
+
+
+def test_a_deputy_whose_reports_all_complete_gets_the_full_unit_component():
+    subs = [person(f"S{i}", 80) for i in range(4)]
+    # Own work: 20 general + 40 task points; unit component 70 × 100 % at half weight.
+    deputy = person(
+        "DEP",
+        general=D(20),
+        task_points=D(40),
+        leader=Leadership.DEPUTY,
+        subordinates=("S0", "S1", "S2", "S3"),
+    )
+    result = rate_batch([deputy, *subs], _unit_rules(), OCTOBER).people[0]
+    assert result.components.tasks == D(55)  # 0.5 × 40 + 0.5 × 70
+    assert result.score == D(75)
+    reason = next(r for r in result.reasons if r.code == "tasks.unit_component")
+    assert "100%" in reason.message and "50%" in reason.message
+
+
+def test_one_report_not_completing_halves_the_unit_component():
+    subs = [person(f"S{i}", 80) for i in range(3)] + [person("S3", 40)]
+    deputy = person(
+        "DEP",
+        general=D(20),
+        task_points=D(40),
+        leader=Leadership.DEPUTY,
+        subordinates=("S0", "S1", "S2", "S3"),
+    )
+    result = rate_batch([deputy, *subs], _unit_rules(), OCTOBER).people[0]
+    assert result.components.tasks == D("37.5")  # 0.5 × 40 + 0.5 × 35
+    assert result.score == D("57.5")
+    assert result.level is Level.HTNV  # gate: a KHTNV report → at most HTNV
+
+
+def test_the_unit_component_is_off_by_default_and_for_quarters():
+    subs = [person("S0", 40)]
+    deputy = person(
+        "DEP", general=D(20), task_points=D(40), leader=Leadership.DEPUTY, subordinates=("S0",)
+    )
+    assert rate_batch([deputy, *subs], NO_QUOTA, OCTOBER).people[0].score == D(60)
