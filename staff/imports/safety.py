@@ -129,7 +129,7 @@ def check_xlsx(data: bytes, limits: Limits) -> None:
             )
             if total > limits.max_uncompressed or ratio_too_high:
                 raise _refuse(
-                    _("Tệp .xlsx giải nén quá lớn (nghi là \u201cbom zip\u201d)."),
+                    _("Tệp .xlsx giải nén quá lớn (nghi là “bom zip”)."),
                     "The .xlsx file inflates too much (suspected zip bomb).",
                 )
         names = {i.filename for i in infos}
