@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from evaluation import views as evaluation_views
+
 urlpatterns = [
-    # The role screens come with the web-app issue; until then the admin is the home page.
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    path("", evaluation_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
