@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from evaluation import views as evaluation_views
 
@@ -12,9 +12,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     # The short addresses for the same schema and Swagger UI.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema-short"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui-short"),
+    path(
+        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui-short"
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
