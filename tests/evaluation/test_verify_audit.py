@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -41,6 +42,20 @@ def test_it_passes_after_a_month(month):
     assert text.strip() == f"OK: 1 chains, {len(STAFF_NAMES)} sign-offs intact"
 
 
+@contextmanager
+def tampering():
+    """A database superuser going around the application: on PostgreSQL the append-only
+    trigger must be bypassed first (replica mode skips ordinary triggers), then restored."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            yield cursor
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+
 def test_it_passes_on_an_empty_trail(db):
     assert _run() == (0, "OK: 0 chains, 0 sign-offs intact\n")
 
@@ -48,7 +63,7 @@ def test_it_passes_on_an_empty_trail(db):
 def test_it_names_a_record_changed_in_the_database(month):
     _signed_month(month)
     third = _chain(month)[2]
-    with connection.cursor() as cursor:
+    with tampering() as cursor:
         cursor.execute(
             "UPDATE evaluation_auditentry SET after = %s WHERE id = %s",
             ['{"final_level": "HTXSNV"}', third.pk],
@@ -61,7 +76,7 @@ def test_it_names_a_record_changed_in_the_database(month):
 def test_it_names_the_record_after_a_deleted_one(month):
     _signed_month(month)
     chain = _chain(month)
-    with connection.cursor() as cursor:
+    with tampering() as cursor:
         cursor.execute("DELETE FROM evaluation_auditentry WHERE id = %s", [chain[1].pk])
     code, text = _run()
     assert code == 1
@@ -71,7 +86,7 @@ def test_it_names_the_record_after_a_deleted_one(month):
 def test_it_notices_the_last_record_removed(month):
     _signed_month(month)
     chain = _chain(month)
-    with connection.cursor() as cursor:
+    with tampering() as cursor:
         cursor.execute("DELETE FROM evaluation_auditentry WHERE id = %s", [chain[-1].pk])
     code, text = _run()
     assert code == 1
@@ -86,3 +101,21 @@ def test_the_model_itself_refuses_changes(month):
         entry.save()
     with pytest.raises(TypeError):
         AuditEntry.objects.filter(pk=entry.pk).update(reason="x")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_refuses_update_and_delete_of_the_audit_trail_around_the_orm(month):
+    from django.db import DatabaseError, transaction
+
+    _signed_month(month)
+    entry = _chain(month)[0]
+    for statement in (
+        "UPDATE evaluation_auditentry SET reason = 'x' WHERE id = %s",
+        "DELETE FROM evaluation_auditentry WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [entry.pk])
