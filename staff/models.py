@@ -611,6 +611,10 @@ class ImportJob(models.Model):
     totals = models.JSONField(_("Tổng hợp"), default=dict, blank=True)
     messages = models.JSONField(_("Lỗi (tối đa 200)"), default=list, blank=True)
     error_report = models.BinaryField(_("Báo cáo lỗi (.xlsx)"), null=True, blank=True)
+    # The preview table for the web page: the first rows (errors first) and "not in file".
+    preview = models.JSONField(_("Xem trước"), default=dict, blank=True)
+    confirmed_at = models.DateTimeField(_("Thời điểm xác nhận"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("Thời điểm hủy"), null=True, blank=True)
     created_at = models.DateTimeField(_("Thời điểm tạo"), auto_now_add=True)
     finished_at = models.DateTimeField(_("Thời điểm xong"), null=True, blank=True)
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from staff.access import scope_for
 from staff.imports import columns as cols
 from staff.imports.reader import FileError, Table, read_table
-from staff.imports.resources import StaffMemberResource, UnitResource, bilingual
+from staff.imports.resources import StaffMemberResource, UnitResource, bilingual, neutralise
 from staff.imports.safety import Limits, UnsafeFile, check_upload
 from staff.models import Agency, StaffMember, Unit
 
@@ -130,8 +130,30 @@ class ImportReport:
                 message = "; ".join(
                     (f"{e.column}: " if e.column else "") + e.message for e in r.errors
                 )
-                ds.append([r.row, *r.values, message])
+                # The original cells may hold "=…" read as text: written back, they must not
+                # become live formulas in the report.
+                ds.append([r.row, *(neutralise(v) for v in r.values), neutralise(message)])
         return ds
+
+    def preview_data(self, *, limit: int = 1000) -> dict:
+        """The preview table for the web page, JSON-ready: errors first, then changed, new and
+        unchanged rows, each in sheet order, at most ``limit`` rows; and "not in file"."""
+        order = {ERROR: 0, CHANGED: 1, NEW: 2, UNCHANGED: 3}
+        rows = sorted(self.rows, key=lambda r: (order.get(r.status, 9), r.row))[:limit]
+        return {
+            "rows": [
+                {
+                    "row": r.row,
+                    "code": r.code,
+                    "status": r.status,
+                    "changes": list(r.changes),
+                    "errors": [{"column": e.column, "message": e.message} for e in r.errors],
+                }
+                for r in rows
+            ],
+            "not_in_file": [list(pair) for pair in self.not_in_file[:limit]],
+            "file_errors": list(self.file_errors),
+        }
 
 
 # --- entry points --------------------------------------------------------------------------
@@ -735,28 +757,105 @@ def import_job_run(job_id: int) -> None:
         # (autocommit) each update is visible to the polling page at once.
         ImportJob.objects.filter(pk=job.pk).update(stage=stage, progress=percent)
 
-    report = _import(
-        data=bytes(job.data),
-        filename=job.filename,
-        user=job.created_by,
-        agency_code=job.agency.code if job.agency else None,
-        kind=job.kind,
-        full=job.full,
-        limits=None,
-        dry_run=job.dry_run,
-        reason=_("Nhập từ tệp %(name)s") % {"name": job.filename},
-        progress=progress,
-    )
+    try:
+        report = _import(
+            data=bytes(job.data),
+            filename=job.filename,
+            user=job.created_by,
+            agency_code=job.agency.code if job.agency else None,
+            kind=job.kind,
+            full=job.full,
+            limits=None,
+            dry_run=job.dry_run,
+            reason=_("Nhập từ tệp %(name)s") % {"name": job.filename},
+            progress=progress,
+        )
+    except ImportRefused as exc:
+        # The scope is checked again when the job runs (a role may have ended since the
+        # preview): refused, nothing written.
+        report = ImportReport(kind=job.kind, dry_run=job.dry_run, file_errors=[str(exc)])
     messages = [f"Lỗi tệp — file error: {e}" for e in report.file_errors]
     messages += [str(e) for e in report.errors]
     error_report = report.error_dataset().export("xlsx") if not report.ok and report.rows else None
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJobStatus.DONE if report.ok else ImportJobStatus.FAILED,
-        stage="done",
-        progress=100,
-        written=report.written,
-        totals={**report.totals, "not_in_file_codes": [c for c, _ in report.not_in_file][:500]},
-        messages=messages[:MAX_JOB_MESSAGES],
-        error_report=error_report,
-        finished_at=timezone.now(),
+    done = {
+        "status": ImportJobStatus.DONE if report.ok else ImportJobStatus.FAILED,
+        "stage": "done",
+        "progress": 100,
+        "written": report.written,
+        "totals": {**report.totals, "not_in_file_codes": [c for c, _ in report.not_in_file][:500]},
+        "messages": messages[:MAX_JOB_MESSAGES],
+        "error_report": error_report,
+        "preview": report.preview_data(),
+        "finished_at": timezone.now(),
+    }
+    if report.written:
+        done["data"] = b""  # the file has served its purpose; do not keep personal data
+    ImportJob.objects.filter(pk=job.pk).update(**done)
+    if report.written:
+        from evaluation.audit import record
+
+        record(
+            "staff.imported",
+            actor=job.created_by,
+            agency=job.agency,
+            obj=job,
+            after={
+                "kind": job.kind,
+                "filename": job.filename,
+                **{k: v for k, v in report.totals.items() if k != ERROR},
+            },
+        )
+
+
+def _owned_job(job_id: int, user: AbstractBaseUser):
+    from staff.models import ImportJob
+
+    return ImportJob.objects.filter(pk=job_id, created_by_id=user.pk)
+
+
+def import_job_confirm(*, job_id: int, user: AbstractBaseUser):
+    """Write a previewed upload: only its owner, only once, only a clean preview.
+
+    The claim is one conditional UPDATE, so two clicks (or two tabs) cannot both write; the
+    import itself runs again from the stored bytes with every check (all or nothing)."""
+    from django.utils import timezone
+
+    from staff.models import ImportJob, ImportJobStatus
+    from staff.tasks import run_import_job
+
+    claimed = (
+        _owned_job(job_id, user)
+        .filter(
+            dry_run=True,
+            status=ImportJobStatus.DONE,
+            confirmed_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .update(
+            confirmed_at=timezone.now(),
+            dry_run=False,
+            status=ImportJobStatus.PENDING,
+            stage="",
+            progress=0,
+        )
+    )
+    if not claimed:
+        raise ImportRefused(
+            bilingual(
+                _("Lượt nhập này đã được xác nhận, đã hủy hoặc có lỗi; không ghi gì thêm."),
+                "this import was already confirmed, cancelled or has errors; nothing written",
+            )
+        )
+    run_import_job.delay(job_id)
+    return ImportJob.objects.get(pk=job_id)
+
+
+def import_job_cancel(*, job_id: int, user: AbstractBaseUser) -> bool:
+    """Drop a previewed upload (and its bytes); False when it was already confirmed."""
+    from django.utils import timezone
+
+    return bool(
+        _owned_job(job_id, user)
+        .filter(confirmed_at__isnull=True, cancelled_at__isnull=True)
+        .update(cancelled_at=timezone.now(), data=b"")
     )
