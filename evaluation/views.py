@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from evaluation.exports import official_filename, official_results_xlsx
 from evaluation.selectors import NEXT_STEP, home_summary
+from staff.access import scope_for
+from staff.models import Agency
 
 
 @login_required
@@ -22,3 +26,22 @@ def home(request: HttpRequest) -> HttpResponse:
         for e in summary.own
     ]
     return render(request, "evaluation/home.html", {"summary": summary, "own": own})
+
+
+@login_required
+@require_GET
+def official_results_download(request: HttpRequest, period_label: str, agency_code: str):
+    """The official results list (.xlsx) of one agency for one period: for its head, the
+    head's delegate and its HR officers, and for the province admin and the inspector.
+    Anyone else — and an unknown agency — gets a 404."""
+    scope = scope_for(request.user)
+    agency = Agency.objects.filter(code=agency_code).first()
+    if agency is None or not (scope.sees_all or agency.pk in scope.agency_ids):
+        raise Http404
+    response = HttpResponse(
+        official_results_xlsx(agency=agency, period_label=period_label),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = official_filename(agency=agency, period_label=period_label)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

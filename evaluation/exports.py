@@ -1,0 +1,100 @@
+"""The official results list of an agency for a period (issue 6):
+
+    Danh sách kết quả đánh giá, xếp loại chất lượng
+
+One .xlsx sheet: a title row, the agency and period, then the Vietnamese header — STT, Họ và
+tên, Chức vụ, Đơn vị, Điểm, Mức xếp loại, Căn cứ xếp loại — and one row per person in
+Vietnamese order (``staff.sort_key``). Only signed results (approved, published, under appeal,
+closed: ``SIGNED_STATUSES``) are listed: a draft score is not a result. The document is the
+province's official form, so it is always in Vietnamese whatever the reader's language. Text
+cells go through ``dashboards.exports.neutralise``: a name such as ``=HYPERLINK(…)`` arrives as
+text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import translation
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from dashboards.exports import neutralise
+from evaluation.models import SIGNED_STATUSES, Evaluation
+from scoring.models import RatingLevel
+from staff.models import Agency
+
+OFFICIAL_TITLE = "Danh sách kết quả đánh giá, xếp loại chất lượng"
+OFFICIAL_HEADERS = (
+    "STT",
+    "Họ và tên",
+    "Chức vụ",
+    "Đơn vị",
+    "Điểm",
+    "Mức xếp loại",
+    "Căn cứ xếp loại",
+)
+HEADER_ROW = 4  # title, agency and period, a blank row, then the header
+
+
+def official_results(*, agency: Agency, period_label: str) -> QuerySet[Evaluation]:
+    """The signed evaluations of ``agency`` in the period labelled ``period_label``."""
+    return (
+        Evaluation.objects.filter(
+            agency=agency, period__label=period_label, status__in=SIGNED_STATUSES
+        )
+        .select_related("staff__position", "unit")
+        .order_by("staff__sort_key", "staff__code")
+    )
+
+
+def official_rows(evaluations) -> Iterator[list[Any]]:
+    """STT, name, position, unit, score, level (Vietnamese name), reasons (Vietnamese)."""
+    with translation.override("vi"):
+        level_names = {value: str(label) for value, label in RatingLevel.choices}
+    for number, e in enumerate(evaluations, start=1):
+        reasons = "; ".join(r.get("message", "") for r in (e.reasons or []) if isinstance(r, dict))
+        yield [
+            number,
+            neutralise(e.staff.full_name),
+            neutralise(e.staff.position.name if e.staff.position else ""),
+            neutralise(e.unit.name if e.unit else ""),
+            e.score,
+            level_names.get(e.final_level, e.final_level),
+            neutralise(reasons),
+        ]
+
+
+def official_results_xlsx(*, agency: Agency, period_label: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"KQ {period_label}"[:31]
+    width = len(OFFICIAL_HEADERS)
+    sheet.append([OFFICIAL_TITLE.upper()])
+    sheet.append([neutralise(f"{agency.name} — Kỳ đánh giá: {period_label}")])
+    sheet.append([])
+    sheet.append(list(OFFICIAL_HEADERS))
+    for row in (1, 2):
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        sheet.cell(row=row, column=1).alignment = Alignment(horizontal="center")
+        sheet.cell(row=row, column=1).font = Font(bold=True, size=13 if row == 1 else 11)
+    for cell in sheet[HEADER_ROW]:
+        cell.font = Font(bold=True)
+    for row in official_rows(official_results(agency=agency, period_label=period_label)):
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, whatever it starts with
+    for column, width_chars in zip("ABCDEFG", (6, 28, 22, 26, 8, 28, 80), strict=True):
+        sheet.column_dimensions[column].width = width_chars
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def official_filename(*, agency: Agency, period_label: str) -> str:
+    return f"ket-qua-danh-gia-{agency.code}-{period_label}.xlsx"
