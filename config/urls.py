@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

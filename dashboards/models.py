@@ -6,6 +6,9 @@ migration and are documented in docs/dashboards.md.
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -115,3 +118,45 @@ class ParImportedScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.agency_id} {self.field_code}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ")
+    RUNNING = "running", _("Đang xuất")
+    DONE = "done", _("Đã xong")
+    FAILED = "failed", _("Lỗi")
+
+
+class ExportJob(models.Model):
+    """A long table export run in the background (Celery; inline when no broker): the page
+    shows its progress and, once done, the file. Only the person who asked sees it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    spec = models.JSONField(_("Bảng cần xuất"))
+    fmt = models.CharField(_("Định dạng"), max_length=4)
+    title = models.CharField(_("Tên"), max_length=200)
+    status = models.CharField(
+        _("Trạng thái"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    rows = models.PositiveIntegerField(_("Số dòng"), default=0)
+    done_rows = models.PositiveIntegerField(_("Số dòng đã xuất"), default=0)
+    file = models.FileField(_("Tệp"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(_("Lỗi"), blank=True)
+    created_at = models.DateTimeField(_("Tạo lúc"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("Xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Yêu cầu xuất bảng")
+        verbose_name_plural = _("Yêu cầu xuất bảng")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.fmt})"
+
+    @property
+    def progress(self) -> int:
+        """Per cent done (0–100)."""
+        if self.status == ExportStatus.DONE:
+            return 100
+        return int(100 * self.done_rows / self.rows) if self.rows else 0

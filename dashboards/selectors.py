@@ -1,0 +1,238 @@
+"""Reads behind the agency dashboard: each a fixed number of grouped queries, whatever the size
+of the agency (a 3-person agency and a 5,000-person one cost the same number of round trips).
+
+Closed months come from their ``IndicatorSnapshot`` (history never moves); an open month is
+computed live (``frames.compute_indicators``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Floor
+
+from dashboards.frames import COLUMNS, LEVELS, SIGNED, compute_indicators
+from dashboards.models import IndicatorSnapshot
+from evaluation.models import (
+    EarlyWarning,
+    Evaluation,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    RuleSetCoverage,
+)
+from staff.models import Agency
+
+DEFAULT_RULESET = "ND335-2025"
+
+
+def agency_ruleset_code(*, agency: Agency) -> str:
+    coverage = RuleSetCoverage.objects.filter(agency=agency).values_list("ruleset_code", flat=True)
+    return coverage.first() or DEFAULT_RULESET
+
+
+def month_periods(*, ruleset_code: str) -> list[Period]:
+    """Every month of the rule set, newest first (one query)."""
+    return list(
+        Period.objects.filter(ruleset__code=ruleset_code, kind=PeriodKind.MONTH)
+        .select_related("ruleset")
+        .order_by("-year", "-index")
+    )
+
+
+def agency_indicators(*, period: Period, agency: Agency) -> dict:
+    """The agency's indicator row for the month (snapshot once closed, live while open)."""
+    if period.status == PeriodStatus.CLOSED:
+        data = (
+            IndicatorSnapshot.objects.filter(period=period, agency=agency)
+            .values_list("data", flat=True)
+            .first()
+        )
+        if data is not None:
+            return data
+    frame = compute_indicators(period)
+    match = frame[frame["agency"] == agency.code]
+    if match.empty:
+        return {}
+    row = match.iloc[0].to_dict()
+    return {
+        k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in row.items()
+    }
+
+
+def levels_by_unit(*, period: Period, agency: Agency) -> pd.DataFrame:
+    """Headcount and signed levels per unit (one grouped query)."""
+    signed = Q(status__in=SIGNED)
+    rows = (
+        Evaluation.objects.filter(period=period, agency=agency)
+        .values("unit__code", "unit__name")
+        .annotate(
+            headcount=Count("id"),
+            **{level: Count("id", filter=signed & Q(final_level=level)) for level in LEVELS},
+        )
+        .order_by("unit__code")
+    )
+    columns = ["unit__code", "unit__name", "headcount", *LEVELS]
+    return pd.DataFrame.from_records(list(rows), columns=columns).rename(
+        columns={"unit__code": "unit", "unit__name": "unit_name"}
+    )
+
+
+TREND_COLUMNS = ["evaluated_pct", "approval_on_time_pct", "top_share", "mean_score"]
+
+
+def trend_frame(*, period: Period, agency: Agency, months: int = 12) -> pd.DataFrame:
+    """The last ``months`` months up to ``period``, oldest first: snapshots of the closed ones
+    (one query) and the live indicators of any still open."""
+    window = list(
+        Period.objects.filter(
+            ruleset_id=period.ruleset_id, kind=PeriodKind.MONTH, year__lte=period.year
+        )
+        .exclude(year=period.year, index__gt=period.index)
+        .select_related("ruleset")
+        .order_by("-year", "-index")[:months]
+    )
+    snapshots = dict(
+        IndicatorSnapshot.objects.filter(period__in=window, agency=agency).values_list(
+            "period_id", "data"
+        )
+    )
+    rows = []
+    for month in reversed(window):
+        data = snapshots.get(month.pk)
+        if data is None and month.status == PeriodStatus.OPEN:
+            data = agency_indicators(period=month, agency=agency)
+        data = data or {}
+        rows.append({"period": month.label, **{c: data.get(c) for c in TREND_COLUMNS}})
+    return pd.DataFrame.from_records(rows, columns=["period", *TREND_COLUMNS])
+
+
+FUNNEL_STAGES = ("self", "manager", "approval", "published")
+
+
+def funnel_frame(*, period: Period, agency: Agency) -> pd.DataFrame:
+    """How many finished each stage, and how many by its deadline (one aggregate query)."""
+    qs = Evaluation.objects.filter(period=period, agency=agency)
+    totals = qs.aggregate(
+        headcount=Count("id"),
+        self_done=Count("id", filter=Q(self_submitted_at__isnull=False)),
+        self_on_time=Count(
+            "id", filter=Q(self_submitted_at__date__lte=F("period__self_assessment_due"))
+        ),
+        manager_done=Count("id", filter=Q(manager_scored_at__isnull=False)),
+        manager_on_time=Count(
+            "id", filter=Q(manager_scored_at__date__lte=F("period__manager_due"))
+        ),
+        approval_done=Count("id", filter=Q(approved_at__isnull=False)),
+        approval_on_time=Count("id", filter=Q(approved_at__date__lte=F("period__approval_due"))),
+        published_done=Count("id", filter=Q(published_at__isnull=False)),
+        published_on_time=Count("id", filter=Q(published_at__date__lte=F("period__approval_due"))),
+    )
+    return pd.DataFrame.from_records(
+        [
+            {
+                "stage": stage,
+                "headcount": totals["headcount"],
+                "done": totals[f"{stage}_done"],
+                "on_time": totals[f"{stage}_on_time"],
+            }
+            for stage in FUNNEL_STAGES
+        ]
+    )
+
+
+BIN_WIDTH = 5
+
+
+def score_bins(*, period: Period, agency: Agency) -> pd.DataFrame:
+    """Signed scores counted in bins of 5 points, binned in the database (one query)."""
+    rows = (
+        Evaluation.objects.filter(
+            period=period, agency=agency, status__in=SIGNED, score__isnull=False
+        )
+        .annotate(bin=Floor(F("score") / BIN_WIDTH))
+        .values("bin")
+        .annotate(count=Count("id"))
+        .order_by("bin")
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["bin", "count"])
+    frame["bin"] = frame["bin"].astype("float64").clip(upper=100 / BIN_WIDTH - 1) * BIN_WIDTH
+    frame = frame.groupby("bin", as_index=False)["count"].sum()
+    frame["range"] = [f"{int(b)}–{int(b) + BIN_WIDTH}" for b in frame["bin"]]
+    return frame[["range", "bin", "count"]]
+
+
+PERSON_COLUMNS = [
+    "code",
+    "full_name",
+    "unit_name",
+    "status",
+    "self_points",
+    "manager_points",
+    "score",
+    "final_level",
+]
+
+
+def person_scores(*, period: Period, agency: Agency) -> pd.DataFrame:
+    """Per evaluation: the sum of the person's own general-criteria points and the manager's
+    (the scatter of inflation, DOMAIN.md §7), the score and the level (one grouped query)."""
+    rows = (
+        Evaluation.objects.filter(period=period, agency=agency)
+        .values(
+            "id",
+            "status",
+            "score",
+            "final_level",
+            code=F("staff__code"),
+            full_name=F("staff__full_name"),
+            unit_name=F("unit__name"),
+        )
+        .annotate(
+            self_points=Sum("criterion_scores__self_points"),
+            manager_points=Sum("criterion_scores__manager_points"),
+        )
+        .order_by("unit_name", "code")
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["id", *PERSON_COLUMNS])
+    for column in ("self_points", "manager_points", "score"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
+
+
+def warnings_list(*, period: Period, agency: Agency) -> list[dict]:
+    """Early warnings of the month (DOMAIN.md §7) with the evaluation to open (one query)."""
+    evaluation = Evaluation.objects.filter(period=OuterRef("period"), staff=OuterRef("staff"))
+    return list(
+        EarlyWarning.objects.filter(period=period, agency=agency)
+        .annotate(evaluation_id=Subquery(evaluation.values("pk")[:1]))
+        .select_related("staff", "staff__unit")
+        .order_by("staff__sort_key", "kind")
+    )
+
+
+def cards(row: dict) -> list[tuple[str, object, str]]:
+    """The indicator cards: (column, value, kind) with kind pct / num / int."""
+    chosen = [
+        ("headcount", "int"),
+        ("evaluated_pct", "pct"),
+        ("self_on_time_pct", "pct"),
+        ("manager_on_time_pct", "pct"),
+        ("approval_on_time_pct", "pct"),
+        ("published_on_time_pct", "pct"),
+        ("mean_score", "num"),
+        ("score_spread", "num"),
+        ("top_share", "pct"),
+        ("manager_self_gap", "num"),
+        ("warnings", "int"),
+        ("appeals", "int"),
+    ]
+    return [(header(c), row.get(c), kind) for c, kind in chosen]
+
+
+def header(column: str) -> str:
+    """The column's header in the active language (Vietnamese first)."""
+    from django.utils.translation import get_language
+
+    vi, en = COLUMNS.get(column, (column, column))
+    return en if (get_language() or "vi").startswith("en") else vi
