@@ -13,10 +13,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,8 @@ from scoring.models import (
     CriterionGroup,
     RuleSet,
 )
+from scoring.template_io import TemplateFileInvalid, template_export_xlsx, template_import
+from staff.imports.safety import MAX_UPLOAD_BYTES
 
 _COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -146,7 +150,7 @@ class CriteriaTemplateAdmin(VersionedAdmin):
     list_display = (*VersionedAdmin.list_display, "task_mode", "task_max")
     list_filter = ("status", "task_mode")
     inlines = (CriterionGroupInline, CriterionInline, AdjustmentItemInline)
-    actions = ("new_version", "publish")
+    actions = ("new_version", "publish", "export_xlsx")
     fieldsets = (
         (
             None,
@@ -197,6 +201,68 @@ class CriteriaTemplateAdmin(VersionedAdmin):
             lambda t: services.template_publish(template=t, user=request.user),
             gettext("Đã công bố %(obj)s."),
         )
+
+    @admin.action(description=_("Xuất ra tệp Excel (.xlsx)"), permissions=["view"])
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[CriteriaTemplate]):
+        if queryset.count() != 1:
+            self.message_user(
+                request, gettext("Hãy chọn đúng một phiên bản để xuất."), level=messages.ERROR
+            )
+            return None
+        template = queryset.get()
+        response = HttpResponse(
+            template_export_xlsx(template=template),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"mau-tieu-chi-{template.code}-v{template.version}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def get_urls(self):
+        extra = [
+            path(
+                "import-xlsx/",
+                self.admin_site.admin_view(self.import_xlsx_view),
+                name="scoring_criteriatemplate_import_xlsx",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def import_xlsx_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload an edited workbook: it becomes a NEW DRAFT version (province admin only)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TemplateUploadForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > MAX_UPLOAD_BYTES:
+                    raise TemplateFileInvalid([])
+                template = template_import(
+                    data=upload.read(), filename=upload.name, user=request.user
+                )
+            except TemplateFileInvalid as exc:
+                errors = [str(e) for e in exc.errors] or [gettext("Tệp lớn hơn giới hạn cho phép.")]
+            else:
+                self.message_user(
+                    request,
+                    gettext("Đã tạo bản nháp %(obj)s; kiểm tra rồi công bố.") % {"obj": template},
+                    level=messages.SUCCESS,
+                )
+                return redirect("admin:scoring_criteriatemplate_change", template.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Nhập mẫu tiêu chí từ tệp Excel"),
+            "form": form,
+            "errors": errors,
+        }
+        return render(request, "admin/scoring/criteriatemplate/import_xlsx.html", context)
+
+
+class TemplateUploadForm(forms.Form):
+    file = forms.FileField(label=_("Tệp mẫu tiêu chí (.xlsx)"))
 
 
 @admin.register(RuleSet)

@@ -212,3 +212,21 @@ def test_the_command_prints_every_error_and_exits_1(standard, tmp_path, capsys):
 def test_a_non_workbook_is_refused_without_a_traceback(standard):
     errors = errors_of(b"not a zip")
     assert "xlsx" in errors[0]
+
+
+def test_the_admin_exports_one_version_and_imports_it_as_a_draft(standard, client, hoa):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(hoa)
+    changelist = reverse("admin:scoring_criteriatemplate_changelist")
+    assert "Nhập từ tệp Excel" in client.get(changelist).content.decode()
+    response = client.post(changelist, {"action": "export_xlsx", "_selected_action": [standard.pk]})
+    assert response["Content-Disposition"].endswith(f'-{CODE}-v2.xlsx"')
+    url = reverse("admin:scoring_criteriatemplate_import_xlsx")
+    bad = edit(response.content, SHEET_CRITERIA, {"G2": -1})
+    page = client.post(url, {"file": SimpleUploadedFile("m.xlsx", bad)}).content.decode()
+    assert "dòng 2, cột “Điểm tối đa”" in page
+    done = client.post(url, {"file": SimpleUploadedFile("m.xlsx", response.content)})
+    draft = CriteriaTemplate.objects.get(code=CODE, version=3)
+    assert done.status_code == 302 and str(draft.pk) in done["Location"]
