@@ -147,13 +147,14 @@ def score_histogram(frame: pd.DataFrame) -> dict:
     return _json(fig)
 
 
-def manager_vs_self(frame: pd.DataFrame) -> dict:
-    """One marker per (self, manager) pair of general-criteria totals, sized by how many people
-    share it; above the diagonal the manager gave more than the person claimed."""
-    both = frame.dropna(subset=["self_points", "manager_points"])
-    pairs = both.groupby(["self_points", "manager_points"]).size().reset_index(name="people")
+def manager_vs_self(pairs: pd.DataFrame) -> dict:
+    """One marker per (self, manager) pair of general-criteria totals (``selectors.scatter_pairs``),
+    sized by how many people share it; above the diagonal the manager gave more than the person
+    claimed."""
     top = (
-        float(max(both["self_points"].max(), both["manager_points"].max(), 1)) if len(both) else 30
+        float(max(pairs["self_points"].max(), pairs["manager_points"].max(), 1))
+        if len(pairs)
+        else 30.0
     )
     fig = go.Figure(
         [

@@ -58,11 +58,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def _counts(period: Period) -> pd.DataFrame:
+def _only(queryset, agency_ids: list[int] | None, field: str = "agency_id"):
+    return queryset if agency_ids is None else queryset.filter(**{f"{field}__in": agency_ids})
+
+
+def _counts(period: Period, agency_ids: list[int] | None = None) -> pd.DataFrame:
     signed = Q(status__in=SIGNED)
     level_counts = {level: Count("id", filter=signed & Q(final_level=level)) for level in LEVELS}
     rows = (
-        Evaluation.objects.filter(period=period)
+        _only(Evaluation.objects.filter(period=period), agency_ids)
         .values("agency_id")
         .annotate(
             headcount=Count("id"),
@@ -88,13 +92,17 @@ def _counts(period: Period) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows))
 
 
-def _gaps(period: Period) -> pd.Series:
+def _gaps(period: Period, agency_ids: list[int] | None = None) -> pd.Series:
     """Mean per evaluation of (manager − self) general-criteria points, where both scored."""
     rows = (
-        CriterionScore.objects.filter(
-            evaluation__period=period,
-            self_points__isnull=False,
-            manager_points__isnull=False,
+        _only(
+            CriterionScore.objects.filter(
+                evaluation__period=period,
+                self_points__isnull=False,
+                manager_points__isnull=False,
+            ),
+            agency_ids,
+            "evaluation__agency_id",
         )
         .values("evaluation__agency_id")
         .annotate(
@@ -113,27 +121,32 @@ def _per_agency(queryset, **annotations) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows).set_index("agency_id") if rows else pd.DataFrame()
 
 
-def compute_indicators(period: Period) -> pd.DataFrame:
-    """Indicators of every agency of the period, computed now from the evaluations."""
-    counts = _counts(period)
+def compute_indicators(period: Period, agency_ids: list[int] | None = None) -> pd.DataFrame:
+    """Indicators of every agency of the period (or of ``agency_ids`` only), computed now from
+    the evaluations."""
+    counts = _counts(period, agency_ids)
     if counts.empty:
         return pd.DataFrame(columns=list(COLUMNS))
     frame = counts.set_index("agency_id")
     appeals = _per_agency(
-        Appeal.objects.filter(evaluation__period=period).annotate(
-            agency_id=F("evaluation__agency_id")
-        ),
+        _only(
+            Appeal.objects.filter(evaluation__period=period), agency_ids, "evaluation__agency_id"
+        ).annotate(agency_id=F("evaluation__agency_id")),
         appeals=Count("id"),
         appeals_revised=Count("id", filter=Q(status="revised")),
     )
-    exceptions = _per_agency(QuotaException.objects.filter(period=period), exceptions=Count("id"))
-    warnings = _per_agency(EarlyWarning.objects.filter(period=period), warnings=Count("id"))
+    exceptions = _per_agency(
+        _only(QuotaException.objects.filter(period=period), agency_ids), exceptions=Count("id")
+    )
+    warnings = _per_agency(
+        _only(EarlyWarning.objects.filter(period=period), agency_ids), warnings=Count("id")
+    )
     frame = frame.join([appeals, exceptions, warnings], how="left")
     for column in ("appeals", "appeals_revised", "exceptions", "warnings"):
         if column not in frame:
             frame[column] = 0
     frame = frame.fillna({c: 0 for c in ("appeals", "appeals_revised", "exceptions", "warnings")})
-    frame["manager_self_gap"] = _gaps(period).reindex(frame.index)
+    frame["manager_self_gap"] = _gaps(period, agency_ids).reindex(frame.index)
     headcount = frame["headcount"].astype("float64")
     rated = frame["rated"].astype("float64").where(frame["rated"] > 0)
     frame["evaluated_pct"] = frame["rated"] / headcount

@@ -50,7 +50,7 @@ def agency_indicators(*, period: Period, agency: Agency) -> dict:
         )
         if data is not None:
             return data
-    frame = compute_indicators(period)
+    frame = compute_indicators(period, agency_ids=[agency.pk])
     match = frame[frame["agency"] == agency.code]
     if match.empty:
         return {}
@@ -81,9 +81,12 @@ def levels_by_unit(*, period: Period, agency: Agency) -> pd.DataFrame:
 TREND_COLUMNS = ["evaluated_pct", "approval_on_time_pct", "top_share", "mean_score"]
 
 
-def trend_frame(*, period: Period, agency: Agency, months: int = 12) -> pd.DataFrame:
+def trend_frame(
+    *, period: Period, agency: Agency, months: int = 12, current: dict | None = None
+) -> pd.DataFrame:
     """The last ``months`` months up to ``period``, oldest first: snapshots of the closed ones
-    (one query) and the live indicators of any still open."""
+    (one query) and the live indicators of any still open (``current``: the row of ``period``
+    when the caller already has it)."""
     window = list(
         Period.objects.filter(
             ruleset_id=period.ruleset_id, kind=PeriodKind.MONTH, year__lte=period.year
@@ -100,6 +103,8 @@ def trend_frame(*, period: Period, agency: Agency, months: int = 12) -> pd.DataF
     rows = []
     for month in reversed(window):
         data = snapshots.get(month.pk)
+        if data is None and current is not None and month.pk == period.pk:
+            data = current
         if data is None and month.status == PeriodStatus.OPEN:
             data = agency_indicators(period=month, agency=agency)
         data = data or {}
@@ -196,6 +201,31 @@ def person_scores(*, period: Period, agency: Agency) -> pd.DataFrame:
     )
     frame = pd.DataFrame.from_records(list(rows), columns=["id", *PERSON_COLUMNS])
     for column in ("self_points", "manager_points", "score"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
+
+
+def scatter_pairs(*, period: Period, agency: Agency) -> pd.DataFrame:
+    """The manager-vs-self scatter without shipping every evaluation: per evaluation the sums of
+    the person's and the manager's general-criteria points, then how many evaluations share each
+    (self, manager) pair — both groupings in the database (one query)."""
+    from django.db import connection
+
+    from evaluation.models import CriterionScore
+
+    scores = CriterionScore._meta.db_table
+    evaluations = Evaluation._meta.db_table
+    sql = (
+        f"SELECT s, m, COUNT(*) FROM (SELECT SUM(c.self_points) AS s, SUM(c.manager_points) AS m "
+        f"FROM {scores} c JOIN {evaluations} e ON e.id = c.evaluation_id "
+        f"WHERE e.period_id = %s AND e.agency_id = %s GROUP BY c.evaluation_id) AS per "
+        f"WHERE s IS NOT NULL AND m IS NOT NULL GROUP BY s, m ORDER BY s, m"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.pk, agency.pk])
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=["self_points", "manager_points", "people"])
+    for column in ("self_points", "manager_points"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame
 

@@ -129,23 +129,23 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 
     row = selectors.agency_indicators(period=period, agency=agency)
     units = selectors.levels_by_unit(period=period, agency=agency)
-    trend = selectors.trend_frame(period=period, agency=agency)
+    trend = selectors.trend_frame(period=period, agency=agency, current=row)
     funnel = selectors.funnel_frame(period=period, agency=agency)
     bins = selectors.score_bins(period=period, agency=agency)
-    persons = selectors.person_scores(period=period, agency=agency)
+    pairs = selectors.scatter_pairs(period=period, agency=agency)
     context.update(
         cards=selectors.cards(row),
         has_data=bool(row),
         units=units.to_dict(orient="records"),
         funnel=[{**r, "name": charts.stage_names()[r["stage"]]} for r in funnel.to_dict("records")],
         warnings=selectors.warnings_list(period=period, agency=agency),
-        persons_count=len(persons),
+        persons_count=int(pairs["people"].sum()) if len(pairs) else 0,
         figures={
             "units": charts.levels_by_unit(units),
             "trend": charts.trend(trend),
             "funnel": charts.funnel(funnel),
             "scores": charts.score_histogram(bins),
-            "scatter": charts.manager_vs_self(persons),
+            "scatter": charts.manager_vs_self(pairs),
         },
         tables=[
             ("indicators", _("Chỉ số của cơ quan")),

@@ -163,3 +163,13 @@ def test_the_dashboard_reads_in_a_constant_number_of_queries(month, client, who)
     )
     assert _count(client, {"period": "2026-10"}) == small
     assert small <= 30, json.dumps(small)
+
+
+def test_one_agency_computed_alone_matches_the_whole_province(october, month):
+    import pandas as pd
+
+    from dashboards.frames import compute_indicators
+
+    whole = compute_indicators(october).set_index("agency").loc[["SOA"]]
+    alone = compute_indicators(october, agency_ids=[month.agency_a.pk]).set_index("agency")
+    pd.testing.assert_frame_equal(whole, alone, check_dtype=False)
