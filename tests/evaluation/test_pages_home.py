@@ -61,3 +61,15 @@ def test_english_is_one_click_away(month, client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert "Sign out" in page or "Log out" in page or "Home" in page
+
+
+def test_the_navigation_offers_each_role_its_pages(month, client):
+    client.force_login(month.user("Sơn"))
+    page = client.get("/").content.decode()
+    assert "/dashboards/" not in page and "/staff/import/" not in page
+    client.force_login(month.user("huong"))  # HR: indicators of her agency and the import page
+    page = client.get("/").content.decode()
+    assert 'href="/dashboards/"' in page and 'href="/staff/import/"' in page
+    client.force_login(month.user("alice"))  # head: indicators, no import
+    page = client.get("/").content.decode()
+    assert 'href="/dashboards/"' in page and "/staff/import/" not in page
