@@ -17,7 +17,7 @@ from evaluation.api import (
     QuotaExceptionViewSet,
 )
 from scoring.api import RuleSetViewSet
-from staff.api import AgencyViewSet, StaffMemberViewSet, UnitViewSet
+from staff.api import AccessLogViewSet, AgencyViewSet, StaffMemberViewSet, UnitViewSet
 
 router = DefaultRouter()
 router.register("staff", StaffMemberViewSet, basename="staff")
@@ -34,6 +34,7 @@ router.register("quota-exceptions", QuotaExceptionViewSet, basename="quota-excep
 router.register("publications", PublicationViewSet, basename="publication")
 router.register("agency-results", AgencyResultViewSet, basename="agency-result")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("access-log", AccessLogViewSet, basename="access-log")
 
 dashboard = DashboardViewSet.as_view
 urlpatterns = [

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from evaluation.errors import WorkflowError
+from staff import accesslog
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,14 @@ def flatten(detail: Any, path: str = "") -> list[dict[str, str]]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _handle(exc, context)
+    if response is not None and response.status_code in (403, 404):
+        # Every refused access of a signed-in user is accountable (issue 8 item 3).
+        accesslog.record_refused(context.get("request"), response.status_code)
+    return response
+
+
+def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, WorkflowError):
         return Response({"errors": [exc.as_dict()]}, status=exc.status)
     if isinstance(exc, Http404):

@@ -53,6 +53,7 @@ from evaluation.services.workflow import (
     evaluation_self_assess,
 )
 from scoring.models import Criterion
+from staff import accesslog
 from staff.access import Scope, get_agency_or_404, get_unit_or_404, scope_for
 from staff.models import DutyGroup
 
@@ -208,7 +209,9 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(data, status=code, headers={"ETag": f'"{evaluation.version}"'})
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return self._detail(self.get_object())
+        evaluation = self.get_object()
+        accesslog.record_read(request, evaluation)
+        return self._detail(evaluation)
 
     @extend_schema(
         summary="Đề xuất xếp loại tức thời / Live proposal",
@@ -219,6 +222,7 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def proposal(self, request: Request, pk: str) -> Response:
         evaluation = self.get_object()
+        accesslog.record_read(request, evaluation)
         source = "self" if _scope(request).can_self_assess(evaluation) else "manager"
         evaluation = evaluations_for_rating(Evaluation.objects.filter(pk=evaluation.pk)).get()
         result = rate_one(evaluation, source=source)
@@ -319,6 +323,7 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
         evaluation = self.get_object()
         if not _scope(request).can_read_audit():
             raise PermissionDenied()
+        accesslog.record_read(request, evaluation)
         page = self.paginate_queryset(_audit_entries().filter(evaluation=evaluation))
         return self.get_paginated_response(s.AuditEntrySerializer(page, many=True).data)
 

@@ -19,6 +19,7 @@ from staff.imports.reader import FileError
 from staff.imports.resources import StaffMemberResource, UnitResource
 from staff.imports.safety import UnsafeFile
 from staff.models import (
+    AccessLog,
     Agency,
     AgencyType,
     DutyGroup,
@@ -262,4 +263,32 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Who read whose evaluation, failed sign-ins, refused accesses: read-only for everyone
+    (the model itself refuses updates and deletes)."""
+
+    list_display = ["at", "kind", "username", "ip", "method", "path", "status", "evaluation_id"]
+    list_filter = ["kind"]
+    search_fields = ["username", "path", "ip"]
+    readonly_fields = [f.name for f in AccessLog._meta.fields]
+    actions = None
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return scope_for(request.user).can_read_audit()
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -8,12 +8,19 @@ not database ids.
 
 from __future__ import annotations
 
+from typing import Any
+
+import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from staff import selectors
-from staff.models import Agency, StaffCategory, StaffMember, Unit
+from staff.access import scope_for
+from staff.models import AccessKind, AccessLog, Agency, StaffCategory, StaffMember, Unit
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -187,3 +194,59 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Unit]:
         params = _filters(UnitFilterSerializer, self.request) if self.action == "list" else {}
         return selectors.unit_list(user=self.request.user, agency=params.get("agency"))
+
+
+# --- accountable access -----------------------------------------------------------------------
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True, default="")
+    staff = serializers.CharField(source="staff.code", read_only=True, default="")
+
+    class Meta:
+        model = AccessLog
+        fields = [
+            "id",
+            "at",
+            "kind",
+            "user",
+            "username",
+            "ip",
+            "method",
+            "path",
+            "status",
+            "evaluation",
+            "staff",
+        ]
+
+
+class AccessLogFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=AccessKind.choices)
+    user = django_filters.CharFilter(
+        field_name="username", help_text="Tên đăng nhập (kể cả tên đã thử khi đăng nhập lỗi)"
+    )
+    evaluation = django_filters.NumberFilter(field_name="evaluation_id", help_text="Id phiếu")
+
+    class Meta:
+        model = AccessLog
+        fields = ["kind", "user", "evaluation"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Nhật ký truy cập / Access log",
+        description="Who opened whose evaluation, failed sign-ins and refused accesses. "
+        "Inspector and province admin only (403 for everyone else).",
+    )
+)
+class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AccessLogSerializer
+    filterset_class = AccessLogFilter
+
+    def get_queryset(self) -> QuerySet[AccessLog]:
+        return AccessLog.objects.select_related("user", "staff").order_by("-at", "-id")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not scope_for(request.user).can_read_audit():
+            raise PermissionDenied()
+        return super().list(request, *args, **kwargs)

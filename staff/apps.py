@@ -6,3 +6,7 @@ class StaffConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "staff"
     verbose_name = _("Tổ chức và cán bộ")
+
+    def ready(self) -> None:
+        # Connects the failed sign-in receiver.
+        from staff import accesslog  # noqa: F401

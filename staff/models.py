@@ -9,6 +9,7 @@ rewriting past periods.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -625,3 +626,83 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()}, {self.progress}%)"
+
+
+# --- accountable access (issue 8 item 3) ------------------------------------------------------
+
+
+class AccessKind(models.TextChoices):
+    READ = "read", _("Xem phiếu của người khác")
+    LOGIN_FAILED = "login_failed", _("Đăng nhập không thành công")
+    REFUSED = "refused", _("Truy cập bị từ chối")
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The access log is append-only / nhật ký truy cập chỉ được ghi thêm")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The access log is append-only / nhật ký truy cập chỉ được ghi thêm")
+
+
+class AccessLog(models.Model):
+    """Who opened whose evaluation, who failed to sign in, who was refused — with time and
+    source address. Append-only like the audit trail; written by ``staff.accesslog``.
+
+    The references carry no database constraint: the log must outlive the rows it names.
+    """
+
+    kind = models.CharField(_("Loại"), max_length=20, choices=AccessKind.choices)
+    at = models.DateTimeField(_("Thời điểm"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Người dùng"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    username = models.CharField(_("Tên đăng nhập"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("Địa chỉ IP"), null=True, blank=True)
+    path = models.CharField(_("Đường dẫn"), max_length=500, blank=True)
+    method = models.CharField(_("Phương thức"), max_length=10, blank=True)
+    status = models.PositiveSmallIntegerField(_("Mã phản hồi"), null=True, blank=True)
+    evaluation = models.ForeignKey(
+        "evaluation.Evaluation",
+        verbose_name=_("Phiếu đánh giá"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    staff = models.ForeignKey(
+        StaffMember,
+        verbose_name=_("Người được đánh giá"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Nhật ký truy cập")
+        verbose_name_plural = _("Nhật ký truy cập")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "at"])]
+
+    def __str__(self) -> str:
+        who = self.username or (str(self.user_id) if self.user_id else "-")
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {who} {self.path}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The access log is append-only / nhật ký truy cập chỉ được ghi thêm")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The access log is append-only / nhật ký truy cập chỉ được ghi thêm")
