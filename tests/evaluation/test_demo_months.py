@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from evaluation.audit import verify_chains
@@ -26,6 +27,9 @@ from evaluation.models import (
 from staff.access import scope_for
 from staff.demo import DEMO_PASSWORD, LOGINS
 from staff.models import Agency, RoleAssignment, StaffMember
+
+# django-axes checks every sign-in against its lockout and needs the request to do so.
+SIGN_IN = RequestFactory().post("/accounts/login/")
 
 CRITERIA = [f"G{i}" for i in range(1, 7)]
 
@@ -96,7 +100,7 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     # Accounts: everyone has one; only the demo logins can log in.
     assert not StaffMember.objects.filter(user__isnull=True).exists()
     for username, _role, _vi in LOGINS:
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        assert authenticate(SIGN_IN, username=username, password=DEMO_PASSWORD) is not None
     staff_user = StaffMember.objects.exclude(user__username__in=[u for u, *_ in LOGINS]).first()
     assert not staff_user.user.has_usable_password()
     # The head of the demo logins' agency can score the deputies who report to them.
