@@ -125,3 +125,35 @@ def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
         ]
     response.data = {"errors": errors}
     return response
+
+
+# Every operation may answer these, whatever its own decorators list: bad query or body (400),
+# not signed in (401), not allowed (403), out of scope or a page past the end (404), and for a
+# write, a stale version or a state that changed meanwhile (409). Undocumented, they made the
+# schema lie to clients; the fuzzing (tests/test_fuzz_api.py) holds the schema to them.
+ERROR_STATUSES = ("400", "401", "403", "404")
+WRITE_ERROR_STATUSES = ("409",)
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def _errors_response() -> dict[str, Any]:
+    # A new dict each time: a shared one would come out of the YAML renderer as an anchor.
+    return {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+        "description": "",
+    }
+
+
+def document_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the shared error answers on every operation."""
+    if "Errors" not in result.get("components", {}).get("schemas", {}):
+        return result
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            if responses is None:
+                continue
+            statuses = ERROR_STATUSES + (WRITE_ERROR_STATUSES if method in WRITE_METHODS else ())
+            for code in statuses:
+                responses.setdefault(code, _errors_response())
+    return result
