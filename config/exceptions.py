@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from evaluation.errors import WorkflowError
+from scoring.periods import PeriodFormatError
 from staff import accesslog
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, WorkflowError):
         return Response({"errors": [exc.as_dict()]}, status=exc.status)
+    if isinstance(exc, PeriodFormatError):
+        # A period label or year the client typed (``/dashboards/par/?year=100``): bad input.
+        return Response({"errors": [error("invalid", "", str(exc))]}, status=400)
+    if isinstance(exc, OverflowError):
+        # A number no database column can hold (``?evaluation=1e308``), refused by the driver
+        # before the query runs: bad input, not a server fault.
+        return Response({"errors": [error("invalid")]}, status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
