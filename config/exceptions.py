@@ -165,3 +165,14 @@ def document_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str,
             for code in statuses:
                 responses.setdefault(code, _errors_response())
     return result
+
+
+def api_not_found(request: Any, exception: Exception | None = None) -> Any:
+    """handler404: an /api/ address no route matches (``/api/v1/evaluations/abc/``) answers in
+    the API's JSON error shape, not the site's HTML page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": [error("not_found")]}, status=404)
+    return page_not_found(request, exception)

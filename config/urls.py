@@ -23,3 +23,5 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler404 = "config.exceptions.api_not_found"
