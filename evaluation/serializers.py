@@ -125,6 +125,9 @@ class EvaluationSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     duty_group = serializers.CharField(source="duty_group.code", read_only=True, allow_null=True)
+    # Blank until the manager scores / the approver signs: the schema must say "" is possible.
+    proposed_level = serializers.ChoiceField(RatingLevel.choices, allow_blank=True, read_only=True)
+    final_level = serializers.ChoiceField(RatingLevel.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Evaluation
@@ -160,6 +163,8 @@ class ProductSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True, default="")
     assigned_by = serializers.CharField(source="assigned_by.username", read_only=True, default="")
     confirmed_by = serializers.CharField(source="confirmed_by.username", read_only=True, default="")
+    # A URL, or "" when the evidence is a file (or none was given yet).
+    evidence_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Product
@@ -191,6 +196,10 @@ class EvaluationDetailSerializer(EvaluationSerializer):
     criteria = serializers.SerializerMethodField()
     products = ProductSerializer(many=True, read_only=True)
     reasons = ReasonSerializer(many=True, read_only=True)
+    band = serializers.ChoiceField(RatingLevel.choices, allow_blank=True, read_only=True)
+    approver_max_level = serializers.ChoiceField(
+        RatingLevel.choices, allow_blank=True, read_only=True
+    )
 
     class Meta(EvaluationSerializer.Meta):
         fields = [
@@ -307,6 +316,8 @@ class AppealSerializer(serializers.ModelSerializer):
     period_label = serializers.CharField(source="evaluation.period.label", read_only=True)
     filed_by = serializers.CharField(source="filed_by.username", read_only=True)
     resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, default="")
+    level_before = serializers.ChoiceField(RatingLevel.choices, allow_blank=True, read_only=True)
+    level_after = serializers.ChoiceField(RatingLevel.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Appeal
