@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "staff",
     "scoring",
     "evaluation",
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -128,6 +133,9 @@ AXES_CLIENT_IP_CALLABLE = "staff.accesslog.client_ip"
 # Behind the reverse proxy: the request header (as in request.META) carrying the client address,
 # e.g. HTTP_X_REAL_IP; it must be one the proxy overwrites. Empty: REMOTE_ADDR.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "")
+
+# Two-factor sign-in (django-otp): TOTP apps show this issuer; approvers must use it.
+OTP_TOTP_ISSUER = "DanhGia"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

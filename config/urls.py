@@ -5,9 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from evaluation import views as evaluation_views
+from staff import otp
 
 urlpatterns = [
     path("", evaluation_views.home, name="home"),
+    path("accounts/login/", otp.LoginView.as_view(), name="login"),
+    path("accounts/otp/setup/", otp.otp_setup, name="otp-setup"),
+    path("accounts/otp/verify/", otp.otp_verify, name="otp-verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),

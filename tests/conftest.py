@@ -7,3 +7,24 @@ import pytest
 def _fast_password_hashing(settings):
     """Real hashers are slow on purpose; tests create many users and need no such protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _verified_users_sign_in_verified(monkeypatch):
+    """``client.force_login(user)`` for a user object marked verified (tests.factories.verify_otp)
+    also puts its device in the session, as django_otp.login does after a correct code; any
+    other user signs in without the second factor."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        device = getattr(user, "otp_device", None)
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

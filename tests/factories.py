@@ -7,6 +7,8 @@ province) use ``django_get_or_create`` on their code so that many factories can 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -153,3 +155,18 @@ class TransferFactory(factory.django.DjangoModelFactory):
     to_unit = factory.SubFactory(UnitFactory, agency=factory.SelfAttribute("..staff.agency"))
     effective_on = dt.date(2026, 1, 1)
     reason = "Điều động theo quyết định"
+
+
+def verify_otp(user: Any) -> Any:
+    """Give ``user`` a confirmed TOTP device and mark this user object as having passed the
+    second factor — what django-otp's middleware does for a session that entered a code. A
+    test client that ``force_login``s this object gets a verified session (tests/conftest.py)."""
+    from django_otp.middleware import is_verified
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    user.otp_device = device
+    user.is_verified = functools.partial(is_verified, user)
+    return device

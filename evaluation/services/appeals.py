@@ -24,6 +24,7 @@ from evaluation.services.common import (
     lock_evaluation,
     require_reason,
     require_status,
+    require_verified,
 )
 from evaluation.services.notifications import notify
 from scoring.models import RatingLevel
@@ -94,6 +95,7 @@ def appeal_resolve(
             "Chỉ thủ trưởng cơ quan hoặc người được ủy quyền giải quyết kiến nghị",
             "Only the head of the agency or the head's delegate resolves appeals",
         )
+    require_verified(user)  # and signed in with the second factor
     reason = require_reason(reason)
     if decision not in ("uphold", "revise"):
         raise WorkflowError(

@@ -28,7 +28,7 @@ from evaluation.models import (
     Status,
 )
 from evaluation.rating import AgencyRating, rate_agency, reasons_json
-from evaluation.services.common import require_reason
+from evaluation.services.common import require_reason, require_verified
 from evaluation.services.notifications import notify
 from scoring.models import RatingLevel
 from scoring.rules import Level
@@ -188,6 +188,7 @@ def unit_approve(
     (the approver may only lower a proposal, with a reason). A second, concurrent approval of
     the same batch finds nothing left to approve and is refused (409)."""
     _require_approver(user, unit.agency_id)
+    require_verified(user)  # and signed in with the second factor
     own_staff = scope_for(user).own_staff_id
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period.pk)
@@ -294,6 +295,7 @@ def quota_exception_record(
     """Record a decision (legal reference, new ceiling) lifting one group's HTXSNV ceiling for
     an organisation with outstanding achievements. Applies to ratings not yet signed."""
     _require_approver(user, agency.pk)
+    require_verified(user)  # and signed in with the second factor
     reference = require_reason(reference, "reference")
     if isinstance(ceiling, bool) or not isinstance(ceiling, int) or ceiling < 0:
         raise WorkflowError(
@@ -339,6 +341,7 @@ def agency_publish(*, period: Period, agency: Agency, user: Any) -> int:
     """Publish the agency's approved results: each person is notified and may appeal within
     the period's window; the results are disclosed to the agency's staff."""
     _require_approver(user, agency.pk)
+    require_verified(user)  # and signed in with the second factor
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period.pk)
         _require_open(period)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,6 +15,42 @@ from evaluation.models import Evaluation, PeriodStatus
 from staff.models import Role, RoleAssignment
 
 MAX_POINTS_PLACES = 2
+
+# Set only by server-side scripts (the demo builder): no web sign-in, no second factor to check.
+_second_factor_waived: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "second_factor_waived", default=False
+)
+
+
+@contextlib.contextmanager
+def second_factor_waived() -> Iterator[None]:
+    """For management commands run by an operator on the server, which act as approvers with
+    no request at all. Never used by a view."""
+    token = _second_factor_waived.set(True)
+    try:
+        yield
+    finally:
+        _second_factor_waived.reset(token)
+
+
+def require_verified(user: Any) -> None:
+    """Approving, publishing, lifting a quota and resolving an appeal need a sign-in that passed
+    the second factor (django-otp, issue 8 item 2). django-otp's middleware gives the signed-in
+    user ``is_verified()``; a user object from anywhere else (Basic auth, a shell) has none and
+    is refused."""
+    if _second_factor_waived.get():
+        return
+    is_verified = getattr(user, "is_verified", None)
+    if callable(is_verified) and is_verified():
+        return
+    raise WorkflowError(
+        "otp_required",
+        "Thao tác này cần xác thực hai lớp: hãy nhập mã từ ứng dụng xác thực "
+        "(/accounts/otp/verify/) rồi thử lại",
+        "This action needs two-factor sign-in: enter the code from your authenticator app "
+        "(/accounts/otp/verify/) and try again",
+        status=403,
+    )
 
 
 def lock_evaluation(evaluation: Evaluation | int) -> Evaluation:

@@ -27,6 +27,7 @@ from tests.factories import (
     StaffMemberFactory,
     UnitFactory,
     UserFactory,
+    verify_otp,
 )
 
 STAFF_NAMES = ["Sơn", "Tâm", "Uyên", "Vân", "Xuân", "Yến", "Ân"]
@@ -152,4 +153,7 @@ def month(standard_rules) -> Month:
     RoleAssignmentFactory(user=users["sam"], role=Role.PROVINCE_ADMIN)
     RoleAssignmentFactory(user=users["ivy"], role=Role.INSPECTOR)
     RoleAssignmentFactory(user=users["charlie"], role=Role.AGENCY_HEAD, agency=agency_b)
+    # Those who approve, publish and resolve appeals signed in with their second factor.
+    for name in ("alice", "dave", "charlie"):
+        verify_otp(users[name])
     return Month(users, staff, agency_a, agency_b, leadership_unit, planning, b_unit)
