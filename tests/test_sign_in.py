@@ -130,3 +130,31 @@ def test_the_session_ends_after_a_working_day_or_when_the_browser_closes(db):
     assert cookie["httponly"]
     assert client.session.get_expiry_age() == 8 * 60 * 60
     assert user.pk == int(client.session["_auth_user_id"])
+
+
+# --- the address that is locked and logged ----------------------------------------------------
+
+
+def test_behind_the_proxy_the_address_comes_from_the_configured_header(settings):
+    from staff.accesslog import client_ip
+
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.9")
+    assert client_ip(request) == "10.0.0.1"  # the header is ignored unless configured
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert client_ip(request) == "203.0.113.9"
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="junk")) is None
+
+
+def test_the_lockout_counts_the_address_from_the_header(people, settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+
+    def attempt(password: str, real_ip: str):
+        return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP=real_ip).post(
+            "/accounts/login/", {"username": "alice", "password": password}
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt("not-the-password", IP_A)
+    assert attempt(PASSWORD, IP_A).status_code == 429
+    assert attempt(PASSWORD, IP_B).status_code == 302  # same proxy, another client

@@ -175,9 +175,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     # audit
     ("GET", "/api/v1/audit/"): Case("/api/v1/audit/", only(AUDIT_READERS), targets=(IN,)),
-    ("GET", "/api/v1/access-log/"): Case(
-        "/api/v1/access-log/", only(AUDIT_READERS), targets=(IN,)
-    ),
+    ("GET", "/api/v1/access-log/"): Case("/api/v1/access-log/", only(AUDIT_READERS), targets=(IN,)),
     # approval, exceptions, publication
     ("GET", "/api/v1/approvals/preview/"): Case(
         "/api/v1/approvals/preview/?period={period}&unit={unit}", act(SEES_ORG, APPROVER)

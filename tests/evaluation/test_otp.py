@@ -196,3 +196,14 @@ def test_verify_sends_someone_without_a_device_to_setup(month):
     response = password_client(eve).get("/accounts/otp/verify/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/otp/setup/")
+
+
+def test_guessing_codes_is_slowed_down(month, period):
+    client = password_client(unverified("alice"))
+    device = TOTPDevice.objects.get(user__username="alice")
+    assert client.post("/accounts/otp/verify/", {"token": "000000"}).status_code == 200
+    # Right after a wrong code, even the right one is refused for a while (django-otp throttle).
+    assert client.post("/accounts/otp/verify/", {"token": code_of(device)}).status_code == 200
+    device.refresh_from_db()
+    assert device.throttling_failure_count >= 1
+    assert api_approve(client, period, month).status_code == 403
