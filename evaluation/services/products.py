@@ -4,6 +4,7 @@ the work evaluates it")."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from typing import Any
 
@@ -83,6 +84,51 @@ def _check_evidence(upload: UploadedFile | None) -> None:
             "file_too_large",
             f"Tệp quá lớn (tối đa {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB)",
             f"File too large (at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB)",
+            path="evidence_file",
+        )
+    _check_evidence_content(upload, extension)
+
+
+# What each accepted type starts with: a file is refused when its content is not what its name
+# says (an .exe renamed .pdf, a page of HTML saved as .xlsx).
+ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # .docx/.xlsx/.odt/.ods are zip archives
+OLE2 = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # .doc/.xls (older Office)
+EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".docx": ZIP,
+    ".xlsx": ZIP,
+    ".odt": ZIP,
+    ".ods": ZIP,
+    ".doc": OLE2,
+    ".xls": OLE2,
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def _check_evidence_content(upload: UploadedFile, extension: str) -> None:
+    """The file's first bytes must match its extension; a .txt must be text (UTF-8 or UTF-16
+    with its mark), not a binary."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    signatures = EVIDENCE_SIGNATURES.get(extension)
+    if signatures is not None:
+        matches = head.startswith(signatures)
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        matches = True
+    else:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head)  # a cut last character is fine
+            matches = b"\x00" not in head
+        except UnicodeDecodeError:
+            matches = False
+    if not matches:
+        raise WorkflowError(
+            "bad_file_content",
+            f"Nội dung tệp không đúng loại {extension}: tệp có thể bị đổi tên hoặc bị hỏng",
+            f"The file's content is not a {extension} file: renamed or damaged",
             path="evidence_file",
         )
 
