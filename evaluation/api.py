@@ -351,6 +351,7 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
     def products(self, request: Request, pk: str) -> Response:
         evaluation = self.get_object()
         if request.method == "GET":
+            accesslog.record_read(request, evaluation)
             page = self.paginate_queryset(_products().filter(evaluation=evaluation))
             data = s.ProductSerializer(page, many=True, context={"request": request}).data
             return self.get_paginated_response(data)

@@ -43,19 +43,24 @@ def test_a_manager_opening_someone_s_evaluation_is_logged_with_time_and_ip(month
     assert row.at is not None
 
 
-def test_the_proposal_and_the_audit_trail_of_an_evaluation_are_logged_too(month, opened):
+def test_the_proposal_products_and_audit_trail_of_an_evaluation_are_logged_too(month, opened):
     ev = opened["tam"]
     assert (
         client_for(month.user("alice")).get(f"/api/v1/evaluations/{ev.pk}/proposal/").status_code
         == 200
     )
     assert (
+        client_for(month.user("bob")).get(f"/api/v1/evaluations/{ev.pk}/products/").status_code
+        == 200
+    )
+    assert (
         client_for(month.user("ivy")).get(f"/api/v1/evaluations/{ev.pk}/audit/").status_code == 200
     )
     rows = AccessLog.objects.filter(kind=AccessKind.READ, evaluation_id=ev.pk)
-    assert {r.user.username for r in rows} == {"alice", "ivy"}
+    assert {r.user.username for r in rows} == {"alice", "bob", "ivy"}
     assert {r.path for r in rows} == {
         f"/api/v1/evaluations/{ev.pk}/proposal/",
+        f"/api/v1/evaluations/{ev.pk}/products/",
         f"/api/v1/evaluations/{ev.pk}/audit/",
     }
 
