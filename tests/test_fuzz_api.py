@@ -104,6 +104,21 @@ def _basic(user) -> str:
     return f"Basic {token}"
 
 
+@pytest.fixture(autouse=True)
+def _one_connection_for_the_whole_test():
+    """The WSGI handler closes the database connection at the end of each request, as it should
+    in production; inside a test that rolls back, it must not (PostgreSQL would lose the test's
+    transaction). Django's own test client disconnects the same signals."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def real_ids(month) -> dict[str, list]:
     """The month under way (opened, two people scored with products and notifications): the ids
