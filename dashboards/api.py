@@ -37,6 +37,13 @@ HEADERS = {
     "whole_index": "Chỉ số CCHC toàn phần (%)",
 }
 FORMAT = OpenApiParameter("download", str, enum=["csv", "xlsx"], required=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# JSON by default; the same table as a file with ?download=csv|xlsx.
+TABLE_RESPONSES = {
+    (200, "application/json"): OpenApiTypes.OBJECT,
+    (200, "text/csv"): OpenApiTypes.BINARY,
+    (200, XLSX): OpenApiTypes.BINARY,
+}
 RULESET = OpenApiParameter("ruleset", str, required=False, description="default ND335-2025")
 
 
@@ -79,7 +86,7 @@ class DashboardViewSet(viewsets.ViewSet):
     @extend_schema(
         summary="Chỉ số cơ quan theo kỳ / Agency indicators for a month",
         parameters=[OpenApiParameter("period", str, required=True), RULESET, FORMAT],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=TABLE_RESPONSES,
     )
     def indicators(self, request: Request) -> Any:
         scope = scope_for(request.user)
@@ -106,7 +113,7 @@ class DashboardViewSet(viewsets.ViewSet):
             RULESET,
             FORMAT,
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=TABLE_RESPONSES,
     )
     def rankings(self, request: Request) -> Any:
         if not _readers(scope_for(request.user)):
@@ -122,7 +129,7 @@ class DashboardViewSet(viewsets.ViewSet):
     @extend_schema(
         summary="Chỉ số CCHC — lĩnh vực cải cách chế độ công vụ / PAR-index feed",
         parameters=[OpenApiParameter("year", int, required=True), RULESET, FORMAT],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=TABLE_RESPONSES,
     )
     def par(self, request: Request) -> Any:
         if not scope_for(request.user).sees_all:

@@ -20,7 +20,15 @@ from rest_framework.response import Response
 
 from staff import selectors
 from staff.access import scope_for
-from staff.models import AccessKind, AccessLog, Agency, StaffCategory, StaffMember, Unit
+from staff.models import (
+    AccessKind,
+    AccessLog,
+    Agency,
+    Gender,
+    StaffCategory,
+    StaffMember,
+    Unit,
+)
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -104,6 +112,15 @@ class StaffMemberSerializer(serializers.ModelSerializer):
 
 class StaffMemberDetailSerializer(StaffMemberSerializer):
     """The detail adds personal data, shown only to someone who may open this record."""
+
+    # Many records come from spreadsheets without these: blank is a valid answer.
+    email = serializers.CharField(read_only=True, help_text="Thư điện tử, có thể để trống")
+    gender = serializers.ChoiceField(
+        choices=Gender.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="male, female hoặc trống",
+    )
 
     class Meta(StaffMemberSerializer.Meta):
         fields = [

@@ -83,15 +83,9 @@ schema = _load_schema()
 # Schema mismatches the fuzzing found outside this change's reach (other modules are being
 # changed in parallel): these operations are still held to "no 5xx, documented status", and the
 # body/content-type checks return once they are fixed. Listed in docs/security.md.
-OPEN_FINDINGS = {
-    # StaffMemberSerializer: gender and email are "" for staff without them; the schema says
-    # enum male/female and format email.
-    "GET /api/v1/staff/": "blank gender/email",
-    "GET /api/v1/staff/{code}/": "blank gender/email",
-    # ?download=csv|xlsx answers a file; the schema documents JSON only.
-    "GET /api/v1/dashboards/par/": "downloads undocumented",
-    "GET /api/v1/dashboards/indicators/": "downloads undocumented",
-    "GET /api/v1/dashboards/rankings/": "downloads undocumented",
+OPEN_FINDINGS: dict[str, str] = {
+    # Operations whose responses do not yet match the schema, checked only for "no 5xx and a
+    # documented status" until fixed. Empty: the last two findings were fixed.
 }
 
 CHECKS = [
@@ -155,6 +149,9 @@ def _aim_at_real_objects(case, ids: dict[str, list]) -> None:
 
 @schema.parametrize()
 @settings(
+    # CI replays the same examples every run (a red build must be reproducible); the release
+    # run sets FUZZ_RANDOM=1 to draw new ones.
+    derandomize=os.environ.get("FUZZ_RANDOM", "") != "1",
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
