@@ -137,10 +137,11 @@ def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
 
 # Every operation may answer these, whatever its own decorators list: bad query or body (400),
 # not signed in (401), not allowed (403), out of scope or a page past the end (404), and for a
-# write, a stale version or a state that changed meanwhile (409). Undocumented, they made the
+# write, a stale version or a state that changed meanwhile (409), and a body in a media type
+# the operation does not read (415). Undocumented, they made the
 # schema lie to clients; the fuzzing (tests/test_fuzz_api.py) holds the schema to them.
 ERROR_STATUSES = ("400", "401", "403", "404")
-WRITE_ERROR_STATUSES = ("409",)
+WRITE_ERROR_STATUSES = ("409", "415")
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 
