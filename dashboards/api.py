@@ -25,7 +25,7 @@ from dashboards.par import par_feed
 from dashboards.rankings import ranking
 from evaluation.models import Period
 from scoring.periods import PeriodFormatError, parse_period
-from staff.access import Scope, scope_for
+from staff.access import scope_for
 
 HEADERS = {
     "rank": "Xếp hạng",
@@ -45,10 +45,6 @@ TABLE_RESPONSES = {
     (200, XLSX): OpenApiTypes.BINARY,
 }
 RULESET = OpenApiParameter("ruleset", str, required=False, description="default ND335-2025")
-
-
-def _readers(scope: Scope) -> bool:
-    return scope.sees_all or bool(scope.agency_ids)
 
 
 def _frame_response(request: Request, frame: pd.DataFrame, name: str) -> Any:
@@ -90,7 +86,7 @@ class DashboardViewSet(viewsets.ViewSet):
     )
     def indicators(self, request: Request) -> Any:
         scope = scope_for(request.user)
-        if not _readers(scope):
+        if not scope.reads_indicators():
             raise PermissionDenied("Chỉ lãnh đạo, tổ chức cán bộ và Sở Nội vụ xem chỉ số cơ quan.")
         label = _label(request)
         ruleset = request.query_params.get("ruleset", "ND335-2025")
@@ -116,7 +112,7 @@ class DashboardViewSet(viewsets.ViewSet):
         responses=TABLE_RESPONSES,
     )
     def rankings(self, request: Request) -> Any:
-        if not _readers(scope_for(request.user)):
+        if not scope_for(request.user).reads_indicators():
             raise PermissionDenied("Chỉ lãnh đạo cơ quan và Sở Nội vụ xem bảng xếp hạng.")
         label = _label(request)
         frame = ranking(

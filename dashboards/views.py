@@ -74,7 +74,7 @@ def _download(request: HttpRequest, spec: dict[str, Any], table: Table | None = 
 
 def _agency_or_404(scope: Scope, code: str) -> Agency:
     agency = Agency.objects.select_related("agency_type").filter(code=code).first()
-    if agency is None or not (scope.sees_all or agency.pk in scope.agency_ids):
+    if agency is None or not scope.reads_agency_results(agency.pk):
         raise Http404
     return agency
 
@@ -180,7 +180,7 @@ def _valid_label(label: str | None, choices: list[str]) -> str | None:
 @login_required
 def ranking_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    if not (scope.sees_all or scope.agency_ids):
+    if not scope.reads_indicators():
         raise PermissionDenied(_("Chỉ lãnh đạo cơ quan và Sở Nội vụ xem bảng xếp hạng."))
     ruleset_code = selectors.DEFAULT_RULESET
     periods = selectors.month_periods(ruleset_code=ruleset_code)

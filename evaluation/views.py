@@ -36,7 +36,7 @@ def official_results_download(request: HttpRequest, period_label: str, agency_co
     Anyone else — and an unknown agency — gets a 404."""
     scope = scope_for(request.user)
     agency = Agency.objects.filter(code=agency_code).first()
-    if agency is None or not (scope.sees_all or agency.pk in scope.agency_ids):
+    if agency is None or not scope.reads_agency_results(agency.pk):
         raise Http404
     response = HttpResponse(
         official_results_xlsx(agency=agency, period_label=period_label),

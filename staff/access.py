@@ -152,6 +152,20 @@ class Scope:
             return self.manages_direct_reports and evaluation.manager_id == self.own_staff_id
         return evaluation.agency_id in self.approver_agency_ids
 
+    def reads_indicators(self) -> bool:
+        """Agency dashboards and the ranking: the province (admin, inspector) and the agency
+        roles (head, delegate, HR officer)."""
+        return self.sees_all or bool(self.agency_ids)
+
+    def reads_agency_results(self, agency_id: int) -> bool:
+        """One agency's indicators and official results list: the province, or that agency's
+        head, delegate and HR officer."""
+        return self.sees_all or agency_id in self.agency_ids
+
+    def imports_staff(self) -> bool:
+        """The staff import page: the province admin (any agency) and HR officers (their own)."""
+        return self.is_province_admin() or bool(self.hr_agency_ids)
+
     def can_approve(self, agency_id: int) -> bool:
         """Approves, publishes, records quota exceptions and resolves appeals: the head of the
         agency or the head's delegate — not HR, not the province admin, not the inspector."""

@@ -25,10 +25,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     class Nav:
         @property
         def dashboards(self) -> bool:
-            return scope().sees_all or bool(scope().agency_ids)
+            return scope().reads_indicators()
 
         @property
         def imports(self) -> bool:
-            return scope().is_province_admin() or bool(scope().hr_agency_ids)
+            return scope().imports_staff()
 
     return {"nav": Nav()}

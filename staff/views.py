@@ -40,7 +40,7 @@ STAGES = {
 
 def _require_importer(request: HttpRequest):
     scope = scope_for(request.user)
-    if not (scope.is_province_admin() or scope.hr_agency_ids):
+    if not scope.imports_staff():
         raise PermissionDenied
     return scope
 
