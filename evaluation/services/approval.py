@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from evaluation import audit
@@ -127,24 +128,32 @@ def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]
 
 
 def _leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[str, Any]]:
-    """Leaders in the batch whose direct reports are not yet scored (approve units first)."""
-    batch = list(
-        Evaluation.objects.filter(pk__in=list(evaluation_ids))
+    """Leaders in the batch whose direct reports are not yet scored (approve units first).
+    Two queries whatever the number of leaders."""
+    leaders = {
+        e.staff_id: e
+        for e in Evaluation.objects.filter(pk__in=list(evaluation_ids))
         .exclude(leadership="none")
         .select_related("staff")
-    )
-    blocked = []
-    for leader in batch:
-        waiting = Evaluation.objects.filter(
+    }
+    waiting = (
+        Evaluation.objects.filter(
             period=period,
-            manager_id=leader.staff_id,
+            manager_id__in=list(leaders),
             status__in=[Status.DRAFT, Status.SELF_ASSESSED],
-        ).count()
-        if waiting:
-            blocked.append(
-                {"evaluation": leader.pk, "staff": leader.staff.code, "reports_not_scored": waiting}
-            )
-    return blocked
+        )
+        .values("manager_id")
+        .annotate(count=Count("id"))
+        .order_by("manager_id")
+    )
+    return [
+        {
+            "evaluation": leaders[row["manager_id"]].pk,
+            "staff": leaders[row["manager_id"]].staff.code,
+            "reports_not_scored": row["count"],
+        }
+        for row in waiting
+    ]
 
 
 def _apply_adjustments(

@@ -314,13 +314,19 @@ def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, i
             rating = rate_agency(
                 period, agency_id, unsigned=period.evaluations.values_list("pk", flat=True)
             )
+            proposals = []
             for evaluation_id, result in rating.by_evaluation.items():
-                Evaluation.objects.filter(pk=evaluation_id, status=Status.MANAGER_SCORED).update(
-                    score=result.score,
-                    band=result.band.name if result.band else "",
-                    proposed_level=result.level.name if result.level else "",
-                    reasons=reasons_json(result),
-                )
+                evaluation = rating.evaluations[evaluation_id]
+                if evaluation.status != Status.MANAGER_SCORED:
+                    continue
+                evaluation.score = result.score
+                evaluation.band = result.band.name if result.band else ""
+                evaluation.proposed_level = result.level.name if result.level else ""
+                evaluation.reasons = reasons_json(result)
+                proposals.append(evaluation)
+            Evaluation.objects.bulk_update(
+                proposals, ["score", "band", "proposed_level", "reasons"], batch_size=BULK_SIZE
+            )
         if rows:
             audit.record(
                 "period.derived",
