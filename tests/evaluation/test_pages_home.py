@@ -61,6 +61,7 @@ def test_english_is_one_click_away(month, client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert "Sign out" in page or "Log out" in page or "Home" in page
+    assert "My evaluations" in page and "Đăng xuất" not in page
 
 
 def test_the_navigation_offers_each_role_its_pages(month, client):
