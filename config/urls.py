@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from evaluation import views as evaluation_views
+from evaluation.views import home as evaluation_home
 from staff import otp
 
 urlpatterns = [
-    path("", evaluation_views.home, name="home"),
+    path("", evaluation_home.home, name="home"),
     path("accounts/login/", otp.LoginView.as_view(), name="login"),
     path("accounts/otp/setup/", otp.otp_setup, name="otp-setup"),
     path("accounts/otp/verify/", otp.otp_verify, name="otp-verify"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/", include("staff.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("rules/", include("scoring.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

@@ -22,7 +22,7 @@ Out of scope is a 404, never a 403: a 403 would confirm that the code exists (he
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -255,3 +255,12 @@ def get_unit_or_404(scope: Scope, code: str) -> Unit:
         return scope.units().get(code=code)
     except Unit.DoesNotExist:
         raise Http404 from None
+
+
+def request_scope(request: Any) -> Scope:
+    """The caller's scope, resolved once per request: the views and the navigation share it."""
+    cached = getattr(request, "_danhgia_scope", None)
+    if cached is None:
+        cached = scope_for(request.user)
+        request._danhgia_scope = cached
+    return cached

@@ -2,33 +2,67 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
 
-from staff.access import scope_for
+from staff.access import Scope, request_scope
+
+
+class Navigation:
+    """The links a user may follow, each asked of the scope only when the page renders it."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    @cached_property
+    def _scope(self) -> Scope:
+        return request_scope(self._request)
+
+    @property
+    def my_month(self) -> bool:
+        """Anyone on the staff list has a month of their own."""
+        return self._scope.own_staff_id is not None
+
+    @property
+    def team(self) -> bool:
+        """Direct managers, and the head's delegate who scores the head."""
+        return self._scope.manages_direct_reports or bool(self._scope.approver_agency_ids)
+
+    @property
+    def approval(self) -> bool:
+        return bool(self._scope.approver_agency_ids)
+
+    @property
+    def people(self) -> bool:
+        """The staff list: HR officers, the province admin and the inspector."""
+        return self._scope.imports_staff() or self._scope.sees_all
+
+    @property
+    def periods(self) -> bool:
+        return self._scope.is_province_admin()
+
+    @property
+    def rules(self) -> bool:
+        return self._scope.sees_all
+
+    @property
+    def inspect(self) -> bool:
+        return self._scope.can_read_audit()
+
+    @property
+    def dashboards(self) -> bool:
+        return self._scope.reads_indicators()
+
+    @property
+    def imports(self) -> bool:
+        return self._scope.imports_staff()
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Links a user may follow: dashboards for leaders, HR and the province; the import page
-    for HR officers and the province admin. Resolved lazily, once per request."""
+    """The navigation for signed-in users; nothing for anonymous ones."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    cache: dict[str, Any] = {}
-
-    def scope() -> Any:
-        if "scope" not in cache:
-            cache["scope"] = scope_for(user)
-        return cache["scope"]
-
-    class Nav:
-        @property
-        def dashboards(self) -> bool:
-            return scope().reads_indicators()
-
-        @property
-        def imports(self) -> bool:
-            return scope().imports_staff()
-
-    return {"nav": Nav()}
+    return {"nav": Navigation(request)}

@@ -2,15 +2,16 @@
 
 from django.urls import path
 
-from staff import views
+from staff.views import imports, people
 
 app_name = "staff"
 
 urlpatterns = [
-    path("import/", views.import_upload, name="import-upload"),
-    path("import/<int:pk>/", views.import_detail, name="import-detail"),
-    path("import/<int:pk>/status/", views.import_status, name="import-status"),
-    path("import/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
-    path("import/<int:pk>/cancel/", views.import_cancel, name="import-cancel"),
-    path("import/<int:pk>/report.xlsx", views.import_report, name="import-report"),
+    path("import/", imports.import_upload, name="import-upload"),
+    path("import/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("import/<int:pk>/status/", imports.import_status, name="import-status"),
+    path("import/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
+    path("import/<int:pk>/cancel/", imports.import_cancel, name="import-cancel"),
+    path("import/<int:pk>/report.xlsx", imports.import_report, name="import-report"),
+    *people.urls,
 ]

@@ -1,0 +1,16 @@
+"""Inspector (and province admin) — read-only views of any evaluation and its audit trail."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+
+
+def _placeholder(request: HttpRequest) -> HttpResponse:
+    """Replaced by this screen's views (issue 4)."""
+    raise Http404
+
+
+urls: list[URLPattern] = [
+    path("inspect/", _placeholder, name="inspect"),
+]

@@ -1,0 +1,16 @@
+"""Province admin — period management: open, deadlines, every agency's progress, close."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+
+
+def _placeholder(request: HttpRequest) -> HttpResponse:
+    """Replaced by this screen's views (issue 4)."""
+    raise Http404
+
+
+urls: list[URLPattern] = [
+    path("periods/", _placeholder, name="periods"),
+]
