@@ -1,0 +1,124 @@
+"""A real browser for the pages: Debian's Chromium driven by Playwright against the live server.
+
+Every page a test opens is screenshotted at desktop and phone width into ``build/screenshots/``
+(the README names it), and every request the browser makes is recorded: a test fails if one
+leaves 127.0.0.1 — the province's network is closed, so nothing may come from a CDN.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen in
+# its own thread, but fixtures touching the ORM here need Django to allow it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(settings.BASE_DIR) / "build" / "screenshots"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+# Flags for a closed network: no background calls home, no component updates, no sync.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Không thấy Chromium ({CHROMIUM}): chạy scripts/install-browser / "
+            f"Chromium not found ({CHROMIUM}): run scripts/install-browser"
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class Visitor:
+    """One person at the browser: signs in, opens pages, and leaves screenshots behind."""
+
+    def __init__(self, browser: object, base_url: str, name: str, outside: list[str]) -> None:
+        self.base_url = base_url
+        self.name = name
+        self.context = browser.new_context(  # type: ignore[attr-defined]
+            viewport=DESKTOP, locale="vi-VN", base_url=base_url
+        )
+        self.context.on("request", self._record)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self._outside = outside
+
+    def _record(self, request: object) -> None:
+        url = request.url  # type: ignore[attr-defined]
+        host = urlsplit(url).hostname
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        if host not in LOCAL_HOSTS:
+            self._outside.append(url)
+
+    def goto(self, path: str) -> object:
+        response = self.page.goto(path)
+        return response
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.goto("/accounts/login/")
+        self.page.get_by_label("Tên đăng nhập").fill(username)
+        self.page.get_by_label("Mật khẩu").fill(password)
+        self.page.get_by_role("button", name="Đăng nhập").click()
+        self.page.wait_for_load_state()
+
+    def shoot(self, label: str) -> None:
+        """The current page at desktop and at phone width (360 px), full height."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^a-z0-9-]+", "-", f"{self.name}-{label}".lower()).strip("-")
+        for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            self.page.set_viewport_size(viewport)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{slug}-{width_name}.png"), full_page=True)
+        self.page.set_viewport_size(DESKTOP)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def outside_requests() -> Iterator[list[str]]:
+    """Every request that left 127.0.0.1 during the test; none may."""
+    seen: list[str] = []
+    yield seen
+    assert seen == [], f"requests left 127.0.0.1: {seen}"
+
+
+@pytest.fixture
+def visit(browser, live_server, outside_requests) -> Iterator[object]:
+    """``visit("alice")`` → a Visitor with its own cookies; closed after the test."""
+    opened: list[Visitor] = []
+
+    def open_as(name: str) -> Visitor:
+        visitor = Visitor(browser, live_server.url, name, outside_requests)
+        opened.append(visitor)
+        return visitor
+
+    yield open_as
+    for visitor in opened:
+        visitor.close()
