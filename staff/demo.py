@@ -18,10 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from staff.models import (
     Agency,
@@ -612,6 +614,23 @@ def _remove_extra_staff(extra) -> None:
     StaffMember.objects.filter(pk__in=extra_ids).delete()
 
 
+APPROVER_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE)
+DEMO_BACKUP_CODES = 5
+
+
+def _demo_backup_codes(user: Any) -> list[str]:
+    """Approvers must pass a second factor; in the demo nobody has their authenticator app, so
+    each run gives them fresh one-time backup codes (printed with the logins). A real approver
+    registers an app at first sign-in and gets their own codes then."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="backup", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(DEMO_BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return codes
+
+
 def _build_logins(
     plan: DemoPlan, *, ids: dict[str, int], agency: Agency, units: dict[str, Unit]
 ) -> list[dict[str, str]]:
@@ -662,6 +681,9 @@ def _build_logins(
                 "role": str(role),
                 "role_vi": role_vi,
                 "staff_code": plan.login_staff.get(username) or "",
+                "backup_codes": (
+                    _demo_backup_codes(users[username]) if role in APPROVER_ROLES else []
+                ),
             }
         )
     # Anything else granted to the demo logins earlier is dropped: their role is the demo's —

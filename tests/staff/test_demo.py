@@ -104,6 +104,24 @@ def test_the_command_creates_the_logins_and_prints_them():
 
 
 @pytest.mark.django_db
+def test_the_demo_approvers_get_printed_backup_codes_that_pass_the_second_factor():
+    import re
+
+    import django_otp
+    from django.contrib.auth import get_user_model
+
+    out = StringIO()
+    call_command("seed_demo", "--staff", "200", "--seed", "2026", "--no-evaluations", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if "backup codes" in line]
+    assert len(lines) == 2  # giamdoc and uyquyen, nobody else
+    codes = re.findall(r"\b[a-z0-9]{8}\b", lines[0].split(":")[-1])
+    assert len(codes) == 5
+    head = get_user_model().objects.get(username="giamdoc")
+    assert django_otp.match_token(head, codes[0]) is not None
+    assert django_otp.match_token(head, codes[0]) is None  # each code works once
+
+
+@pytest.mark.django_db
 def test_the_demo_logins_see_what_their_role_allows():
     from django.contrib.auth.models import User
 

@@ -60,3 +60,8 @@ class Command(BaseCommand):
                 f"  {login['username']:<12} {login['password']:<10} {login['role']:<15} "
                 f"{login['role_vi']}" + (f" — {login['staff_code']}" if login["staff_code"] else "")
             )
+            if login["backup_codes"]:
+                self.stdout.write(
+                    f"  {'':<12} mã dự phòng xác thực hai lớp / 2FA backup codes (một lần / "
+                    f"single use): {' '.join(login['backup_codes'])}"
+                )
