@@ -191,11 +191,21 @@ def _apply_adjustments(
 
 
 def unit_approve(
-    *, period: Period, unit: Unit, user: Any, adjustments: Iterable[Adjustment] = ()
+    *,
+    period: Period,
+    unit: Unit,
+    user: Any,
+    adjustments: Iterable[Adjustment] = (),
+    levels: Mapping[int, str] | None = None,
 ) -> list[Evaluation]:
     """Sign every scored evaluation of a unit in one transaction, with the engine's levels
     (the approver may only lower a proposal, with a reason). A second, concurrent approval of
-    the same batch finds nothing left to approve and is refused (409)."""
+    the same batch finds nothing left to approve and is refused (409).
+
+    ``levels``: the level the approver chose for each evaluation (the approval board sends
+    what it showed). When given, nothing is signed unless the rules and the quota give exactly
+    those levels — a choice over the quota is refused (409 ``quota_exceeded``) instead of being
+    moved down silently."""
     _require_approver(user, unit.agency_id)
     require_verified(user)  # and signed in with the second factor
     own_staff = scope_for(user).own_staff_id
@@ -236,6 +246,8 @@ def unit_approve(
             )
         _apply_adjustments(batch, adjustments, user)
         rating = rate_agency(period, unit.agency_id, unsigned=batch)
+        if levels is not None:
+            _check_chosen_levels(rating, batch, levels)
         now = timezone.now()
         signed = []
         for evaluation in batch.values():
@@ -275,6 +287,38 @@ def unit_approve(
             "khai. / Your evaluation was approved and will be published.",
         )
     return signed
+
+
+def _check_chosen_levels(
+    rating: AgencyRating, batch: Mapping[int, Evaluation], levels: Mapping[int, str]
+) -> None:
+    """The first evaluation whose level the rules or the quota set otherwise than chosen."""
+    for pk in batch:
+        chosen, result = levels.get(pk), rating.by_evaluation[pk]
+        if not chosen or result.level is None or result.level.name == chosen:
+            continue
+        code = rating.evaluations[pk].staff.code
+        group = next((q for q in rating.batch.quota if code in q.moved_down), None)
+        if chosen == Level.HTXSNV.name and group is not None:
+            name = group.duty_group or group.agency
+            raise WorkflowError(
+                "quota_exceeded",
+                f"Vượt tỷ lệ HTXSNV của nhóm {name}: chỉ được {group.allowed}; {code} phải xếp "
+                f"{RatingLevel(result.level.name).label}",
+                f"Over the HTXSNV quota of group {name}: {group.allowed} allowed; {code} is "
+                f"rated {result.level.name}",
+                path=f"levels.{pk}",
+                status=409,
+                extra={"duty_group": group.duty_group, "allowed": group.allowed},
+            )
+        raise WorkflowError(
+            "level_not_allowed",
+            f"Theo quy định, {code} được xếp {RatingLevel(result.level.name).label}, không phải "
+            f"{RatingLevel(chosen).label if chosen in RatingLevel.values else chosen}",
+            f"The rules rate {code} {result.level.name}, not {chosen}",
+            path=f"levels.{pk}",
+            status=409,
+        )
 
 
 def _signed_snapshot(evaluation: Evaluation) -> dict[str, Any]:
