@@ -136,8 +136,8 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)  # another agency's job: 404 before any role check
     _require_importer(request)
-    job = _job_or_404(request, pk)
     try:
         job = import_job_confirm(job_id=job.pk, user=request.user)
     except ImportRefused as exc:
