@@ -101,6 +101,16 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# A read replica of the primary (streaming replication), when DATABASE_REPLICA_URL is set:
+# dashboards and exports read from it, everything else uses the primary (config/db_router.py,
+# docs/scaling.md). Tests never create it: it mirrors the test database of "default".
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The standard templates and rule sets ship as fixtures: `manage.py loaddata scoring_standard`.

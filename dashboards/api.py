@@ -3,7 +3,8 @@
 Who sees what (DOMAIN.md §8, issue 5): the province admin and the inspector see every agency;
 the head, the delegate and the HR officer see their own agency's indicators and read the
 ranking; everyone else is refused. ``?download=csv|xlsx`` downloads the same table with
-Vietnamese headers (formula cells neutralised).
+Vietnamese headers (formula cells neutralised). Reads go to the read replica when one is
+configured (config/db_router.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.db_router import reads_from_replica
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS, indicators
 from dashboards.par import par_feed
@@ -84,6 +86,7 @@ class DashboardViewSet(viewsets.ViewSet):
         parameters=[OpenApiParameter("period", str, required=True), RULESET, FORMAT],
         responses=TABLE_RESPONSES,
     )
+    @reads_from_replica()
     def indicators(self, request: Request) -> Any:
         scope = scope_for(request.user)
         if not scope.reads_indicators():
@@ -111,6 +114,7 @@ class DashboardViewSet(viewsets.ViewSet):
         ],
         responses=TABLE_RESPONSES,
     )
+    @reads_from_replica()
     def rankings(self, request: Request) -> Any:
         if not scope_for(request.user).reads_indicators():
             raise PermissionDenied("Chỉ lãnh đạo cơ quan và Sở Nội vụ xem bảng xếp hạng.")
@@ -127,6 +131,7 @@ class DashboardViewSet(viewsets.ViewSet):
         parameters=[OpenApiParameter("year", int, required=True), RULESET, FORMAT],
         responses=TABLE_RESPONSES,
     )
+    @reads_from_replica()
     def par(self, request: Request) -> Any:
         if not scope_for(request.user).sees_all:
             raise PermissionDenied("Chỉ Sở Nội vụ và thanh tra xem Chỉ số CCHC.")

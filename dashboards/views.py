@@ -11,6 +11,10 @@ Who sees what (DOMAIN.md §8, issue 5), resolved once per request by ``scope_for
 
 Every table downloads with ``?download=csv|xlsx`` (``&table=`` on the agency dashboard); a table
 longer than ``DASHBOARD_EXPORT_INLINE_ROWS`` (default 5,000) becomes an ``ExportJob``.
+
+The dashboards read from the read replica when one is configured (``reads_from_replica``,
+config/db_router.py); creating an export job pins the rest of that request to the primary. The
+job's own pages read the primary: the job was written a moment ago.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from config.db_router import reads_from_replica
 from dashboards import charts, selectors
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.models import ExportJob, ExportStatus, ParSubCriterion, RankingWeight
@@ -87,6 +92,7 @@ def _pick(periods: list[Period], label: str | None) -> Period | None:
 
 
 @login_required
+@reads_from_replica()
 def index(request: HttpRequest) -> HttpResponse:
     """Province staff land on the ranking; agency leaders and HR on their own dashboard."""
     scope = scope_for(request.user)
@@ -99,6 +105,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica()
 def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for(request.user)
     agency = _agency_or_404(scope, code)
@@ -178,6 +185,7 @@ def _valid_label(label: str | None, choices: list[str]) -> str | None:
 
 
 @login_required
+@reads_from_replica()
 def ranking_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.reads_indicators():
@@ -254,6 +262,7 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica()
 def par_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.sees_all:

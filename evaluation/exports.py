@@ -8,7 +8,8 @@ Vietnamese order (``staff.sort_key``). Only signed results (approved, published,
 closed: ``SIGNED_STATUSES``) are listed: a draft score is not a result. The document is the
 province's official form, so it is always in Vietnamese whatever the reader's language. Text
 cells go through ``dashboards.exports.neutralise``: a name such as ``=HYPERLINK(…)`` arrives as
-text, never as a formula.
+text, never as a formula. The list is read from the read replica when one is configured
+(config/db_router.py): only signed results are listed, and signing happened well before.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from config.db_router import reads_from_replica
 from dashboards.exports import neutralise
 from evaluation.models import SIGNED_STATUSES, Evaluation
 from scoring.models import RatingLevel
@@ -68,6 +70,7 @@ def official_rows(evaluations) -> Iterator[list[Any]]:
         ]
 
 
+@reads_from_replica()
 def official_results_xlsx(*, agency: Agency, period_label: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.db_router import reads_from_replica
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS
 from dashboards.rankings import ranking
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
         parser.add_argument("-o", "--output", default=None, help="file (default: standard output)")
 
+    @reads_from_replica()
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             parse_period(options["period"])

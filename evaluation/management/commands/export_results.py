@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.db_router import reads_from_replica
 from evaluation.exports import official_results, official_results_xlsx
 from staff.models import Agency
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--agency", required=True, help="Mã cơ quan — agency code.")
         parser.add_argument("-o", "--output", required=True, help="Tệp .xlsx — output file.")
 
+    @reads_from_replica()
     def handle(self, *args, **options):
         agency = Agency.objects.filter(code=options["agency"]).first()
         if agency is None:
