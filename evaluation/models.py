@@ -575,3 +575,56 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} {self.get_kind_display()}"
+
+
+class PeriodJobKind(models.TextChoices):
+    OPEN = "open", _("Mở kỳ")
+    CLOSE = "close", _("Khóa kỳ")
+
+
+class PeriodJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Đang chờ")
+    RUNNING = "running", _("Đang chạy")
+    DONE = "done", _("Hoàn thành")
+    FAILED = "failed", _("Không thực hiện được")
+
+
+class PeriodJob(models.Model):
+    """Opening or closing a period for the whole province, run by a Celery worker.
+
+    At 50,000 staff these take seconds to tens of seconds — longer than a web request should
+    hold a worker — so the period page queues a job and polls it. Without a broker (the
+    embedded default) the job runs at once, in the same request.
+    """
+
+    kind = models.CharField(_("Việc"), max_length=8, choices=PeriodJobKind.choices)
+    ruleset_code = models.CharField(_("Mã bộ quy tắc"), max_length=40, blank=True)
+    label = models.CharField(_("Kỳ"), max_length=10)
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs"
+    )
+    status = models.CharField(
+        _("Trạng thái"),
+        max_length=8,
+        choices=PeriodJobStatus.choices,
+        default=PeriodJobStatus.QUEUED,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Người yêu cầu"),
+    )
+    created_at = models.DateTimeField(_("Thời điểm yêu cầu"), auto_now_add=True)
+    started_at = models.DateTimeField(_("Bắt đầu"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("Kết thúc"), null=True, blank=True)
+    result = models.JSONField(_("Kết quả"), default=dict, blank=True)
+    error = models.JSONField(_("Lỗi"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Việc mở/khóa kỳ")
+        verbose_name_plural = _("Việc mở/khóa kỳ")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label}"

@@ -22,3 +22,11 @@ def run_daily_jobs(date: str | None = None) -> dict[str, Any]:
     from evaluation.jobs import run_daily_jobs as run
 
     return run(today=dt.date.fromisoformat(date) if date else None).as_dict()
+
+
+@shared_task(name="evaluation.tasks.run_period_job")
+def run_period_job(job_id: int) -> str:
+    """Open or close a period for the whole province (``evaluation.services.period_jobs``)."""
+    from evaluation.services.period_jobs import period_job_run
+
+    return period_job_run(job_id).status
