@@ -1,0 +1,192 @@
+"""Reads of the period-management screen (province admin): the periods, the rule sets a month
+can be opened under, and every agency's progress through a period.
+
+Each read is a fixed number of queries whatever the size of the province: the progress of all
+agencies is ONE grouped query over the period's evaluations (counts per agency and status) plus
+one query for the agencies themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from evaluation.models import Period, PeriodKind, PeriodStatus, Status
+from scoring.models import RuleSet
+from scoring.models import Status as RuleSetStatus
+from staff.models import Agency
+
+# The workflow order of the columns of the progress table.
+STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in Status)
+
+# An agency is done with a month once its results are public (an appeal or the closing may
+# still follow, but nothing is owed any more by the agency's own people).
+DONE_STATUSES = frozenset({Status.PUBLISHED, Status.UNDER_APPEAL, Status.CLOSED})
+
+# Which statuses are still owed at each deadline of an open period, latest deadline first:
+# past the approval deadline anything not yet public is late, and so on.
+_OWED_AT: tuple[tuple[str, str, frozenset[str]], ...] = (
+    (
+        "approval",
+        "approval_due",
+        frozenset({Status.DRAFT, Status.SELF_ASSESSED, Status.MANAGER_SCORED, Status.APPROVED}),
+    ),
+    ("manager", "manager_due", frozenset({Status.DRAFT, Status.SELF_ASSESSED})),
+    ("self", "self_assessment_due", frozenset({Status.DRAFT})),
+)
+
+LATE_LABELS = {
+    "approval": _("Trễ hạn phê duyệt, công khai"),
+    "manager": _("Trễ hạn quản lý chấm điểm"),
+    "self": _("Trễ hạn tự đánh giá"),
+}
+
+
+def period_list(*, kind: str | None = None, status: str | None = None) -> QuerySet[Period]:
+    """Every period, newest first (a quarter and a year after the month that ends them), with
+    its rule set (one query per page)."""
+    qs = Period.objects.select_related("ruleset")
+    if kind in PeriodKind.values:
+        qs = qs.filter(kind=kind)
+    if status in PeriodStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-ends_on", "kind", "ruleset__code")
+
+
+def period_get(*, pk: int) -> Period | None:
+    return Period.objects.select_related("ruleset", "opened_by", "closed_by").filter(pk=pk).first()
+
+
+def openable_rulesets() -> list[RuleSet]:
+    """The latest published version of each rule-set code: what a month can be opened under."""
+    latest: dict[str, RuleSet] = {}
+    for ruleset in RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED).order_by(
+        "code", "-version"
+    ):
+        latest.setdefault(ruleset.code, ruleset)
+    return list(latest.values())
+
+
+def suggested_month_label(*, today: dt.date | None = None) -> str:
+    """The month after the latest opened month, or the current month when none is open yet."""
+    latest = (
+        Period.objects.filter(kind=PeriodKind.MONTH)
+        .order_by("-year", "-index")
+        .values_list("year", "index")
+        .first()
+    )
+    if latest is None:
+        today = today or timezone.localdate()
+        return f"{today.year:04d}-{today.month:02d}"
+    year, month = latest
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def late_stage(period: Period, counts: dict[str, int], today: dt.date) -> str:
+    """The latest deadline of an open period that an agency has missed ("" if none): some of
+    its evaluations are still in a status owed by that deadline. Closed periods are never late.
+    """
+    if period.status != PeriodStatus.OPEN:
+        return ""
+    for stage, deadline_field, owed in _OWED_AT:
+        if today > getattr(period, deadline_field) and any(counts.get(s, 0) for s in owed):
+            return stage
+    return ""
+
+
+@dataclass
+class AgencyProgress:
+    agency: Agency
+    counts: dict[str, int]
+    total: int
+    done: int
+    late: str = ""
+
+    @property
+    def percent(self) -> int:
+        """Share of the agency's evaluations that are done, rounded down (100 only when all)."""
+        return self.done * 100 // self.total if self.total else 0
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.counts.get(s, 0) for s in STATUS_ORDER]
+
+    @property
+    def late_label(self) -> str:
+        return str(LATE_LABELS[self.late]) if self.late else ""
+
+
+@dataclass
+class PeriodProgress:
+    rows: list[AgencyProgress] = field(default_factory=list)
+    totals: AgencyProgress | None = None
+
+    @property
+    def late_count(self) -> int:
+        return sum(1 for row in self.rows if row.late)
+
+
+def period_progress(*, period: Period, today: dt.date | None = None) -> PeriodProgress:
+    """Every agency's progress through ``period``: counts per status, the share done and the
+    deadline missed. Agencies covered by the period's rule set show even with no evaluation
+    yet. Late agencies come first, then the least advanced, then by code. Two queries."""
+    today = today or timezone.localdate()
+    counts: dict[int, dict[str, int]] = {}
+    grouped = (
+        period.evaluations.order_by()
+        .values("agency_id", "status")
+        .annotate(n=Count("id"))
+        .values_list("agency_id", "status", "n")
+    )
+    for agency_id, status, n in grouped:
+        counts.setdefault(agency_id, {})[status] = n
+    agencies = Agency.objects.filter(
+        Q(pk__in=sorted(counts)) | Q(coverage__ruleset_code=period.ruleset.code)
+    ).order_by("code")
+
+    rows: list[AgencyProgress] = []
+    all_counts: dict[str, int] = {}
+    for agency in agencies:
+        agency_counts = counts.get(agency.pk, {})
+        for status, n in agency_counts.items():
+            all_counts[status] = all_counts.get(status, 0) + n
+        rows.append(
+            AgencyProgress(
+                agency=agency,
+                counts=agency_counts,
+                total=sum(agency_counts.values()),
+                done=sum(n for s, n in agency_counts.items() if s in DONE_STATUSES),
+                late=late_stage(period, agency_counts, today),
+            )
+        )
+    rows.sort(key=lambda r: (not r.late, r.percent, r.agency.code))
+    totals = AgencyProgress(
+        agency=Agency(code="", name=""),
+        counts=all_counts,
+        total=sum(all_counts.values()),
+        done=sum(n for s, n in all_counts.items() if s in DONE_STATUSES),
+    )
+    return PeriodProgress(rows=rows, totals=totals)
+
+
+def period_close_preview(*, period: Period) -> dict[str, int]:
+    """What closing would do, for the confirmation step: how many evaluations become closed,
+    how many stay unfinished, how many appeals block it (one grouped query)."""
+    counts = dict(
+        period.evaluations.order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {
+        "total": sum(counts.values()),
+        "to_close": counts.get(Status.PUBLISHED, 0),
+        "open_appeals": counts.get(Status.UNDER_APPEAL, 0),
+        "unfinished": sum(n for s, n in counts.items() if s not in DONE_STATUSES),
+        "already_closed": counts.get(Status.CLOSED, 0),
+    }
