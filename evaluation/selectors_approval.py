@@ -1,0 +1,469 @@
+"""Reads for the approval board and the appeals inbox (head of agency / head's delegate).
+
+The board rates the agency ONCE (``evaluation.rating.rate_agency``) and splits the result by
+unit — what ``approval_preview`` gives for one unit, for all of them, in a constant number of
+queries. The quota meter's live figures (the JS recomputes them as levels change) come from
+the same engine; the server stays the judge when the approver signs (``unit_approve``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import QuerySet
+
+from evaluation.models import (
+    Appeal,
+    AppealStatus,
+    Evaluation,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    QuotaException,
+    RuleSetCoverage,
+    Status,
+)
+from evaluation.rating import rate_agency, rules_for_period
+from evaluation.services.approval import _leaders_blocked
+from scoring import engine
+from scoring.models import RatingLevel
+from scoring.rules import Level, QuotaScope
+from staff.access import Scope
+from staff.models import Agency, DutyGroup, Unit
+
+NOT_SCORED = (Status.DRAFT, Status.SELF_ASSESSED)
+
+
+def approver_agencies(scope: Scope) -> QuerySet[Agency]:
+    """The agencies whose head or head's delegate the caller is (nobody else approves)."""
+    return Agency.objects.filter(pk__in=sorted(scope.approver_agency_ids)).order_by("code")
+
+
+def agency_periods(agency: Agency) -> list[Period]:
+    """The periods of the rule set the agency is rated under, newest first (one query)."""
+    codes = RuleSetCoverage.objects.filter(agency=agency).values("ruleset_code")
+    return list(
+        Period.objects.filter(ruleset__code__in=codes)
+        .select_related("ruleset")
+        .order_by("-year", "-index", "kind")
+    )
+
+
+def default_period(periods: list[Period]) -> Period | None:
+    """The open month if there is one, else the newest open period, else the newest."""
+    for wanted in (
+        lambda p: p.status == PeriodStatus.OPEN and p.kind == PeriodKind.MONTH,
+        lambda p: p.status == PeriodStatus.OPEN,
+        lambda p: True,
+    ):
+        for period in periods:
+            if wanted(period):
+                return period
+    return None
+
+
+def level_options(ceiling: str | None) -> list[tuple[str, str]]:
+    """The levels an approver may choose for a proposal: its ceiling and every lower one."""
+    if not ceiling:
+        return []
+    top = Level[ceiling]
+    return [
+        (level.name, RatingLevel(level.name).label)
+        for level in sorted(Level, reverse=True)
+        if level <= top
+    ]
+
+
+def quota_limit(*, percent: Decimal, base: str, above_good: int, rated: int) -> int:
+    """The group's HTXSNV ceiling for the given counts, from the engine's own formula.
+
+    ``engine.quota_allowed`` also caps the answer by the number of candidates; passing every
+    rated person as a candidate leaves only the rule (⌊p(e+g)/(1+p)⌋, or ⌊p·rated⌋).
+    """
+    return engine.quota_allowed(
+        percent=percent,
+        candidates=rated,
+        good=above_good - rated,
+        rated=rated,
+        base=engine.QuotaBase(base),
+    )
+
+
+@dataclass
+class Row:
+    """One proposal of the unit as the approver sees it."""
+
+    evaluation: int
+    staff: str
+    full_name: str
+    duty_group: str
+    group: str
+    leadership: str
+    status: str
+    status_label: str
+    score: Decimal | None
+    band: str
+    level: str
+    ceiling: str
+    reasons: list[dict[str, str]]
+    selectable: bool
+    own: bool
+    options: list[tuple[str, str]] = field(default_factory=list)
+    selected: str = ""
+    reason: str = ""
+    level_errors: list[dict[str, str]] = field(default_factory=list)
+    reason_errors: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def lowered(self) -> bool:
+        return bool(self.selected and self.level) and Level[self.selected] < Level[self.level]
+
+
+@dataclass
+class Meter:
+    """The HTXSNV meter of one duty group (or the whole agency), for one unit's form: the
+    figures of every rating outside the form are fixed, the form's own rows are counted live."""
+
+    group: str
+    name: str
+    percent: Decimal
+    percent_num: int
+    percent_den: int
+    base: str
+    exception: str
+    exception_ceiling: int | None
+    fixed_excellent: int = 0
+    fixed_good: int = 0
+    fixed_rated: int = 0
+    used: int = 0
+    allowed: int = 0
+
+    @property
+    def over(self) -> bool:
+        return self.used > self.allowed
+
+    def recount(self, rows: list[Row]) -> None:
+        """used / allowed with the form's rows at their chosen levels."""
+        mine = [r for r in rows if r.selectable and r.group == self.group and r.selected]
+        excellent = self.fixed_excellent + sum(1 for r in mine if r.selected == "HTXSNV")
+        good = self.fixed_good + sum(1 for r in mine if r.selected == "HTTNV")
+        rated = self.fixed_rated + len(mine)
+        self.used = excellent
+        if self.exception_ceiling is not None:
+            self.allowed = self.exception_ceiling
+        else:
+            self.allowed = quota_limit(
+                percent=self.percent, base=self.base, above_good=excellent + good, rated=rated
+            )
+
+
+@dataclass
+class UnitBoard:
+    unit: Unit
+    rows: list[Row]
+    meters: list[Meter]
+    blocked: list[dict[str, Any]]
+    not_scored: int
+    approved: int
+    errors: list[dict[str, str]] = field(default_factory=list)
+    otp_required: bool = False
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for r in self.rows if r.selectable)
+
+
+@dataclass
+class AgencyBoard:
+    period: Period
+    agency: Agency
+    units: list[UnitBoard]
+    quota: list[dict[str, Any]]
+    counts: dict[str, int]
+    exceptions: list[QuotaException]
+    open_appeals: int
+
+    @property
+    def not_scored(self) -> int:
+        return sum(self.counts.get(s, 0) for s in NOT_SCORED)
+
+    @property
+    def pending(self) -> int:
+        return self.counts.get(Status.MANAGER_SCORED, 0)
+
+    @property
+    def approved(self) -> int:
+        return self.counts.get(Status.APPROVED, 0)
+
+    @property
+    def published(self) -> int:
+        return sum(
+            self.counts.get(s, 0) for s in (Status.PUBLISHED, Status.UNDER_APPEAL, Status.CLOSED)
+        )
+
+    @property
+    def waiting(self) -> int:
+        return sum(self.counts.get(s, 0) for s in (*NOT_SCORED, Status.MANAGER_SCORED))
+
+    @property
+    def publishable(self) -> bool:
+        return self.period.is_open and not self.waiting and self.counts.get(Status.APPROVED, 0) > 0
+
+
+def _unit_order(units: dict[int, Unit], facts: list[dict[str, Any]]) -> list[Unit]:
+    """Units in the order the service accepts them: a leader's unit after the units of the
+    people the leader manages (bottom-up), then by the unit tree."""
+    unit_of_staff = {f["staff_id"]: f["unit_id"] for f in facts}
+    after: dict[int, set[int]] = defaultdict(set)  # unit -> units that must come before it
+    for f in facts:
+        boss_unit = unit_of_staff.get(f["manager_id"])
+        if boss_unit is not None and boss_unit != f["unit_id"]:
+            after[boss_unit].add(f["unit_id"])
+    order: list[int] = []
+    state: dict[int, int] = {}
+
+    def visit(pk: int) -> None:
+        if state.get(pk):
+            return  # done, or a cycle (left to the service to refuse)
+        state[pk] = 1
+        for before in sorted(after[pk], key=lambda u: units[u].path):
+            visit(before)
+        state[pk] = 2
+        order.append(pk)
+
+    for pk in sorted(units, key=lambda u: units[u].path):
+        visit(pk)
+    return [units[pk] for pk in order]
+
+
+def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoard:
+    """Every unit of the agency with its proposals, gates and reasons, and each unit form's
+    quota meters. About a dozen queries whatever the number of people."""
+    facts = list(
+        Evaluation.objects.filter(period=period, agency=agency).values(
+            "pk", "unit_id", "staff_id", "manager_id", "status"
+        )
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for f in facts:
+        counts[f["status"]] += 1
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={f["unit_id"] for f in facts})}
+    rating = rate_agency(period, agency.pk)
+    rules = rules_for_period(period)
+    agency_wide = rules.quota_scope is QuotaScope.AGENCY
+    pending = [f["pk"] for f in facts if f["status"] == Status.MANAGER_SCORED]
+    blocked_by_pk = {b["evaluation"]: b for b in _leaders_blocked(period, pending)}
+    group_names = dict(DutyGroup.objects.values_list("code", "name"))
+    exceptions = list(
+        QuotaException.objects.filter(period=period, agency=agency)
+        .select_related("duty_group", "decided_by")
+        .order_by("duty_group__code")
+    )
+    exception_by_group = {(e.duty_group.code if e.duty_group else ""): e for e in exceptions}
+    status_labels = dict(Status.choices)
+
+    rows_by_unit: dict[int, list[Row]] = defaultdict(list)
+    for pk, result in rating.by_evaluation.items():
+        evaluation = rating.evaluations[pk]
+        codes = {r.code for r in result.reasons}
+        level = result.level.name if result.level else ""
+        ceiling = "HTXSNV" if "quota.moved_down" in codes else level
+        own = evaluation.staff_id == scope.own_staff_id
+        selectable = evaluation.status == Status.MANAGER_SCORED and not own and bool(level)
+        duty_group = evaluation.duty_group.code if evaluation.duty_group else ""
+        rows_by_unit[evaluation.unit_id].append(
+            Row(
+                evaluation=pk,
+                staff=evaluation.staff.code,
+                full_name=evaluation.staff.full_name,
+                duty_group=duty_group,
+                group="" if agency_wide else duty_group,
+                leadership=evaluation.leadership,
+                status=evaluation.status,
+                status_label=status_labels.get(evaluation.status, evaluation.status),
+                score=result.score,
+                band=result.band.name if result.band else "",
+                level=level,
+                ceiling=ceiling,
+                reasons=_reasons(result.reasons),
+                selectable=selectable,
+                own=own,
+                options=level_options(ceiling) if selectable else [],
+                selected=level,
+            )
+        )
+    all_rows = [r for rows in rows_by_unit.values() for r in rows]
+    not_scored: dict[int, int] = defaultdict(int)
+    approved: dict[int, int] = defaultdict(int)
+    for f in facts:
+        if f["status"] in NOT_SCORED:
+            not_scored[f["unit_id"]] += 1
+        elif f["status"] != Status.MANAGER_SCORED:
+            approved[f["unit_id"]] += 1
+
+    quota = [
+        {
+            "group": q.duty_group,
+            "name": group_names.get(q.duty_group, q.duty_group) if q.duty_group else "",
+            "used": len(q.kept),
+            "allowed": _group_allowed(q, exception_by_group.get(q.duty_group)),
+            "candidates": q.candidates,
+            "good": q.good,
+            "percent": q.percent,
+            "moved_down": len(q.moved_down),
+            "exception": q.exception or "",
+        }
+        for q in rating.batch.quota
+    ]
+    quota_by_group = {q.duty_group: q for q in rating.batch.quota}
+    boards = []
+    for unit in _unit_order(units, facts):
+        rows = sorted(
+            rows_by_unit.get(unit.pk, []), key=lambda r: (r.leadership != "none", r.staff)
+        )
+        mine = {r.evaluation for r in rows if r.selectable}
+        meters = []
+        for key in sorted({r.group for r in rows if r.selectable}):
+            q = quota_by_group.get(key)
+            if q is None:
+                continue
+            exception = exception_by_group.get(key)
+            fraction = Fraction(q.percent / 100)
+            meter = Meter(
+                group=key,
+                name=group_names.get(key, key) if key else "",
+                percent=q.percent / 100,
+                percent_num=fraction.numerator,
+                percent_den=fraction.denominator,
+                base=q.base.value,
+                exception=exception.reference if exception else "",
+                exception_ceiling=exception.ceiling if exception else None,
+            )
+            for other in all_rows:
+                if other.group != key or other.evaluation in mine or not other.level:
+                    continue
+                meter.fixed_rated += 1
+                meter.fixed_excellent += other.level == "HTXSNV"
+                meter.fixed_good += other.level == "HTTNV"
+            meter.recount(rows)
+            meters.append(meter)
+        boards.append(
+            UnitBoard(
+                unit=unit,
+                rows=rows,
+                meters=meters,
+                blocked=[
+                    blocked_by_pk[r.evaluation] | {"full_name": r.full_name}
+                    for r in rows
+                    if r.evaluation in blocked_by_pk
+                ],
+                not_scored=not_scored[unit.pk],
+                approved=approved[unit.pk],
+            )
+        )
+    open_appeals = Appeal.objects.filter(
+        status=AppealStatus.OPEN, evaluation__period=period, evaluation__agency=agency
+    ).count()
+    return AgencyBoard(
+        period=period,
+        agency=agency,
+        units=boards,
+        quota=quota,
+        counts=dict(counts),
+        exceptions=exceptions,
+        open_appeals=open_appeals,
+    )
+
+
+def _group_allowed(q: Any, exception: QuotaException | None) -> int:
+    """How many may hold HTXSNV in the group: the exception's ceiling, else the rule's —
+    not capped by today's number of candidates, so room left shows as room."""
+    if exception is not None:
+        return exception.ceiling
+    return quota_limit(
+        percent=q.percent / 100, base=q.base.value, above_good=q.candidates + q.good, rated=q.rated
+    )
+
+
+def _reasons(reasons: list[Any]) -> list[dict[str, str]]:
+    """Each step of the rating in words (both languages; the template shows the active one)."""
+    return [
+        {
+            "code": r.code,
+            "kind": r.code.split(".")[0],
+            "message": r.message,
+            "message_en": r.message_en,
+        }
+        for r in reasons
+    ]
+
+
+def open_appeals(scope: Scope) -> QuerySet[Appeal]:
+    """Open appeals of the agencies the caller approves for, oldest first (one query)."""
+    return (
+        Appeal.objects.filter(
+            status=AppealStatus.OPEN,
+            evaluation__agency_id__in=sorted(scope.approver_agency_ids),
+        )
+        .select_related(
+            "evaluation__staff",
+            "evaluation__period",
+            "evaluation__agency",
+            "evaluation__unit",
+            "evaluation__duty_group",
+        )
+        .order_by("filed_at", "pk")
+    )
+
+
+def recent_resolved_appeals(scope: Scope, limit: int = 20) -> list[Appeal]:
+    return list(
+        Appeal.objects.filter(evaluation__agency_id__in=sorted(scope.approver_agency_ids))
+        .exclude(status=AppealStatus.OPEN)
+        .select_related("evaluation__staff", "evaluation__period", "resolved_by")
+        .order_by("-resolved_at", "-pk")[:limit]
+    )
+
+
+def appeal_or_none(scope: Scope, pk: int) -> Appeal | None:
+    """An appeal of an agency the caller approves for, or None (the page answers 404)."""
+    return (
+        Appeal.objects.filter(pk=pk, evaluation__agency_id__in=sorted(scope.approver_agency_ids))
+        .select_related(
+            "evaluation__staff",
+            "evaluation__period",
+            "evaluation__agency",
+            "evaluation__unit",
+            "evaluation__duty_group",
+            "resolved_by",
+        )
+        .first()
+    )
+
+
+def appeal_group_quota(appeal: Appeal) -> dict[str, Any] | None:
+    """The quota of the appellant's group now, signed ratings as they stand: how many hold
+    HTXSNV and how many may (a revision to HTXSNV needs room, or an exception)."""
+    evaluation = appeal.evaluation
+    rating = rate_agency(evaluation.period, evaluation.agency_id)
+    agency_wide = rules_for_period(evaluation.period).quota_scope is QuotaScope.AGENCY
+    key = "" if agency_wide else (evaluation.duty_group.code if evaluation.duty_group else "")
+    exceptions = QuotaException.objects.filter(
+        period=evaluation.period, agency_id=evaluation.agency_id
+    )
+    exception = (
+        exceptions.filter(duty_group__code=key) if key else exceptions.filter(duty_group=None)
+    ).first()
+    for q in rating.batch.quota:
+        if q.duty_group == key:
+            return {
+                "group": key,
+                "used": len(q.kept),
+                "allowed": _group_allowed(q, exception),
+                "exception": q.exception or "",
+            }
+    return None
