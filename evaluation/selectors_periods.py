@@ -15,7 +15,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import Period, PeriodKind, PeriodStatus, Status
+from evaluation.models import (
+    Period,
+    PeriodJob,
+    PeriodJobKind,
+    PeriodJobStatus,
+    PeriodKind,
+    PeriodStatus,
+    Status,
+)
 from scoring.models import RuleSet
 from scoring.models import Status as RuleSetStatus
 from staff.models import Agency
@@ -190,3 +198,34 @@ def period_close_preview(*, period: Period) -> dict[str, int]:
         "unfinished": sum(n for s, n in counts.items() if s not in DONE_STATUSES),
         "already_closed": counts.get(Status.CLOSED, 0),
     }
+
+
+# --- the background jobs that open and close periods ---------------------------------------------
+
+PENDING_JOB = (PeriodJobStatus.QUEUED, PeriodJobStatus.RUNNING)
+
+
+def period_job_get(*, pk: int) -> PeriodJob | None:
+    return PeriodJob.objects.select_related("period", "created_by").filter(pk=pk).first()
+
+
+def period_jobs_pending() -> list[PeriodJob]:
+    """Jobs still waiting for or held by a worker, oldest first (one query)."""
+    return list(
+        PeriodJob.objects.filter(status__in=PENDING_JOB)
+        .select_related("created_by")
+        .order_by("created_at", "pk")[:20]
+    )
+
+
+def period_job_pending_for(
+    *, kind: str, ruleset_code: str = "", label: str = "", period: Period | None = None
+) -> PeriodJob | None:
+    """The same job already queued or running, so a second click follows it instead of
+    queueing a duplicate."""
+    qs = PeriodJob.objects.filter(kind=kind, status__in=PENDING_JOB)
+    if kind == PeriodJobKind.CLOSE:
+        qs = qs.filter(period=period)
+    else:
+        qs = qs.filter(ruleset_code=ruleset_code, label=label)
+    return qs.order_by("-pk").first()

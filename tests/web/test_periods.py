@@ -9,7 +9,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from evaluation.models import Evaluation, Period, PeriodStatus, RuleSetCoverage, Status
+from evaluation.models import (
+    Evaluation,
+    Period,
+    PeriodJob,
+    PeriodStatus,
+    RuleSetCoverage,
+    Status,
+)
+from evaluation.services.period_jobs import period_job_open
 from tests.evaluation.helpers import open_month
 from tests.factories import AgencyFactory, StaffMemberFactory, UnitFactory
 
@@ -31,7 +39,9 @@ def _open(client, label="2026-11", ruleset="ND335-2025"):
 @pytest.mark.parametrize("name", ["huong", "alice", "ivy", "bob", "charlie", "Sơn"])
 def test_every_period_page_is_a_404_for_anyone_but_the_province_admin(month, client, name):
     period = open_month(month)
+    job = period_job_open(ruleset_code="ND335-2025", label="2026-12", user=month.user("sam"))
     client.force_login(month.user(name))
+    assert client.get(f"{URL}jobs/{job.pk}/").status_code == 404
     assert client.get(URL).status_code == 404
     assert _open(client).status_code == 404
     assert client.get(f"{URL}{period.pk}/").status_code == 404
@@ -48,6 +58,16 @@ def test_an_unknown_period_is_a_404(month, client):
 # --- the list and opening a month ----------------------------------------------------------------
 
 
+def _run(client, capture, url, data=None):
+    """POST, let the queued job run (as the eager worker does once the request commits), and
+    follow the job page to where it leads: the final response and the redirect chain."""
+    with capture(execute=True):
+        response = client.post(url, data or {})
+    assert response.status_code == 302 and "/periods/jobs/" in response["Location"]
+    final = client.get(response["Location"], follow=True)
+    return final, [url for url, _ in final.redirect_chain]
+
+
 def test_the_list_shows_the_periods_and_the_form_with_the_next_month(month, client):
     open_month(month)
     page = _admin(client, month).get(URL).content.decode()
@@ -58,57 +78,122 @@ def test_the_list_shows_the_periods_and_the_form_with_the_next_month(month, clie
     assert '<label for="open-period">' in page and '<label for="open-ruleset">' in page
 
 
-def test_opening_a_month_from_the_form_creates_the_evaluations(month, client):
-    response = _open(_admin(client, month))
+def test_opening_a_month_from_the_form_creates_the_evaluations(
+    month, client, django_capture_on_commit_callbacks
+):
+    final, chain = _run(
+        _admin(client, month),
+        django_capture_on_commit_callbacks,
+        URL,
+        {"period": "2026-11", "ruleset": "ND335-2025"},
+    )
     period = Period.objects.get(label="2026-11")
-    assert response.status_code == 302 and response["Location"] == f"{URL}{period.pk}/"
+    assert chain == [f"{URL}{period.pk}/"]
     assert Evaluation.objects.filter(period=period).count() == 13
-    page = client.get(response["Location"]).content.decode()
-    assert "Đã mở kỳ 2026-11: tạo 13 phiếu đánh giá." in page
+    assert "Đã mở kỳ 2026-11: tạo 13 phiếu đánh giá." in final.content.decode()
 
 
-def test_opening_the_same_month_again_creates_nothing(month, client):
-    _open(_admin(client, month))
-    response = _open(client)
+def test_opening_the_same_month_again_creates_nothing(
+    month, client, django_capture_on_commit_callbacks
+):
+    data = {"period": "2026-11", "ruleset": "ND335-2025"}
+    _run(_admin(client, month), django_capture_on_commit_callbacks, URL, data)
+    final, chain = _run(client, django_capture_on_commit_callbacks, URL, data)
     period = Period.objects.get(label="2026-11")
-    assert response.status_code == 302 and response["Location"] == f"{URL}{period.pk}/"
+    assert chain == [f"{URL}{period.pk}/"]
     assert Period.objects.filter(label="2026-11").count() == 1
     assert Evaluation.objects.filter(period=period).count() == 13
-    assert "đã mở từ trước" in client.get(response["Location"]).content.decode()
+    assert "đã mở từ trước" in final.content.decode()
 
 
-def test_reopening_adds_only_the_people_who_joined_since(month, client):
-    _open(_admin(client, month))
+def test_reopening_adds_only_the_people_who_joined_since(
+    month, client, django_capture_on_commit_callbacks
+):
+    data = {"period": "2026-11", "ruleset": "ND335-2025"}
+    _run(_admin(client, month), django_capture_on_commit_callbacks, URL, data)
     StaffMemberFactory(code="A99", full_name="Mai Văn Mới", unit=month.planning)
-    _open(client)
+    final, _ = _run(client, django_capture_on_commit_callbacks, URL, data)
     assert Evaluation.objects.filter(period__label="2026-11").count() == 14
+    assert "tạo 1 phiếu đánh giá" in final.content.decode()
 
 
-@pytest.mark.parametrize("label", ["2026-13", "tháng 11", "2026-Q4", ""])
+def test_while_the_job_waits_for_a_worker_the_page_says_so_and_refreshes(month, client):
+    response = _open(_admin(client, month))  # no commit in this test: the job stays queued
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in html and "Đang chờ" in html
+    assert 'data-test="period-job"' in html
+    # A second click follows the queued job instead of queueing another.
+    assert _open(client)["Location"] == response["Location"]
+    assert PeriodJob.objects.count() == 1
+    assert "Việc đang thực hiện" in client.get(URL).content.decode()
+
+
+def _field_errors(page: str, field: str) -> str:
+    match = re.search(rf'id="open-{field}-err">(.*?)</div>', page, re.S)
+    assert match and 'class="errorlist"' in match.group(1), page
+    return match.group(1)
+
+
+@pytest.mark.parametrize("label", ["2026-13", "tháng 11", ""])
 def test_a_bad_label_shows_its_error_by_the_field_and_keeps_what_was_typed(month, client, label):
     response = _open(_admin(client, month), label=label)
     page = response.content.decode()
     assert response.status_code == 400
-    match = re.search(r'id="open-period-err">(.*?)</div>', page, re.S)
-    assert match and 'class="errorlist"' in match.group(1)
+    _field_errors(page, "period")
     assert f'value="{label}"' in page and 'aria-invalid="true"' in page
+    assert not PeriodJob.objects.exists()
     assert not Period.objects.filter(kind="month", year=2026, index=11).exists()
 
 
-def test_an_unknown_rule_set_is_said_by_its_select_and_the_label_is_kept(month, client):
-    response = _open(_admin(client, month), label="2026-12", ruleset="KHONG-CO")
-    page = response.content.decode()
-    assert response.status_code == 400
-    match = re.search(r'id="open-ruleset-err">(.*?)</div>', page, re.S)
-    assert match and "KHONG-CO" in match.group(1)
+def test_a_quarter_is_refused_by_the_label_field_once_the_job_has_run(
+    month, client, django_capture_on_commit_callbacks
+):
+    final, chain = _run(
+        _admin(client, month),
+        django_capture_on_commit_callbacks,
+        URL,
+        {"period": "2026-Q4", "ruleset": "ND335-2025"},
+    )
+    page = final.content.decode()
+    assert chain[-1].startswith(f"{URL}?job=")
+    assert "Chỉ mở kỳ tháng" in _field_errors(page, "period")
+    assert 'value="2026-Q4"' in page and 'value="ND335-2025" selected' in page
+    assert not Period.objects.filter(kind="quarter").exists()
+
+
+def test_an_unknown_rule_set_is_said_by_its_select_and_the_label_is_kept(
+    month, client, django_capture_on_commit_callbacks
+):
+    final, _ = _run(
+        _admin(client, month),
+        django_capture_on_commit_callbacks,
+        URL,
+        {"period": "2026-12", "ruleset": "KHONG-CO"},
+    )
+    page = final.content.decode()
+    assert "KHONG-CO" in _field_errors(page, "ruleset")
     assert 'value="2026-12"' in page
 
 
-def test_a_closed_month_cannot_be_opened_again(month, client):
+def test_a_closed_month_cannot_be_opened_again(month, client, django_capture_on_commit_callbacks):
     period = open_month(month)
-    _admin(client, month).post(f"{URL}{period.pk}/close/")
-    response = _open(client, label="2026-10")
-    assert response.status_code == 409 and "đã khóa" in response.content.decode()
+    _run(_admin(client, month), django_capture_on_commit_callbacks, f"{URL}{period.pk}/close/")
+    final, _ = _run(
+        client,
+        django_capture_on_commit_callbacks,
+        URL,
+        {"period": "2026-10", "ruleset": "ND335-2025"},
+    )
+    assert "đã khóa" in _field_errors(final.content.decode(), "period")
+
+
+def test_a_job_id_that_does_not_exist_is_a_404(month, client):
+    _admin(client, month)
+    assert client.get(f"{URL}jobs/999999/").status_code == 404
+    assert client.get(URL, {"job": "999999"}).status_code == 404
+    assert client.get(URL, {"job": "x"}).status_code == 404
 
 
 def _count(client, url) -> int:
@@ -201,22 +286,30 @@ def test_closing_asks_for_confirmation_first(month, client):
     assert Period.objects.get(pk=period.pk).status == PeriodStatus.OPEN
 
 
-def test_closing_after_confirmation_closes_the_period(month, client):
+def test_closing_after_confirmation_closes_the_period(
+    month, client, django_capture_on_commit_callbacks
+):
     period = open_month(month)
     _publish(period, ["A11", "A12"], month.user("alice"))
-    response = _admin(client, month).post(f"{URL}{period.pk}/close/")
-    assert response.status_code == 302 and response["Location"] == f"{URL}{period.pk}/"
+    final, chain = _run(
+        _admin(client, month), django_capture_on_commit_callbacks, f"{URL}{period.pk}/close/"
+    )
+    assert chain == [f"{URL}{period.pk}/"]
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED and period.closed_by == month.user("sam")
     assert Evaluation.objects.filter(period=period, status=Status.CLOSED).count() == 2
-    page = client.get(response["Location"]).content.decode()
+    page = final.content.decode()
     assert "Đã khóa kỳ 2026-10" in page and 'data-test="period-close"' not in page
+    assert "Kỳ đã khóa" in client.get(f"{URL}{period.pk}/close/").content.decode()
 
 
-def test_open_appeals_block_closing_and_say_so(month, client):
+def test_open_appeals_block_closing_and_say_so(month, client, django_capture_on_commit_callbacks):
     period = open_month(month)
     _publish(period, ["A11"], month.user("alice"), status=Status.UNDER_APPEAL)
-    response = _admin(client, month).post(f"{URL}{period.pk}/close/")
-    assert response.status_code == 409
-    assert "Còn 1 kiến nghị chưa giải quyết" in response.content.decode()
+    final, chain = _run(
+        _admin(client, month), django_capture_on_commit_callbacks, f"{URL}{period.pk}/close/"
+    )
+    assert chain[-1].startswith(f"{URL}{period.pk}/close/?job=")
+    page = final.content.decode()
+    assert "Còn 1 kiến nghị chưa giải quyết" in page and 'class="errorlist"' in page
     assert Period.objects.get(pk=period.pk).status == PeriodStatus.OPEN
