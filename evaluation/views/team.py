@@ -22,6 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -341,7 +342,7 @@ def _done_message(evaluation: Evaluation) -> str:
         return _("Đã chấm xong %(name)s: đề xuất %(level)s (%(score)s điểm).") % {
             "name": name,
             "level": evaluation.get_proposed_level_display(),
-            "score": _text(evaluation.score) if evaluation.score is not None else "—",
+            "score": number_format(evaluation.score) if evaluation.score is not None else "—",
         }
     return _("Đã chấm xong %(name)s.") % {"name": name}
 
@@ -379,7 +380,7 @@ def team_score(request: HttpRequest, pk: int) -> HttpResponse:
                 current,
                 values=values,
                 errors=errors_by_field(exc),
-                conflict=_conflict(current, lines, values),
+                conflict=_conflict(current, scoring_sheet(current)[0], values),
                 version=current.version,
                 status=exc.status,
             )
