@@ -61,7 +61,9 @@ def _agencies_or_404(scope: Scope) -> list[Agency]:
     return agencies
 
 
-def _pick(scope: Scope, params: QueryDict) -> tuple[list[Agency], Agency, list[Period], Period]:
+def _pick(
+    scope: Scope, params: QueryDict, *, required: bool = True
+) -> tuple[list[Agency], Agency, list[Period], Period | None]:
     """The agency (``agency`` code, default the first) and the period (``period`` label,
     default the open month) the caller asked for — 404 for anything outside their agencies."""
     agencies = _agencies_or_404(scope)
@@ -75,7 +77,7 @@ def _pick(scope: Scope, params: QueryDict) -> tuple[list[Agency], Agency, list[P
     if label and period is None:
         raise Http404
     period = period or default_period(periods)
-    if period is None:
+    if period is None and required:
         raise Http404
     return agencies, agency, periods, period
 
@@ -125,7 +127,10 @@ def _render_board(
 def board(request: HttpRequest) -> HttpResponse:
     """Every unit's proposals with their reasons, the quota meters, approve and publish."""
     scope = request_scope(request)
-    agencies, agency, periods, period = _pick(scope, request.GET)
+    agencies, agency, periods, period = _pick(scope, request.GET, required=False)
+    if period is None:  # the agency has no period yet: say so rather than 404
+        context = {"agencies": agencies, "agency": agency, "periods": []}
+        return render(request, "evaluation/approval/board.html", context)
     data = approval_board(period=period, agency=agency, scope=scope)
     return _render_board(request, agencies=agencies, periods=periods, board=data)
 

@@ -98,17 +98,25 @@ def test_leaders_wait_for_their_units_and_the_gate_is_explained(month, client):
     score_planning(month, period)
     self_assess(month, "bob", period)
     manager_score(month, "dave", "bob", period, FULL)
-    self_assess(month, "dave", period)
-    manager_score(month, "alice", "dave", period, FULL)
-    client.force_login(month.user("alice"))
+    self_assess(month, "alice", period)
+    manager_score(month, "dave", "alice", period, FULL)  # Dave and Hương, her reports, are not
+    client.force_login(month.user("dave"))
     page = client.get(BOARD).content.decode()
     # Phòng Kế hoạch comes before the leadership, whose head of unit Bob leads.
     assert page.index('id="unit-A-KH"') < page.index('id="unit-A-LD"')
-    # Dave leads Bob (scored); Alice leads Hương, not scored yet: Dave's row is not blocked.
-    assert "Điều kiện đối với lãnh đạo" not in page.split('id="unit-A-LD"')[0]
+    leadership = page[page.index('id="unit-A-LD"') :]
+    assert "Điều kiện đối với lãnh đạo" in leadership
+    assert "Trần Thị Ánh (A01): còn 2 cấp dưới chưa được chấm" in leadership
     # Bob's row explains the leader gate in words.
     bob_row = page[page.index(f'id="row-{pk(month, "bob", period)}"') :].split("</tr>")[0]
-    assert "cấp dưới" in bob_row or "lãnh đạo" in bob_row.lower()
+    assert "Ràng buộc lãnh đạo đạt" in bob_row
+    # Approving the leadership now is refused, the reason shown above its table.
+    response = client.post(
+        APPROVE,
+        {"unit": "A-LD", "period": period.label, f"levels.{pk(month, 'alice', period)}": "HTTNV"},
+    )
+    assert response.status_code == 409
+    assert "Lãnh đạo được phê duyệt sau đơn vị" in response.content.decode()
 
 
 @pytest.mark.parametrize("extra", [0, 7])
@@ -133,7 +141,7 @@ def test_the_board_reads_in_a_number_of_queries_independent_of_the_people(
     period = open_month(month)
     score_planning(month, period, extra=names)
     client.force_login(month.user("alice"))
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         page = client.get(BOARD).content.decode()
     assert page.count("data-level") == 7 + extra
 
@@ -158,6 +166,12 @@ def test_a_manager_hr_and_the_province_get_404(month, scored, client):
         assert client.get(APPEALS).status_code == 404, name
         assert client.post(APPROVE, as_proposed(month, scored)).status_code == 404, name
     assert Evaluation.objects.filter(status=Status.APPROVED).count() == 0
+
+
+def test_before_any_period_the_board_says_so(month, client):
+    client.force_login(month.user("alice"))
+    response = client.get(BOARD)
+    assert response.status_code == 200 and "chưa có kỳ đánh giá nào" in response.content.decode()
 
 
 def test_an_unknown_period_is_404(month, scored, client):
