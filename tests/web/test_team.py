@@ -444,3 +444,16 @@ def test_return_with_a_reason_sends_it_back_to_the_person(client, month, period)
     son.refresh_from_db()
     assert son.status == Status.DRAFT and son.return_reason == "Bổ sung minh chứng sản phẩm"
     assert "Đã trả lại phiếu" in page(client.get(response["Location"]))
+
+
+def test_the_scoring_page_reads_a_fixed_number_of_queries(client, month, period):
+    self_assess(month, "Sơn", period)
+    self_assess(month, "Tâm", period, products=((1, True, 0, 0),) * 6)
+    client.force_login(month.user("bob"))
+    client.get(score_url(ev(month, "Sơn", period)))  # the period's rules, read once and cached
+    counts = []
+    for name in ("Sơn", "Tâm"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(score_url(ev(month, name, period))).status_code == 200
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1] <= 30, counts
