@@ -426,3 +426,12 @@ def test_the_saved_self_assessment_is_shown_read_only_once_submitted(month, clie
     self_assess(month, SON, son.period, scores=FULL)
     page = client.get(url("my-evaluation", son.pk)).content.decode()
     assert 'data-test="self-score-G1"' not in page and 'data-test="proposed-level"' in page
+
+
+def test_the_page_reads_in_english_too(month, client, son):
+    add_product(month, son)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get(url("my-evaluation", son.pk))
+    assert (
+        response.status_code == 200 and "Total 70 = general criteria 0" in response.content.decode()
+    )

@@ -18,6 +18,13 @@ SON = "Sơn"
 FULL = {f"G{i}": "5" for i in range(1, 7)}
 
 
+@pytest.fixture(autouse=True)
+def _vietnamese():
+    """The language of record, whatever an earlier test in this thread switched to."""
+    with translation.override("vi"):
+        yield
+
+
 @pytest.fixture
 def son(month):
     period = open_month(month)
