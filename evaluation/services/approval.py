@@ -203,9 +203,9 @@ def unit_approve(
     the same batch finds nothing left to approve and is refused (409).
 
     ``levels``: the level the approver chose for each evaluation (the approval board sends
-    what it showed). When given, nothing is signed unless the rules and the quota give exactly
-    those levels — a choice over the quota is refused (409 ``quota_exceeded``) instead of being
-    moved down silently."""
+    what it showed). When given, nothing is signed unless it covers the whole batch (409
+    ``batch_changed``) and the rules and the quota give exactly those levels — a choice over
+    the quota is refused (409 ``quota_exceeded``) instead of being moved down silently."""
     _require_approver(user, unit.agency_id)
     require_verified(user)  # and signed in with the second factor
     own_staff = scope_for(user).own_staff_id
@@ -292,7 +292,17 @@ def unit_approve(
 def _check_chosen_levels(
     rating: AgencyRating, batch: Mapping[int, Evaluation], levels: Mapping[int, str]
 ) -> None:
-    """The first evaluation whose level the rules or the quota set otherwise than chosen."""
+    """Refuse a batch that changed since the approver looked (a proposal they never saw), or
+    the first evaluation whose level the rules or the quota set otherwise than chosen."""
+    unseen = [rating.evaluations[pk].staff.code for pk in batch if pk not in levels]
+    if unseen:
+        codes = ", ".join(unseen)
+        raise WorkflowError(
+            "batch_changed",
+            f"Có phiếu mới chờ phê duyệt ({codes}) từ khi bạn mở trang: hãy xem lại rồi phê duyệt",
+            f"New proposals ({codes}) arrived since you opened the page: review them and approve",
+            status=409,
+        )
     for pk in batch:
         chosen, result = levels.get(pk), rating.by_evaluation[pk]
         if not chosen or result.level is None or result.level.name == chosen:

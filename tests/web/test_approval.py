@@ -220,6 +220,17 @@ def test_the_approver_chooses_who_keeps_htxsnv_by_lowering_another_with_a_reason
     assert son.approver_reason == "Chậm báo cáo tổng hợp"
 
 
+def test_a_proposal_the_approver_has_not_seen_is_not_signed(month, scored, client):
+    client.force_login(month.user("alice"))
+    data = as_proposed(month, scored)
+    del data[f"levels.{pk(month, 'Ân', scored)}"]  # arrived after the page was opened
+    response = client.post(APPROVE, data)
+    assert response.status_code == 409 and "Có phiếu mới chờ phê duyệt (A17)" in (
+        response.content.decode()
+    )
+    assert Evaluation.objects.filter(status=Status.APPROVED).count() == 0
+
+
 def test_lowering_without_a_reason_shows_the_field_error_and_keeps_the_choices(
     month, scored, client
 ):
@@ -340,6 +351,18 @@ def test_the_inbox_lists_open_appeals_and_the_decision_is_recorded(month, appeal
     appeal.refresh_from_db()
     assert (appeal.status, appeal.decision) == (AppealStatus.UPHELD, "Đúng quy định")
     assert f'data-test="appeal-row-{appeal.pk}"' not in client.get(APPEALS).content.decode()
+
+
+def test_an_appeal_is_revised_within_a_recorded_exception(month, appeal, client):
+    client.force_login(month.user("alice"))
+    base = {"agency": "SOA", "period": appeal.evaluation.period.label, "duty_group": "CV"}
+    client.post(EXCEPTION, base | {"ceiling": "2", "reference": "QĐ 15/QĐ-UBND"})
+    url = f"{APPEALS}{appeal.pk}/"
+    assert "HTXSNV: <strong>1 / 2</strong>" in client.get(url).content.decode()
+    response = client.post(url, {"decision": "revise", "level": "HTXSNV", "reason": "Ngoại lệ"})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.level_after) == (AppealStatus.REVISED, "HTXSNV")
 
 
 def test_another_agency_s_head_cannot_open_an_appeal(month, appeal, client):
