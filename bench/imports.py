@@ -32,77 +32,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/danhgia_bench")
 
-CACHE = ROOT / "bench" / ".cache"
+from bench.common import CACHE, ensure_database  # noqa: E402
+from bench.names import FAMILY, GIVEN, MIDDLE  # noqa: E402
+
 AGENCY = "BENCH"
-FAMILY = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-]
-MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Hữu", "Thanh", "Đức", "Thu", "Quốc", "Xuân"]
-GIVEN = [
-    "An",
-    "Bình",
-    "Châu",
-    "Dũng",
-    "Đức",
-    "Hà",
-    "Hùng",
-    "Lan",
-    "Tư",
-    "Yến",
-    "Ánh",
-    "Bảo",
-    "Cường",
-    "Dương",
-    "Giang",
-    "Hạnh",
-    "Khoa",
-    "Linh",
-    "Mai",
-    "Nam",
-    "Oanh",
-    "Phúc",
-    "Quân",
-    "Sơn",
-    "Thảo",
-    "Trung",
-    "Uyên",
-    "Vinh",
-    "Xuân",
-    "Yên",
-]
 CATEGORIES = ["CC", "CC", "CC", "VC", "VC", "CB", "NLĐ"]
-
-
-def ensure_database(url: str) -> None:
-    """CREATE DATABASE if the target PostgreSQL database does not exist yet."""
-    if not url.startswith("postgres"):
-        return
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def build_file(path: Path, rows: int, units: int, seed: int) -> None:
@@ -206,6 +140,39 @@ def setup_org(units: int) -> None:
     DutyGroup.objects.get_or_create(code="LD", defaults={"name": "Lãnh đạo phòng"})
 
 
+def measure(rows: int = 50_000, units: int = 500, seed: int = 2026) -> dict:
+    """Import the generated file twice (first into an empty agency, then unchanged); returns
+    the figures in seconds and MB. Django must be set up and migrated."""
+    from staff.imports.services import import_run
+
+    path = CACHE / f"staff_{rows}_{units}_{seed}.xlsx"
+    if not path.exists():
+        build_file(path, rows, units, seed)
+    setup_org(units)
+    data = path.read_bytes()
+
+    floor = min(read_floor(path) for _ in range(2))
+    start = time.perf_counter()
+    report = import_run(data=data, filename=path.name, agency_code=AGENCY)
+    first = time.perf_counter() - start
+    if not report.written:
+        print(report.as_text(limit=20))
+        raise SystemExit(1)
+    start = time.perf_counter()
+    again = import_run(data=data, filename=path.name, agency_code=AGENCY)
+    second = time.perf_counter() - start
+    assert again.ok and again.totals["unchanged"] == rows, again.totals
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "rows": rows,
+        "file_mb": len(data) / 1024 / 1024,
+        "read_floor": floor,
+        "import_first": first,
+        "import_again": second,
+        "peak_rss_mb": peak,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000)
@@ -221,36 +188,17 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from staff.imports.services import import_run
-
-    path = CACHE / f"staff_{args.rows}_{args.units}_{args.seed}.xlsx"
-    if not path.exists():
-        build_file(path, args.rows, args.units, args.seed)
-    setup_org(args.units)
-    data = path.read_bytes()
-
-    floor = min(read_floor(path) for _ in range(2))
-    start = time.perf_counter()
-    report = import_run(data=data, filename=path.name, agency_code=AGENCY)
-    first = time.perf_counter() - start
-    if not report.written:
-        print(report.as_text(limit=20))
-        raise SystemExit(1)
-    start = time.perf_counter()
-    again = import_run(data=data, filename=path.name, agency_code=AGENCY)
-    second = time.perf_counter() - start
-    assert again.ok and again.totals["unchanged"] == args.rows, again.totals
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
+    r = measure(args.rows, args.units, args.seed)
+    first, floor = r["import_first"], r["read_floor"]
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     print(f"rows: {args.rows} rows")
-    print(f"file_size: {len(data) / 1024 / 1024:.1f} MB")
+    print(f"file_size: {r['file_mb']:.1f} MB")
     print(f"read_floor: {floor:.2f} s")
     print(f"import_first: {first:.2f} s")
-    print(f"import_again: {second:.2f} s")
+    print(f"import_again: {r['import_again']:.2f} s")
     print(f"ratio: {first / floor:.2f} x")
     print(f"rows_per_second: {args.rows / first:.0f} rows/s")
-    print(f"peak_rss: {peak:.0f} MB")
+    print(f"peak_rss: {r['peak_rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

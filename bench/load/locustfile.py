@@ -1,0 +1,176 @@
+"""Month-end load: the mix of requests the province sends in the last days of a month.
+
+Run by ``bench/run.py`` (which builds the province, starts gunicorn and writes the users file):
+
+    BENCH_LOAD_USERS=bench/.cache/load_users.json locust -f bench/load/locustfile.py \
+        --headless --host http://127.0.0.1:PORT -u 100 -r 10 -t 70s --reset-stats
+
+Every virtual user signs in as a different synthetic person (all share one password) and then
+sends ONE request per task at a constant rate of one task per second (``constant_throughput``),
+so ``-u N`` offers about N requests/s whatever the response times (until users fall behind).
+Three kinds of users, by weight:
+
+- staff (6 of 10): the home page (what I owe this month), my month (the page
+  ``/evaluation/my/`` when it answers 200, else the API detail of my evaluation), saving my
+  self-assessment (API ``POST /api/v1/evaluations/{id}/self-assessment/``, six criteria and a
+  comment, not submitted, so it can be saved again), and now and then signing in again;
+- managers (3 of 10): my team (``/evaluation/team/`` or the API list of the month's
+  self-assessed evaluations I see), scoring one of my reports (API ``manager-score``, not
+  submitted), the home page, signing in again;
+- approvers — agency heads (1 of 10): the approval board (``/evaluation/approval/`` or the API
+  approval preview of one unit: the engine rates the agency with its quotas), the home page,
+  signing in again. Approval itself needs the second factor and is not in the mix.
+
+Sign-in is Django's login form with django-axes in front; the passwords are right, so no
+failure is ever counted and nobody is locked out (run.py also clears old attempts). Each
+sign-in checks the Argon2 hash: about 0.15 s of CPU, which is why it is a small share of the mix.
+Requests are never redirected silently: any answer but the expected one is a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+
+from locust import HttpUser, constant_throughput, task
+
+USERS = json.loads(open(os.environ["BENCH_LOAD_USERS"]).read())
+PAGES = USERS.get("pages", {})
+PERIOD = USERS["period"]
+PASSWORD = USERS["password"]
+CRITERIA = USERS["criteria"]
+COUNTERS = {kind: itertools.count() for kind in ("staff", "managers", "approvers")}
+
+
+def _scores(low: float = 0.6) -> dict[str, int]:
+    return {code: int(round(mx * random.uniform(low, 1.0))) for code, mx in CRITERIA.items()}
+
+
+class MonthEndUser(HttpUser):
+    abstract = True
+    kind = "staff"
+    wait_time = constant_throughput(1)
+
+    def on_start(self) -> None:
+        people = USERS[self.kind]
+        self.me = people[next(COUNTERS[self.kind]) % len(people)]
+        self.client.get("/accounts/login/", name="login page", allow_redirects=False)
+        self.sign_in()
+
+    def sign_in(self) -> None:
+        with self.client.post(
+            "/accounts/login/",
+            data={
+                "username": self.me["username"],
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
+            },
+            name="login",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"sign-in answered {response.status_code}")
+
+    def page(self, path: str, name: str) -> None:
+        with self.client.get(
+            path, name=name, allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"{name} answered {response.status_code}")
+
+    def api_post(self, path: str, body: dict, name: str) -> None:
+        with self.client.post(
+            path,
+            json=body,
+            name=name,
+            headers={"X-CSRFToken": self.client.cookies.get("csrftoken", "")},
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"{name} answered {response.status_code}: {response.text[:200]}")
+
+
+class StaffUser(MonthEndUser):
+    weight = 6
+    kind = "staff"
+
+    @task(6)
+    def home(self) -> None:
+        self.page("/", "home")
+
+    @task(6)
+    def my_month(self) -> None:
+        if PAGES.get("my_month"):
+            self.page("/evaluation/my/", "my month (page)")
+        else:
+            self.page(f"/api/v1/evaluations/{self.me['evaluation']}/", "my month (API)")
+
+    @task(6)
+    def save_self_assessment(self) -> None:
+        self.api_post(
+            f"/api/v1/evaluations/{self.me['evaluation']}/self-assessment/",
+            {"scores": _scores(), "comment": "Hoàn thành các nhiệm vụ được giao.", "submit": False},
+            "self-assessment (API)",
+        )
+
+    @task(1)
+    def sign_in_again(self) -> None:
+        self.sign_in()
+
+
+class ManagerUser(MonthEndUser):
+    weight = 3
+    kind = "managers"
+
+    @task(8)
+    def team(self) -> None:
+        if PAGES.get("team"):
+            self.page("/evaluation/team/", "team (page)")
+        else:
+            self.page(
+                f"/api/v1/evaluations/?period={PERIOD}&status=self_assessed", "team (API list)"
+            )
+
+    @task(8)
+    def score(self) -> None:
+        evaluation = random.choice(self.me["reports"])
+        self.api_post(
+            f"/api/v1/evaluations/{evaluation}/manager-score/",
+            {"scores": _scores(0.5), "manager_comment": "Đạt yêu cầu.", "submit": False},
+            "manager score (API)",
+        )
+
+    @task(2)
+    def home(self) -> None:
+        self.page("/", "home")
+
+    @task(1)
+    def sign_in_again(self) -> None:
+        self.sign_in()
+
+
+class ApproverUser(MonthEndUser):
+    weight = 1
+    kind = "approvers"
+
+    @task(8)
+    def board(self) -> None:
+        if PAGES.get("approval"):
+            self.page("/evaluation/approval/", "approval board (page)")
+        else:
+            self.page(
+                f"/api/v1/approvals/preview/?period={PERIOD}&unit={self.me['unit']}",
+                "approval preview (API)",
+            )
+
+    @task(2)
+    def home(self) -> None:
+        self.page("/", "home")
+
+    @task(1)
+    def sign_in_again(self) -> None:
+        self.sign_in()

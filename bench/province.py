@@ -1,0 +1,485 @@
+"""The synthetic province the benches measure, built once per size and reused.
+
+``ensure(url, staff=…, months=…)`` (re)builds the database when what it holds is not this size
+(a note in the ``bench_meta`` table says what was built), else reuses it. Everything bulk is
+written with COPY / INSERT … SELECT, never the ORM row by row:
+
+- ``--agencies`` agencies of three types, sizes skewed (Zipf-like: the first, ``BD-000``, is by
+  far the largest), ten units each; the agency's first person is its head (position GD, duty
+  group LD, agency_head + manager roles), each unit's first person its head (TP, LD, manager of
+  the unit), everyone else a specialist (CV) reporting to their unit's head;
+- a user account for every person, all with the same password (one Argon2 hash reused), an HR
+  officer per agency and a province admin (``bench-admin``);
+- ``--months`` closed months of 2025 in which everyone has a signed evaluation with six
+  general-criteria scores, then each month snapshotted with ``snapshot_period`` as closing does;
+- the month under way (``current_label``: the first quarter-end month after the history, so
+  that closing it also derives the quarter through the engine), opened by the real
+  ``period_open`` and then moved on in bulk: 40 % of specialists still in draft, 40 % having
+  submitted their self-assessment, 20 % scored by their manager (leaders in draft).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import random
+import time
+from decimal import Decimal
+
+from bench.common import (
+    copy_rows,
+    next_id,
+    read_meta,
+    recreate_database,
+    reset_sequences,
+    row_values,
+    write_meta,
+)
+from bench.names import FAMILY, GIVEN, MIDDLE
+
+PREFIX = "BD"
+YEAR = 2025
+RULESET = "ND335-2025"
+PASSWORD = "bench-Mat-khau-2026"
+ADMIN = "bench-admin"
+VERSION = 2  # bump when the shape of the build changes: older builds are rebuilt
+TYPES = [
+    ("bd-so", "Sở, ban, ngành (bench)"),
+    ("bd-huyen", "UBND cấp huyện (bench)"),
+    ("bd-dvsn", "Đơn vị sự nghiệp (bench)"),
+]
+LEVEL_BANDS = [(90, "HTXSNV"), (70, "HTTNV"), (50, "HTNV"), (0, "KHTNV")]
+UNITS_PER_AGENCY = 10
+
+
+def month_label(k: int) -> str:
+    """The k-th month counted from January 2025 (1-based) as YYYY-MM."""
+    return f"{YEAR + (k - 1) // 12}-{(k - 1) % 12 + 1:02d}"
+
+
+def current_label(months: int) -> str:
+    """The month under way: the first quarter-end month after the ``months`` closed ones."""
+    k = months + 1
+    while k % 3:
+        k += 1
+    return month_label(k)
+
+
+def next_label(label: str) -> str:
+    year, month = map(int, label.split("-"))
+    return f"{year + (month == 12)}-{month % 12 + 1:02d}"
+
+
+def ensure(
+    url: str, *, staff: int, months: int, agencies: int = 120, seed: int = 2026, rebuild=False
+) -> bool:
+    """Make the database hold this province; returns True when it was (re)built.
+
+    Call before ``django.setup()`` has connected (it may drop and recreate the database);
+    sets Django up itself.
+    """
+    import django
+
+    key = {"version": VERSION, "staff": staff, "months": months, "agencies": agencies}
+    key["seed"] = seed
+    need = rebuild or read_meta(url, "province") != key
+    if need:
+        recreate_database(url)
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if need:
+        build(staff=staff, agencies=agencies, months=months, seed=seed)
+        write_meta("province", key)
+    return need
+
+
+def _sizes(staff: int, agencies: int) -> list[int]:
+    weights = [1 / (i + 1) ** 0.8 for i in range(agencies)]
+    total = sum(weights)
+    sizes = [max(UNITS_PER_AGENCY + 2, int(staff * w / total)) for w in weights]
+    sizes[0] += staff - sum(sizes)
+    return sizes
+
+
+def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from dashboards.frames import snapshot_period
+    from evaluation.models import EarlyWarning, Evaluation, Period, RuleSetCoverage
+    from scoring.models import Criterion, RuleSet
+    from staff.models import (
+        Agency,
+        AgencyType,
+        DutyGroup,
+        Leadership,
+        Position,
+        Province,
+        Role,
+        RoleAssignment,
+        StaffMember,
+        Unit,
+    )
+
+    User = get_user_model()
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    call_command("loaddata", "scoring_standard", verbosity=0)
+    ruleset = RuleSet.objects.filter(code=RULESET, status="published").order_by("-version")[0]
+    criteria = list(
+        Criterion.objects.filter(template_id=ruleset.template_id)
+        .order_by("id")
+        .values_list("id", "code", "max_points")
+    )
+    general = [c for c in criteria if c[1].startswith("G")][:6] or criteria[:6]
+    admin = User.objects.create_superuser(ADMIN, "admin@bench.gov.vn", PASSWORD)
+    since = dt.date(2020, 1, 1)
+
+    with transaction.atomic():
+        province = Province.objects.create(code=PREFIX, name="Tỉnh Bench")
+        types = [AgencyType.objects.create(code=code, name=name) for code, name in TYPES]
+        sizes = _sizes(staff, agencies)
+        agency_rows = Agency.objects.bulk_create(
+            [
+                Agency(
+                    province=province,
+                    code=f"{PREFIX}-{i:03d}",
+                    name=f"Cơ quan thử {i:03d}",
+                    agency_type=types[0 if i < agencies // 5 else 1 if i < agencies // 3 else 2],
+                    valid_from=since,
+                )
+                for i in range(agencies)
+            ]
+        )
+        RuleSetCoverage.objects.bulk_create(
+            [RuleSetCoverage(agency=a, ruleset_code=RULESET) for a in agency_rows]
+        )
+        units = Unit.objects.bulk_create(
+            [
+                Unit(
+                    agency=a,
+                    code=f"{a.code}-U{j:02d}",
+                    name=f"Phòng {j:02d}",
+                    path=f"{a.code}-U{j:02d}/",
+                    valid_from=since,
+                )
+                for a in agency_rows
+                for j in range(UNITS_PER_AGENCY)
+            ]
+        )
+        units_of: dict[int, list[Unit]] = {}
+        for u in units:
+            units_of.setdefault(u.agency_id, []).append(u)
+        head_pos = Position.objects.create(
+            code="BD-GD", name="Giám đốc", leadership=Leadership.HEAD
+        )
+        unit_pos = Position.objects.create(
+            code="BD-TP", name="Trưởng phòng", leadership=Leadership.HEAD
+        )
+        plain_pos = Position.objects.create(code="BD-CV", name="Chuyên viên")
+        leaders = DutyGroup.objects.create(code="BD-LD", name="Lãnh đạo")
+        specialists = DutyGroup.objects.create(code="BD-CV", name="Chuyên viên")
+
+        periods = []
+        for m in range(1, months + 1):
+            last = calendar.monthrange(YEAR, m)[1]
+            nxt = dt.date(YEAR + (m == 12), m % 12 + 1, 1)
+            periods.append(
+                Period.objects.create(
+                    ruleset=ruleset,
+                    kind="month",
+                    year=YEAR,
+                    index=m,
+                    label=f"{YEAR}-{m:02d}",
+                    status="closed",
+                    starts_on=dt.date(YEAR, m, 1),
+                    ends_on=dt.date(YEAR, m, last),
+                    self_assessment_due=nxt + dt.timedelta(days=2),
+                    manager_due=nxt + dt.timedelta(days=4),
+                    approval_due=nxt + dt.timedelta(days=7),
+                    closed_at=dt.datetime(YEAR, m, last, tzinfo=dt.UTC),
+                )
+            )
+
+        password = make_password(PASSWORD)  # one hash for everyone: hashing is the slow part
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor, for COPY
+            user_id = next_id(cursor, "auth_user")
+            staff_id = next_id(cursor, "staff_staffmember")
+            # (staff_id, agency_id, unit_id, skill, duty_group_id, manager_id, leadership)
+            people: list[tuple] = []
+            user_rows, staff_rows = [], []
+            roles: list[RoleAssignment] = []
+            ucols = scols = None
+            n = 0
+            joined = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+            for agency, size in zip(agency_rows, sizes, strict=True):
+                agency_units = units_of[agency.pk]
+                head_id = staff_id
+                unit_heads: dict[int, int] = {}
+                for k in range(size):
+                    n += 1
+                    code = f"{PREFIX}-{n:06d}"
+                    name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+                    unit = agency_units[0 if k == 0 else (k - 1) % UNITS_PER_AGENCY]
+                    if k == 0:
+                        position, group, manager, lead = head_pos, leaders, None, "head"
+                        roles += [
+                            RoleAssignment(
+                                user_id=user_id,
+                                role=Role.AGENCY_HEAD,
+                                agency=agency,
+                                valid_from=since,
+                            ),
+                            RoleAssignment(
+                                user_id=user_id, role=Role.MANAGER, agency=agency, valid_from=since
+                            ),
+                        ]
+                    elif unit.pk not in unit_heads:
+                        position, group, manager, lead = unit_pos, leaders, head_id, "head"
+                        unit_heads[unit.pk] = staff_id
+                        roles.append(
+                            RoleAssignment(
+                                user_id=user_id,
+                                role=Role.MANAGER,
+                                agency=agency,
+                                unit=unit,
+                                valid_from=since,
+                            )
+                        )
+                    else:
+                        position, group, lead = plain_pos, specialists, "none"
+                        manager = unit_heads[unit.pk]
+                        if k == UNITS_PER_AGENCY + 1:  # one HR officer per agency
+                            roles.append(
+                                RoleAssignment(
+                                    user_id=user_id,
+                                    role=Role.HR_OFFICER,
+                                    agency=agency,
+                                    valid_from=since,
+                                )
+                            )
+                    ucols, urow = row_values(
+                        User,
+                        {
+                            "id": user_id,
+                            "password": password,
+                            "username": code.lower(),
+                            "email": f"{code.lower()}@bench.gov.vn",
+                            "is_active": True,
+                            "date_joined": joined,
+                        },
+                    )
+                    user_rows.append(urow)
+                    scols, srow = row_values(
+                        StaffMember,
+                        {
+                            "id": staff_id,
+                            "code": code,
+                            "full_name": name,
+                            "sort_key": name.lower(),
+                            "search_text": name.lower(),
+                            "category": "CC" if agency.agency_type_id != types[2].pk else "VC",
+                            "unit_id": unit.pk,
+                            "agency_id": agency.pk,
+                            "position_id": position.pk,
+                            "duty_group_id": group.pk,
+                            "manager_id": manager,
+                            "user_id": user_id,
+                            "email": f"{code.lower()}@bench.gov.vn",
+                            "joined_on": dt.date(2015, 1, 1),
+                            "gender": "",
+                        },
+                    )
+                    staff_rows.append(srow)
+                    people.append(
+                        (staff_id, agency.pk, unit.pk, rng.random(), group.pk, manager, lead)
+                    )
+                    staff_id += 1
+                    user_id += 1
+            copy_rows(raw, "auth_user", ucols, user_rows)
+            copy_rows(raw, "staff_staffmember", scols, staff_rows)
+            del user_rows, staff_rows
+            reset_sequences(cursor, ["auth_user", "staff_staffmember"])
+            RoleAssignment.objects.bulk_create(roles, batch_size=5000)
+            print(f"built staff and users: {n} in {time.perf_counter() - t0:.1f} s", flush=True)
+
+            eval_id = next_id(cursor, "evaluation_evaluation")
+            score_id = next_id(cursor, "evaluation_criterionscore")
+            tz = dt.UTC
+            for period in periods:
+                evaluations, scores = [], []
+                for sid, agency_id, unit_id, skill, group_id, manager_id, lead in people:
+                    self_pts = [
+                        min(float(mx), round(float(mx) * (0.6 + 0.4 * rng.random()), 0))
+                        for _id, _code, mx in general
+                    ]
+                    mgr_pts = [max(0.0, p - rng.choice((0, 0, 0, 1))) for p in self_pts]
+                    score = round(min(100.0, 40 + 60 * skill * (0.8 + 0.2 * rng.random())), 2)
+                    level = next(lv for floor, lv in LEVEL_BANDS if score >= floor)
+                    late = rng.random() < 0.1
+                    approved = dt.datetime.combine(period.approval_due, dt.time(9), tz)
+                    approved += dt.timedelta(days=2 if late else -1)
+                    cols, row = row_values(
+                        Evaluation,
+                        {
+                            "id": eval_id,
+                            "period_id": period.pk,
+                            "staff_id": sid,
+                            "agency_id": agency_id,
+                            "unit_id": unit_id,
+                            "duty_group_id": group_id,
+                            "manager_id": manager_id,
+                            "leadership": lead,
+                            "template_id": ruleset.template_id,
+                            "status": "closed",
+                            "self_submitted_at": dt.datetime.combine(
+                                period.self_assessment_due, dt.time(9), tz
+                            )
+                            - dt.timedelta(days=1 if rng.random() < 0.9 else -2),
+                            "manager_scored_at": dt.datetime.combine(
+                                period.manager_due, dt.time(9), tz
+                            )
+                            - dt.timedelta(days=1),
+                            "manager_scored_by_id": None,
+                            "score": Decimal(str(score)),
+                            "band": level,
+                            "proposed_level": level,
+                            "final_level": level,
+                            "approved_at": approved,
+                            "approved_by_id": admin.pk,
+                            "published_at": approved,
+                            "updated_at": approved,
+                        },
+                    )
+                    evaluations.append(row)
+                    for (cid, _code, _mx), sp, mp in zip(general, self_pts, mgr_pts, strict=True):
+                        scores.append((score_id, eval_id, cid, Decimal(str(sp)), Decimal(str(mp))))
+                        score_id += 1
+                    eval_id += 1
+                copy_rows(raw, "evaluation_evaluation", cols, evaluations)
+                copy_rows(
+                    raw,
+                    "evaluation_criterionscore",
+                    ["id", "evaluation_id", "criterion_id", "self_points", "manager_points"],
+                    scores,
+                )
+                print(
+                    f"built {period.label}: {len(evaluations)} evaluations "
+                    f"in {time.perf_counter() - t0:.1f} s",
+                    flush=True,
+                )
+            reset_sequences(cursor, ["evaluation_evaluation", "evaluation_criterionscore"])
+        # A few early warnings in the largest agency (the KHTNV repeaters of the last month).
+        if len(periods) >= 2:
+            last = periods[-1]
+            repeaters = list(
+                Evaluation.objects.filter(
+                    period=last, agency=agency_rows[0], final_level="KHTNV"
+                ).values_list("staff_id", flat=True)[:50]
+            )
+            EarlyWarning.objects.bulk_create(
+                [
+                    EarlyWarning(
+                        staff_id=s,
+                        agency=agency_rows[0],
+                        period=last,
+                        kind="two_consecutive",
+                        months=[periods[-2].label, last.label],
+                    )
+                    for s in repeaters
+                ]
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    for period in periods:
+        snapshot_period(period)
+    print(f"built snapshots in {time.perf_counter() - t0:.1f} s", flush=True)
+    open_current(months, admin)
+    print(f"built the month under way in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def open_current(months: int, admin) -> None:
+    """Open the month under way with the real service, then move it on in bulk (SQL)."""
+    from django.db import connection, transaction
+
+    from evaluation.services.periods import period_open
+
+    period, _count = period_open(ruleset_code=RULESET, label=current_label(months), user=admin)
+    general = general_criteria()
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("SELECT setseed(0.2026)")
+        # Specialists: 40 % draft, 40 % self-assessed, 20 % scored by the manager.
+        c.execute(
+            """
+            UPDATE evaluation_evaluation e SET
+              status = CASE WHEN MOD(e.staff_id, 5) IN (2, 3) THEN 'self_assessed'
+                            ELSE 'manager_scored' END,
+              self_submitted_at = %(start)s::timestamptz + interval '3 days',
+              manager_scored_at = CASE WHEN MOD(e.staff_id, 5) = 4
+                                  THEN %(start)s::timestamptz + interval '5 days' END,
+              manager_scored_by_id = CASE WHEN MOD(e.staff_id, 5) = 4 THEN m.user_id END,
+              version = e.version + 1
+            FROM staff_staffmember m
+            WHERE e.period_id = %(p)s AND e.leadership = 'none' AND MOD(e.staff_id, 5) >= 2
+              AND m.id = e.manager_id
+            """,
+            {"p": period.pk, "start": dt.datetime.combine(period.ends_on, dt.time(9), dt.UTC)},
+        )
+        values = ", ".join(f"({cid}, {float(mx)})" for cid, _code, mx in general)
+        c.execute(
+            f"""
+            INSERT INTO evaluation_criterionscore
+              (evaluation_id, criterion_id, self_points, manager_points)
+            SELECT e.id, g.id, ROUND((g.mx * (0.6 + 0.4 * random()))::numeric, 0),
+                   CASE WHEN e.status = 'manager_scored'
+                        THEN ROUND((g.mx * (0.55 + 0.45 * random()))::numeric, 0) END
+            FROM evaluation_evaluation e CROSS JOIN (VALUES {values}) AS g (id, mx)
+            WHERE e.period_id = %s AND e.status IN ('self_assessed', 'manager_scored')
+            """,
+            [period.pk],
+        )
+        c.execute(
+            """
+            UPDATE evaluation_evaluation e SET score = s.total,
+              band = CASE WHEN s.total >= 90 THEN 'HTXSNV' WHEN s.total >= 70 THEN 'HTTNV'
+                          WHEN s.total >= 50 THEN 'HTNV' ELSE 'KHTNV' END,
+              proposed_level = CASE WHEN s.total >= 90 THEN 'HTXSNV'
+                          WHEN s.total >= 70 THEN 'HTTNV'
+                          WHEN s.total >= 50 THEN 'HTNV' ELSE 'KHTNV' END
+            FROM (SELECT c.evaluation_id, LEAST(100, 40 + 2 * SUM(c.manager_points)) AS total
+                  FROM evaluation_criterionscore c JOIN evaluation_evaluation x
+                    ON x.id = c.evaluation_id
+                  WHERE x.period_id = %s AND x.status = 'manager_scored'
+                  GROUP BY c.evaluation_id) s
+            WHERE e.id = s.evaluation_id
+            """,
+            [period.pk],
+        )
+        c.execute("ANALYZE evaluation_evaluation")
+        c.execute("ANALYZE evaluation_criterionscore")
+
+
+def general_criteria() -> list[tuple[int, str, Decimal]]:
+    """(id, code, max points) of the six general criteria of the rule set's template."""
+    from scoring.models import Criterion, RuleSet
+
+    ruleset = RuleSet.objects.filter(code=RULESET, status="published").order_by("-version")[0]
+    criteria = list(
+        Criterion.objects.filter(template_id=ruleset.template_id)
+        .order_by("id")
+        .values_list("id", "code", "max_points")
+    )
+    return [c for c in criteria if c[1].startswith("G")][:6] or criteria[:6]
+
+
+def current_period(months: int):
+    from evaluation.models import Period
+
+    return Period.objects.select_related("ruleset").get(
+        ruleset__code=RULESET, kind="month", label=current_label(months)
+    )

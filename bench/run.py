@@ -1,0 +1,713 @@
+"""Province scale, one command: every figure of issue 7 against its floor.
+
+    .venv/bin/python bench/run.py [--staff 50000] [--months 12] [--only NAMES] \
+        [--database-url postgresql://postgres@127.0.0.1:5432/danhgia_bench] [--rebuild] \
+        [--load-seconds 60] [--rate 100] [--workers 4] [--repeat 3]
+
+Builds (or reuses, keyed by size) the synthetic province of ``bench/province.py`` on PostgreSQL
+with COPY and INSERT … SELECT, then prints one line per figure,
+``name: value unit (floor: value, ratio: x) target …``:
+
+- ``period_open``: opening the next month for the whole province through the real service
+  (``evaluation.services.periods.period_open``: one evaluation per person, organisation copied),
+  in a transaction rolled back afterwards; floor: one ``INSERT … SELECT`` of the same rows (also
+  rolled back);
+- ``period_close``: closing the month under way for the whole province with the real
+  ``period_close`` (counts and the audit sign-off per agency, the status change, early warnings,
+  the indicator snapshots and — the month ends a quarter — the quarter derived and rated by the
+  engine per agency with its quotas per duty group), in a subprocess, after every evaluation of
+  the month was moved to ``published`` in bulk, rolled back afterwards; floor: reading the same
+  rows (the month's evaluations joined to their criterion scores); ``close_rss``: the close
+  job's peak RSS (floor: the same process just before the close);
+- ``ranking_month``, ``ranking_month_live``, ``agency_dashboard``, ``agency_page``: from
+  ``bench/dashboards.py`` (floor: the plain SQL aggregation of the same rows);
+- ``staff_import``: ``bench/imports.py`` in a subprocess, ``--staff`` rows (floor: reading the
+  file once with openpyxl);
+- ``load_*`` and ``web_rss``: the app under gunicorn on 127.0.0.1 (a free port, DEBUG off)
+  driven by locust (``bench/load/locustfile.py``) at a constant ``--rate`` for
+  ``--load-seconds``; throughput (floor: the offered rate), p50/p95/p99 latency (floor: the same
+  percentile of the same mix at 5 requests/s, i.e. without queueing), failed requests, and the
+  peak RSS of one web worker (floor: the same worker idle, after the first requests).
+
+``--only`` takes figure names or groups (open, close, dashboards, import, load), comma-separated.
+Targets (2-core machine): close under 30 s and within 3× its floor, dashboards within 2×, at
+100 requests/s p95 under 300 ms and no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import CACHE, DEFAULT_DATABASE_URL, ROOT, info, line
+
+PYTHON = sys.executable
+GROUPS = {
+    "open": ["period_open"],
+    "close": ["period_close", "close_rss"],
+    "dashboards": ["ranking_month", "ranking_month_live", "agency_dashboard", "agency_page"],
+    "import": ["staff_import"],
+    "load": [
+        "load_throughput",
+        "load_p50",
+        "load_p95",
+        "load_p99",
+        "load_errors",
+        "web_rss",
+    ],
+}
+ALL = [name for names in GROUPS.values() for name in names]
+
+
+class Rollback(Exception):
+    """Raised to undo a measured operation so the province stays as built."""
+
+
+def environment(url: str) -> dict[str, str]:
+    """Settings for the bench processes and the web workers: PostgreSQL, DEBUG off (so the
+    ORM keeps no query log and errors are not pages of debug), persistent connections, quiet
+    logs. DJANGO_ENV stays "development": production settings force HTTPS (redirect, secure
+    cookies) and this is plain HTTP on 127.0.0.1."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="0",
+        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DB_CONN_MAX_AGE="60",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+# --- opening a month ---------------------------------------------------------------------------
+
+
+def _rolled_back(fn):
+    """Run ``fn`` inside a transaction that is rolled back; return (seconds, its result)."""
+    from django.db import transaction
+
+    box = {}
+    try:
+        with transaction.atomic():
+            box["result"], box["seconds"] = fn()
+            raise Rollback
+    except Rollback:
+        pass
+    return box["seconds"], box["result"]
+
+
+def _open_floor_sql(period, template_id: int) -> tuple[str, list]:
+    """The plain INSERT … SELECT of the rows ``period_open`` creates (same columns)."""
+    from django.db import connection
+
+    from evaluation.models import Evaluation
+
+    exprs = {
+        "period_id": "%s",
+        "staff_id": "s.id",
+        "agency_id": "s.agency_id",
+        "unit_id": "s.unit_id",
+        "duty_group_id": "s.duty_group_id",
+        "manager_id": "s.manager_id",
+        "leadership": "COALESCE(pos.leadership, 'none')",
+        "template_id": "%s",
+        "maternity_leave": (
+            "EXISTS (SELECT 1 FROM staff_leaveperiod l WHERE l.staff_id = s.id AND "
+            "l.kind = 'maternity' AND l.start <= %s AND l.\"end\" >= %s)"
+        ),
+        "updated_at": "now()",
+    }
+    columns, selects, params = [], [], []
+    for f in Evaluation._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(f.column)
+        if f.column in exprs:
+            selects.append(exprs[f.column])
+            if f.column == "period_id":
+                params.append(period.pk)
+            elif f.column == "template_id":
+                params.append(template_id)
+            elif f.column == "maternity_leave":
+                params += [period.ends_on, period.starts_on]
+        else:
+            value = f.get_default()
+            selects.append(f"%s::{f.cast_db_type(connection)}")
+            params.append(json.dumps(value) if isinstance(value, (list, dict)) else value)
+    query = (
+        f"INSERT INTO evaluation_evaluation ({', '.join(columns)}) "
+        f"SELECT {', '.join(selects)} FROM staff_staffmember s "
+        "LEFT JOIN staff_position pos ON pos.id = s.position_id "
+        "WHERE s.agency_id IN (SELECT agency_id FROM evaluation_rulesetcoverage "
+        "WHERE ruleset_code = %s) AND s.joined_on <= %s "
+        "AND (s.left_on IS NULL OR s.left_on >= %s) ON CONFLICT DO NOTHING"
+    )
+    params += [period.ruleset.code, period.ends_on, period.starts_on]
+    return query, params
+
+
+def measure_open(months: int, repeat: int) -> list[str]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from bench import province
+    from evaluation.services.periods import period_get_or_create, period_open
+    from scoring.periods import parse_period
+    from scoring.selectors import ruleset_get_published
+
+    admin = get_user_model().objects.get(username=province.ADMIN)
+    label = province.next_label(province.current_label(months))
+
+    def service():
+        start = time.perf_counter()
+        _period, count = period_open(ruleset_code=province.RULESET, label=label, user=admin)
+        return count, time.perf_counter() - start
+
+    def floor():
+        ruleset = ruleset_get_published(code=province.RULESET)
+        period, _ = period_get_or_create(ruleset=ruleset, label=parse_period(label), user=admin)
+        query, params = _open_floor_sql(period, ruleset.template_id)
+        start = time.perf_counter()
+        with connection.cursor() as c:
+            c.execute(query, params)
+            count = c.rowcount
+        return count, time.perf_counter() - start
+
+    _rolled_back(floor)  # warm the caches once
+    services, floors = [], []
+    for _ in range(repeat):
+        seconds, created = _rolled_back(service)
+        services.append(seconds)
+        floor_seconds, inserted = _rolled_back(floor)
+        floors.append(floor_seconds)
+    assert created == inserted, (created, inserted)
+    info("period_open_rows", f"{created} evaluations ({label}, rolled back)")
+    return [line("period_open", _median(services), "s", _median(floors))]
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+# --- closing a month (a subprocess: its own peak memory) ---------------------------------------
+
+
+def prepare_close(period, admin_id: int) -> None:
+    """Move every evaluation of the month to ``published`` with scores (bulk SQL): the state
+    the province is in when the admin closes the month."""
+    from django.db import connection
+
+    from bench.province import general_criteria
+
+    general = general_criteria()
+    values = ", ".join(f"({cid}, {float(mx)})" for cid, _code, mx in general)
+    total = sum(float(mx) for _cid, _code, mx in general)
+    end = dt.datetime.combine(period.ends_on, dt.time(9), dt.UTC)
+    with connection.cursor() as c:
+        c.execute("SELECT setseed(0.42)")
+        c.execute(
+            f"""
+            INSERT INTO evaluation_criterionscore
+              (evaluation_id, criterion_id, self_points, manager_points)
+            SELECT e.id, g.id, ROUND((g.mx * (0.6 + 0.4 * random()))::numeric, 0), NULL
+            FROM evaluation_evaluation e CROSS JOIN (VALUES {values}) AS g (id, mx)
+            WHERE e.period_id = %s
+            ON CONFLICT DO NOTHING
+            """,
+            [period.pk],
+        )
+        c.execute(
+            """
+            UPDATE evaluation_criterionscore c
+            SET manager_points = GREATEST(0, c.self_points - FLOOR(random() * 2))
+            FROM evaluation_evaluation e
+            WHERE e.id = c.evaluation_id AND e.period_id = %s AND c.manager_points IS NULL
+            """,
+            [period.pk],
+        )
+        level = (
+            "CASE WHEN s.total >= 90 THEN 'HTXSNV' WHEN s.total >= 70 THEN 'HTTNV' "
+            "WHEN s.total >= 50 THEN 'HTNV' ELSE 'KHTNV' END"
+        )
+        c.execute(
+            f"""
+            UPDATE evaluation_evaluation e SET status = 'published',
+              score = s.total, band = {level}, proposed_level = {level}, final_level = {level},
+              self_submitted_at = COALESCE(e.self_submitted_at, %(end)s + interval '2 days'),
+              manager_scored_at = COALESCE(e.manager_scored_at, %(end)s + interval '4 days'),
+              approved_at = %(end)s + interval '6 days', approved_by_id = %(admin)s,
+              published_at = %(end)s + interval '7 days', version = e.version + 1
+            FROM (SELECT c.evaluation_id,
+                         ROUND(LEAST(100, 100 * SUM(c.manager_points) / %(total)s
+                                          * (0.7 + 0.3 * random()))::numeric, 2) AS total
+                  FROM evaluation_criterionscore c JOIN evaluation_evaluation x
+                    ON x.id = c.evaluation_id
+                  WHERE x.period_id = %(p)s GROUP BY c.evaluation_id) s
+            WHERE e.id = s.evaluation_id
+            """,
+            {"p": period.pk, "end": end, "admin": admin_id, "total": total},
+        )
+
+
+CLOSE_FLOOR_SQL = """
+SELECT e.*, c.criterion_id, c.self_points, c.manager_points
+FROM evaluation_evaluation e LEFT JOIN evaluation_criterionscore c ON c.evaluation_id = e.id
+WHERE e.period_id = %s
+"""
+
+
+def close_job(months: int, profile: str | None) -> None:
+    """The close, in this (sub)process; prints one JSON line ``CLOSE_RESULT {...}``."""
+    import psutil
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    import dashboards.frames
+    from bench import province
+    from bench.common import sql
+    from evaluation.services import periods, warnings
+
+    admin = get_user_model().objects.get(username=province.ADMIN)
+    period = province.current_period(months)
+    phases: dict[str, float] = {}
+
+    def timed(module, name):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - start
+
+        setattr(module, name, wrapper)
+
+    timed(dashboards.frames, "snapshot_period")
+    timed(warnings, "warnings_for_period")
+    timed(periods, "period_derive")
+    result = {}
+    try:
+        with transaction.atomic():
+            prepare_close(period, admin.pk)
+            floors = []
+            for _ in range(3):
+                start = time.perf_counter()
+                result["rows_read"] = sql(CLOSE_FLOOR_SQL, [period.pk])
+                floors.append(time.perf_counter() - start)
+            result["floor"] = _median(floors)
+            result["rss_before_mb"] = psutil.Process().memory_info().rss / 2**20
+            profiler = None
+            if profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+            start = time.perf_counter()
+            counts = periods.period_close(period=period, user=admin)
+            result["seconds"] = time.perf_counter() - start
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(profile)
+            result["counts"] = counts
+            result["phases"] = phases
+            raise Rollback
+    except Rollback:
+        pass
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("CLOSE_RESULT " + json.dumps(result), flush=True)
+
+
+def measure_close(args, env) -> list[str]:
+    command = [PYTHON, str(Path(__file__)), "--close-job", "--months", str(args.months)]
+    command += ["--database-url", args.database_url, "--staff", str(args.staff)]
+    if args.profile_close:
+        command += ["--profile-close", args.profile_close]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = None
+    for text in out.stdout.splitlines():
+        if text.startswith("CLOSE_RESULT "):
+            result = json.loads(text.removeprefix("CLOSE_RESULT "))
+    if result is None:
+        print(out.stdout[-3000:], out.stderr[-5000:], file=sys.stderr)
+        raise SystemExit("the close job failed")
+    phases = ", ".join(f"{k} {v:.2f} s" for k, v in result["phases"].items())
+    info("period_close_counts", json.dumps(result["counts"], sort_keys=True))
+    info("period_close_phases", phases or "-")
+    return [
+        line("period_close", result["seconds"], "s", result["floor"], "< 30 s and ≤ 3×"),
+        line("close_rss", result["peak_rss_mb"], "MB", result["rss_before_mb"]),
+    ]
+
+
+# --- the staff import ----------------------------------------------------------------------------
+
+
+def measure_import(args, env) -> list[str]:
+    command = [PYTHON, str(ROOT / "bench" / "imports.py"), "--rows", str(args.staff)]
+    command += ["--units", str(max(10, min(500, args.staff // 100)))]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    figures = {}
+    for text in out.stdout.splitlines():
+        name, _, value = text.partition(": ")
+        figures[name] = value.split(" ")[0]
+    if "import_first" not in figures:
+        print(out.stdout[-3000:], out.stderr[-5000:], file=sys.stderr)
+        raise SystemExit("the import bench failed")
+    info("staff_import_again", f"{float(figures['import_again']):.2f} s (every row unchanged)")
+    info("staff_import_peak_rss", f"{figures['peak_rss']} MB")
+    return [
+        line(
+            "staff_import",
+            float(figures["import_first"]),
+            "s",
+            float(figures["read_floor"]),
+            "< 60 s and ≤ 3×",
+        )
+    ]
+
+
+# --- month-end load --------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_users(months: int, rate: int) -> dict:
+    """Who the virtual users sign in as and what they touch (written for the locustfile)."""
+    from axes.models import AccessAttempt
+    from django.contrib.auth import get_user_model
+
+    from bench import province
+    from evaluation.models import Evaluation
+    from staff.models import StaffMember
+
+    AccessAttempt.objects.all().delete()  # no stale failures: the load must never lock out
+    period = province.current_period(months)
+    n = max(rate, 10)
+    drafts = list(
+        Evaluation.objects.filter(period=period, status="draft", leadership="none")
+        .order_by("?")
+        .values_list("staff__user__username", "pk")[:n]
+    )
+    reports: dict[int, list[int]] = {}
+    for manager_id, pk in (
+        Evaluation.objects.filter(period=period, status="self_assessed")
+        .exclude(manager_id=None)
+        .filter(leadership="none")
+        .values_list("manager_id", "pk")
+    ):
+        reports.setdefault(manager_id, []).append(pk)
+    managers = sorted(reports)[:: max(1, len(reports) // n)][:n]
+    usernames = dict(
+        StaffMember.objects.filter(pk__in=managers).values_list("pk", "user__username")
+    )
+    heads = list(
+        StaffMember.objects.filter(code__startswith=province.PREFIX, position__code="BD-GD")
+        .order_by("agency__code")
+        .values_list("user__username", "agency_id")[: max(2, n // 10)]
+    )
+    units = dict(
+        Evaluation.objects.filter(period=period, status="manager_scored")
+        .order_by("agency_id", "unit__code")
+        .values_list("agency_id", "unit__code")
+        .distinct()
+    )
+    return {
+        "period": period.pk,
+        "password": province.PASSWORD,
+        "criteria": {code: float(mx) for _id, code, mx in province.general_criteria()},
+        "staff": [{"username": u, "evaluation": pk} for u, pk in drafts],
+        "managers": [{"username": usernames[m], "reports": reports[m][:20]} for m in managers],
+        "approvers": [{"username": u, "unit": units.get(agency_id, "")} for u, agency_id in heads],
+        "admin": get_user_model().objects.get(username=province.ADMIN).username,
+    }
+
+
+def _login(base: str, username: str, password: str):
+    import requests
+
+    session = requests.Session()
+    session.get(f"{base}/accounts/login/", timeout=30)
+    response = session.post(
+        f"{base}/accounts/login/",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 302, (username, response.status_code)
+    return session
+
+
+def _pages(base: str, users: dict) -> dict[str, bool]:
+    """Which of the new pages answer 200 now (they are being written by other helpers)."""
+    checks = {
+        "my_month": (users["staff"][0]["username"], "/evaluation/my/"),
+        "team": (users["managers"][0]["username"], "/evaluation/team/"),
+        "approval": (users["approvers"][0]["username"], "/evaluation/approval/"),
+    }
+    pages = {}
+    for name, (username, path) in checks.items():
+        session = _login(base, username, users["password"])
+        response = session.get(f"{base}{path}", allow_redirects=False, timeout=60)
+        pages[name] = response.status_code == 200
+    return pages
+
+
+class RssSampler(threading.Thread):
+    """Samples the gunicorn workers' resident memory every half second."""
+
+    def __init__(self, master_pid: int):
+        super().__init__(daemon=True)
+        import psutil
+
+        self.master = psutil.Process(master_pid)
+        self.peak_worker = 0.0
+        self.peak_total = 0.0
+        self.running = True
+
+    def sample(self) -> tuple[float, float]:
+        import psutil
+
+        worker_max = total = 0.0
+        try:
+            procs = [self.master, *self.master.children()]
+        except psutil.Error:
+            return 0.0, 0.0
+        for p in procs:
+            try:
+                rss = p.memory_info().rss / 2**20
+            except psutil.Error:
+                continue
+            total += rss
+            if p.pid != self.master.pid:
+                worker_max = max(worker_max, rss)
+        return worker_max, total
+
+    def run(self) -> None:
+        while self.running:
+            worker, total = self.sample()
+            self.peak_worker = max(self.peak_worker, worker)
+            self.peak_total = max(self.peak_total, total)
+            time.sleep(0.5)
+
+
+def _locust(base: str, users_file: Path, users: int, seconds: int, prefix: Path, env) -> dict:
+    """One headless locust run at ``users`` requests/s (each user 1 request/s); returns the
+    aggregated row of its stats and the rows per request name."""
+    ramp = max(2, min(10, users // 10))
+    command = [
+        str(Path(PYTHON).parent / "locust"),
+        "-f",
+        str(ROOT / "bench" / "load" / "locustfile.py"),
+        "--headless",
+        "--host",
+        base,
+        "-u",
+        str(users),
+        "-r",
+        str(max(1, users // ramp)),
+        "-t",
+        f"{seconds + ramp + 2}s",
+        "--reset-stats",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    run_env = dict(env, BENCH_LOAD_USERS=str(users_file))
+    out = subprocess.run(command, env=run_env, capture_output=True, text=True, check=False)
+    stats = Path(f"{prefix}_stats.csv")
+    if not stats.exists():
+        print(out.stdout[-3000:], out.stderr[-5000:], file=sys.stderr)
+        raise SystemExit("locust failed")
+    rows = {row["Name"]: row for row in csv.DictReader(stats.open())}
+    failures = Path(f"{prefix}_failures.csv")
+    errors = list(csv.DictReader(failures.open())) if failures.exists() else []
+    return {"aggregated": rows.pop("Aggregated"), "rows": rows, "errors": errors}
+
+
+def measure_load(args, env) -> list[str]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    users = load_users(args.months, args.rate)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(CACHE / "gunicorn.log").open("w"),
+    )
+    try:
+        import requests
+
+        for _ in range(120):
+            try:
+                if requests.get(f"{base}/accounts/login/", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.5)
+        users["pages"] = _pages(base, users)
+        used = [f"{k} {'page' if v else 'API'}" for k, v in users["pages"].items()]
+        info("load_pages", ", ".join(used))
+        users_file = CACHE / "load_users.json"
+        users_file.write_text(json.dumps(users))
+        sampler = RssSampler(gunicorn.pid)
+        # The floor of the latencies: the same mix at 5 requests/s (no queueing).
+        calm = _locust(base, users_file, 5, max(10, args.load_seconds // 4), CACHE / "calm", env)
+        idle_worker, _idle_total = sampler.sample()
+        sampler.start()
+        loaded = _locust(base, users_file, args.rate, args.load_seconds, CACHE / "load", env)
+        sampler.running = False
+        sampler.join()
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        try:
+            gunicorn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            gunicorn.kill()
+    agg, calm_agg = loaded["aggregated"], calm["aggregated"]
+    requests_n = int(agg["Request Count"])
+    failed = int(agg["Failure Count"])
+    for name, row in sorted(loaded["rows"].items()):
+        info(
+            f"load_request {name}",
+            f"{row['Request Count']} requests, p50 {row['50%']} ms, p95 {row['95%']} ms, "
+            f"p99 {row['99%']} ms, failed {row['Failure Count']}",
+        )
+    for error in loaded["errors"][:10]:
+        what = f"{error['Method']} {error['Name']}: {error['Error']}"
+        info("load_error", f"{what} ×{error['Occurrences']}")
+    lines = [
+        line(
+            "load_throughput",
+            float(agg["Requests/s"]),
+            "req/s",
+            float(args.rate),
+            f"≥ {args.rate} req/s (offered)",
+        ),
+    ]
+    for pct, target in (("50%", ""), ("95%", "< 300 ms"), ("99%", "")):
+        lines.append(line(f"load_p{pct[:-1]}", float(agg[pct]), "ms", float(calm_agg[pct]), target))
+    lines.append(line("load_errors", failed, "requests", 0, f"0 of {requests_n} requests"))
+    info("web_rss_total", f"{sampler.peak_total:.0f} MB (master and {args.workers} workers)")
+    lines.append(line("web_rss", sampler.peak_worker, "MB", idle_worker, "(per worker)"))
+    return lines
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def wanted(only: str | None) -> set[str]:
+    if not only:
+        return set(ALL)
+    names: set[str] = set()
+    for item in only.split(","):
+        item = item.strip()
+        if item in GROUPS:
+            names.update(GROUPS[item])
+        elif item in ALL:
+            names.add(item)
+        else:
+            raise SystemExit(f"unknown figure {item!r}; known: {', '.join([*GROUPS, *ALL])}")
+    return names
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--staff", type=int, default=50_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--agencies", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    reuse = parser.add_mutually_exclusive_group()
+    reuse.add_argument("--reuse", dest="rebuild", action="store_false", help="(default)")
+    reuse.add_argument("--rebuild", dest="rebuild", action="store_true")
+    parser.set_defaults(rebuild=False)
+    parser.add_argument("--only", help="figure names or groups, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--rate", type=int, default=100, help="requests per second offered")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--profile-close", help="write a cProfile of the close to this file")
+    parser.add_argument("--close-job", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    env = environment(args.database_url)
+    os.environ.update(env)
+    import django
+
+    if args.close_job:
+        django.setup()
+        close_job(args.months, args.profile_close)
+        return
+
+    names = wanted(args.only)
+    from bench import province
+
+    start = time.perf_counter()
+    built = province.ensure(
+        args.database_url,
+        staff=args.staff,
+        months=args.months,
+        agencies=args.agencies,
+        seed=args.seed,
+        rebuild=args.rebuild,
+    )
+    info(
+        "province",
+        f"{args.staff} staff, {args.months} closed months + {province.current_label(args.months)}"
+        f" under way, {'built' if built else 'reused'} in {time.perf_counter() - start:.1f} s",
+    )
+    if "period_open" in names:
+        measure_open(args.months, args.repeat)
+    if names & set(GROUPS["close"]):
+        measure_close(args, env)
+    dashboards = names & set(GROUPS["dashboards"])
+    if dashboards:
+        from bench import dashboards as dashboard_bench
+
+        dashboard_bench.measure(args.repeat, dashboards)
+    if "staff_import" in names:
+        measure_import(args, env)
+    if names & set(GROUPS["load"]):
+        measure_load(args, env)
+
+
+if __name__ == "__main__":
+    main()
