@@ -124,20 +124,22 @@ def inspect_evaluation(*, scope: Scope, pk: int) -> Evaluation | None:
             "duty_group",
             "manager",
             "template",
-            "approved_by",
+            "approved_by__staff_member",
             "manager_scored_by",
         )
         .prefetch_related(
             Prefetch("criterion_scores", queryset=CriterionScore.objects.all()),
             Prefetch(
                 "products",
-                queryset=Product.objects.select_related("confirmed_by").order_by("id"),
+                queryset=Product.objects.select_related("confirmed_by__staff_member").order_by(
+                    "id"
+                ),
             ),
             Prefetch(
                 "appeals",
-                queryset=Appeal.objects.select_related("filed_by", "resolved_by").order_by(
-                    "filed_at", "id"
-                ),
+                queryset=Appeal.objects.select_related(
+                    "filed_by__staff_member", "resolved_by__staff_member"
+                ).order_by("filed_at", "id"),
             ),
         )
         .first()
@@ -186,7 +188,21 @@ def criterion_rows(evaluation: Evaluation) -> list[CriterionRow]:
 # --- the audit trail -------------------------------------------------------------------------
 
 
-def _shown(value: Any) -> str:
+def _field_labels() -> dict[str, Any]:
+    """Readable names of the fields an audit entry records (the models' own labels)."""
+    labels: dict[str, Any] = {}
+    for model in (Product, Evaluation):
+        for f in model._meta.fields:
+            labels[f.name] = f.verbose_name
+    return labels
+
+
+STATUS_LABELS = dict(Status.choices)
+
+
+def _shown(value: Any, key: str = "") -> str:
+    if key == "status" and value in STATUS_LABELS:
+        return str(STATUS_LABELS[value])
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -201,7 +217,8 @@ class AuditRow:
     entry: AuditEntry
     label: str
     actor_name: str
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    # (field, its readable name, before, after)
+    changes: list[tuple[str, str, str, str]] = field(default_factory=list)
     chain: str = ""  # "" (not a sign-off), "ok" or "broken"
     chain_problem: str = ""
 
@@ -216,11 +233,13 @@ def _actor_name(entry: AuditEntry) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+def _changes(before: Any, after: Any, labels: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     before = before if isinstance(before, dict) else {"": before}
     after = after if isinstance(after, dict) else {"": after}
     keys = list(dict.fromkeys([*before, *after]))
-    return [(k, _shown(before.get(k)), _shown(after.get(k))) for k in keys]
+    return [
+        (k, str(labels.get(k, k)), _shown(before.get(k), k), _shown(after.get(k), k)) for k in keys
+    ]
 
 
 def audit_trail(*, evaluation: Evaluation) -> list[AuditRow]:
@@ -232,12 +251,13 @@ def audit_trail(*, evaluation: Evaluation) -> list[AuditRow]:
         .select_related("actor", "actor__staff_member")
         .order_by("at", "id")
     )
+    labels = _field_labels()
     rows = [
         AuditRow(
             entry=e,
             label=str(ACTION_LABELS.get(e.action, e.action)),
             actor_name=_actor_name(e),
-            changes=_changes(e.before, e.after),
+            changes=_changes(e.before, e.after, labels),
         )
         for e in entries
     ]
