@@ -47,6 +47,7 @@ from scoring.models import RatingLevel
 from scoring.rules import Level
 from staff.access import Scope, request_scope
 from staff.models import Agency, DutyGroup, Unit
+from staff.otp import is_verified
 
 ADJUSTMENT_PATH = re.compile(r"^adjustments\[(\d+)\]\.(\w+)$")
 
@@ -114,6 +115,7 @@ def _render_board(
         "board": board,
         "board_url": board_url,
         "otp_url": _otp_url(board_url),
+        "verified": is_verified(request.user),
         "query": urlencode({"agency": board.agency.code, "period": board.period.label}),
     }
     return render(request, "evaluation/approval/board.html", context, status=status)
@@ -129,7 +131,7 @@ def board(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     agencies, agency, periods, period = _pick(scope, request.GET, required=False)
     if period is None:  # the agency has no period yet: say so rather than 404
-        context = {"agencies": agencies, "agency": agency, "periods": []}
+        context = {"agencies": agencies, "agency": agency, "verified": True}
         return render(request, "evaluation/approval/board.html", context)
     data = approval_board(period=period, agency=agency, scope=scope)
     return _render_board(request, agencies=agencies, periods=periods, board=data)
@@ -302,6 +304,7 @@ def quota_exception(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "board_url": board_url,
         "otp_url": _otp_url(request.get_full_path() if request.method == "GET" else board_url),
+        "verified": is_verified(request.user),
     }
     return render(request, "evaluation/approval/exception.html", context, status=status)
 
@@ -340,6 +343,7 @@ def publish(request: HttpRequest) -> HttpResponse:
         "otp_required": otp_required,
         "board_url": board_url,
         "otp_url": _otp_url(board_url),
+        "verified": is_verified(request.user),
     }
     return render(request, "evaluation/approval/publish.html", context, status=status)
 
@@ -400,6 +404,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "values": values,
         "errors": errors,
         "otp_url": _otp_url(request.path),
+        "verified": is_verified(request.user),
     }
     return render(request, "evaluation/approval/appeal.html", context, status=status)
 

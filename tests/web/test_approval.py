@@ -174,6 +174,26 @@ def test_before_any_period_the_board_says_so(month, client):
     assert response.status_code == 200 and "chưa có kỳ đánh giá nào" in response.content.decode()
 
 
+def test_an_approver_of_two_agencies_picks_the_agency(month, scored, client):
+    from staff.models import Role
+    from tests.factories import RoleAssignmentFactory
+
+    RoleAssignmentFactory(user=month.user("dave"), role=Role.HEAD_DELEGATE, agency=month.agency_b)
+    client.force_login(month.user("dave"))
+    page = client.get(BOARD).content.decode()
+    assert 'name="agency"' in page and '<option value="SOB"' in page and "Phòng Kế hoạch" in page
+    page = client.get(BOARD, {"agency": "SOB"}).content.decode()
+    assert "Phòng Nghiệp vụ" in page and "Phòng Kế hoạch" not in page
+
+
+def test_an_unverified_approver_is_warned_before_acting(month, scored, client):
+    client.force_login(unverified(month.user("alice")))
+    page = client.get(BOARD).content.decode()
+    assert "chưa qua xác thực hai lớp" in page and 'href="/accounts/otp/verify/?next=' in page
+    client.force_login(month.user("alice"))
+    assert "chưa qua xác thực hai lớp" not in client.get(BOARD).content.decode()
+
+
 def test_an_unknown_period_is_404(month, scored, client):
     client.force_login(month.user("alice"))
     assert client.get(BOARD, {"period": "1999-01"}).status_code == 404
