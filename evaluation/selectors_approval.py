@@ -118,10 +118,6 @@ class Row:
     level_errors: list[dict[str, str]] = field(default_factory=list)
     reason_errors: list[dict[str, str]] = field(default_factory=list)
 
-    @property
-    def lowered(self) -> bool:
-        return bool(self.selected and self.level) and Level[self.selected] < Level[self.level]
-
 
 @dataclass
 class Meter:
@@ -296,7 +292,14 @@ def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoa
                 selected=level,
             )
         )
-    all_rows = [r for rows in rows_by_unit.values() for r in rows]
+    # Every rated person of each quota group, at the engine's levels (a unit's form then
+    # takes its own rows out: those are counted live, at the levels the approver chooses).
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for rows in rows_by_unit.values():
+        for r in rows:
+            if r.level:
+                totals[r.group]["rated"] += 1
+                totals[r.group][r.level] += 1
     not_scored: dict[int, int] = defaultdict(int)
     approved: dict[int, int] = defaultdict(int)
     for f in facts:
@@ -343,12 +346,10 @@ def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoa
                 exception=exception.reference if exception else "",
                 exception_ceiling=exception.ceiling if exception else None,
             )
-            for other in all_rows:
-                if other.group != key or other.evaluation in mine or not other.level:
-                    continue
-                meter.fixed_rated += 1
-                meter.fixed_excellent += other.level == "HTXSNV"
-                meter.fixed_good += other.level == "HTTNV"
+            own = [r for r in rows if r.evaluation in mine and r.group == key]
+            meter.fixed_rated = totals[key]["rated"] - len(own)
+            meter.fixed_excellent = totals[key]["HTXSNV"] - sum(r.level == "HTXSNV" for r in own)
+            meter.fixed_good = totals[key]["HTTNV"] - sum(r.level == "HTTNV" for r in own)
             meter.recount(rows)
             meters.append(meter)
         boards.append(
