@@ -3,11 +3,13 @@
 Run by ``bench/run.py`` (which builds the province, starts gunicorn and writes the users file):
 
     BENCH_LOAD_USERS=bench/.cache/load_users.json locust -f bench/load/locustfile.py \
-        --headless --host http://127.0.0.1:PORT -u 100 -r 10 -t 70s --reset-stats
+        --headless --host http://127.0.0.1:PORT -u 100 -r 5 -t 85s
 
-Every virtual user signs in as a different synthetic person (all share one password) and then
-sends ONE request per task at a constant rate of one task per second (``constant_throughput``),
-so ``-u N`` offers about N requests/s whatever the response times (until users fall behind).
+Users start at 5 per second (a sign-in each); the statistics restart ``BENCH_SETTLE_SECONDS``
+(5) after the last one started, so only the steady state is measured. Every virtual user signs
+in as a different synthetic person (all share one password) and then sends ONE request per
+task at a constant rate of one task per second (``constant_throughput``), so ``-u N`` offers
+about N requests/s whatever the response times (until users fall behind).
 Three kinds of users, by weight:
 
 - staff (6 of 10): the home page (what I owe this month), my month (the page
@@ -34,9 +36,11 @@ import json
 import os
 import random
 
-from locust import HttpUser, constant_throughput, task
+import gevent
+from locust import HttpUser, constant_throughput, events, task
 
-USERS = json.loads(open(os.environ["BENCH_LOAD_USERS"]).read())
+with open(os.environ["BENCH_LOAD_USERS"]) as users_file:
+    USERS = json.load(users_file)
 PAGES = USERS.get("pages", {})
 PERIOD = USERS["period"]
 PASSWORD = USERS["password"]
@@ -44,8 +48,25 @@ CRITERIA = USERS["criteria"]
 COUNTERS = {kind: itertools.count() for kind in ("staff", "managers", "approvers")}
 
 
+SETTLE = float(os.environ.get("BENCH_SETTLE_SECONDS", "5"))
+
+
+@events.spawning_complete.add_listener
+def _reset_after_settling(user_count: int, **_kwargs) -> None:
+    """Count only the steady state: the statistics restart ``BENCH_SETTLE_SECONDS`` after the
+    last user has started (its sign-in and the backlog of the ramp are not measured)."""
+    environment = getattr(_reset_after_settling, "environment", None)
+    if environment is not None:
+        gevent.spawn_later(SETTLE, environment.stats.reset_all)
+
+
+@events.init.add_listener
+def _keep_environment(environment, **_kwargs) -> None:
+    _reset_after_settling.environment = environment
+
+
 def _scores(low: float = 0.6) -> dict[str, int]:
-    return {code: int(round(mx * random.uniform(low, 1.0))) for code, mx in CRITERIA.items()}
+    return {code: round(mx * random.uniform(low, 1.0)) for code, mx in CRITERIA.items()}
 
 
 class MonthEndUser(HttpUser):
