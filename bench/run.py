@@ -364,7 +364,7 @@ def measure_close(args, env) -> list[str]:
         command += ["--profile-close", args.profile_close]
     try:
         out = subprocess.run(
-            command, env=env, capture_output=True, text=True, check=False, timeout=args.close_timeout
+            command, env=env, capture_output=True, text=True, timeout=args.close_timeout
         )
     except subprocess.TimeoutExpired:
         info("period_close", f"did not finish in {args.close_timeout} s (target < 30 s)")
@@ -393,7 +393,7 @@ def measure_close(args, env) -> list[str]:
 def measure_import(args, env) -> list[str]:
     command = [PYTHON, str(ROOT / "bench" / "imports.py"), "--rows", str(args.staff)]
     command += ["--units", str(max(10, min(500, args.staff // 100)))]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run(command, env=env, capture_output=True, text=True)
     figures = {}
     for text in out.stdout.splitlines():
         name, _, value = text.partition(": ")
