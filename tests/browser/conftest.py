@@ -109,9 +109,18 @@ def outside_requests() -> Iterator[list[str]]:
     assert seen == [], f"requests left 127.0.0.1: {seen}"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so a fixture can tell that the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def visit(browser, live_server, outside_requests) -> Iterator[object]:
-    """``visit("alice")`` → a Visitor with its own cookies; closed after the test."""
+def visit(request, browser, live_server, outside_requests) -> Iterator[object]:
+    """``visit("alice")`` → a Visitor with its own cookies; closed after the test. When the
+    test fails, each open page is saved as ``failed-<person>.png`` to show where it stopped."""
     opened: list[Visitor] = []
 
     def open_as(name: str) -> Visitor:
@@ -120,5 +129,14 @@ def visit(browser, live_server, outside_requests) -> Iterator[object]:
         return visitor
 
     yield open_as
+    failed = getattr(request.node, "report_call", None)
     for visitor in opened:
+        if failed is not None and failed.failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            visitor.page.screenshot(
+                path=str(SCREENSHOTS / f"failed-{visitor.name}.png"), full_page=True
+            )
         visitor.close()
+
+
+from tests.evaluation.conftest import month, standard_rules  # noqa: E402, F401

@@ -6,7 +6,8 @@ import pytest
 
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a live-server test must give back what migrations load.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_person_signs_in_and_switches_to_english(visit):
