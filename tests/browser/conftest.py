@@ -95,6 +95,10 @@ class Visitor:
         for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             self.page.set_viewport_size(viewport)
             self.page.screenshot(path=str(SCREENSHOTS / f"{slug}-{width_name}.png"), full_page=True)
+            # Responsive means no sideways scrolling of the whole page (a wide table may scroll
+            # inside its own .table-wrap, which does not widen the page).
+            width = self.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], f"{label} is {width}px wide at {viewport['width']}px"
         self.page.set_viewport_size(DESKTOP)
 
     def close(self) -> None:
