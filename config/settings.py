@@ -223,6 +223,13 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKE
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "")
 CELERY_TIMEZONE = TIME_ZONE
+# Three queues so a long export never delays the month's opening or closing: run one worker per
+# queue (docs/scaling.md). Anything not routed here (e-mails, the daily job) uses "celery".
+CELERY_TASK_ROUTES = {
+    "evaluation.tasks.run_period_job": {"queue": "jobs"},
+    "staff.tasks.run_import_job": {"queue": "jobs"},
+    "dashboards.tasks.run_export": {"queue": "exports"},
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "danhgia@localhost")
