@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--staff 50000] [--months 12] [--only NAMES] \
         [--database-url postgresql://postgres@127.0.0.1:5432/danhgia_bench] [--rebuild] \
-        [--load-seconds 60] [--rate 100] [--workers 4] [--repeat 3]
+        [--load-seconds 60] [--rate 100] [--workers 4] [--repeat 3] [--open-repeat 2]
 
 Builds (or reuses, keyed by size) the synthetic province of ``bench/province.py`` on PostgreSQL
 with COPY and INSERT … SELECT, then prints one line per figure,
@@ -454,11 +454,13 @@ def load_users(months: int, rate: int) -> dict:
     usernames = dict(
         StaffMember.objects.filter(pk__in=managers).values_list("pk", "user__username")
     )
-    heads = list(
+    all_heads = list(
         StaffMember.objects.filter(code__startswith=province.PREFIX, position__code="BD-GD")
-        .order_by("agency__code")
-        .values_list("user__username", "agency_id")[: max(2, n // 10)]
+        .order_by("agency__code")  # BD-000, the largest agency, first
+        .values_list("user__username", "agency_id")
     )
+    wanted_heads = max(2, n // 20)
+    heads = all_heads[:: max(1, len(all_heads) // wanted_heads)][:wanted_heads]
     units = dict(
         Evaluation.objects.filter(period=period, status="manager_scored")
         .order_by("agency_id", "unit__code")
@@ -548,12 +550,58 @@ class RssSampler(threading.Thread):
             time.sleep(0.5)
 
 
+def cpu_snapshot(master_pid: int, database: str) -> dict[str, float]:
+    """CPU seconds so far: the gunicorn master and workers, the PostgreSQL backends serving the
+    bench database, this process's waited-for children (locust), and the whole machine."""
+    import psutil
+
+    snap = {"web": 0.0, "postgres": 0.0}
+    try:
+        master = psutil.Process(master_pid)
+        for p in [master, *master.children()]:
+            t = p.cpu_times()
+            snap["web"] += t.user + t.system
+    except psutil.Error:
+        pass
+    for p in psutil.process_iter(["name", "cmdline"]):
+        try:
+            if p.info["name"] == "postgres" and database in " ".join(p.info["cmdline"] or []):
+                t = p.cpu_times()
+                snap["postgres"] += t.user + t.system
+        except psutil.Error:
+            continue
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    snap["locust"] = children.ru_utime + children.ru_stime
+    total = psutil.cpu_times()
+    snap["machine"] = sum(total) - total.idle - getattr(total, "iowait", 0.0)
+    snap["wall"] = time.perf_counter()
+    return snap
+
+
+def cpu_use(before: dict[str, float], after: dict[str, float]) -> str:
+    wall = after["wall"] - before["wall"]
+    use = {k: (after[k] - before[k]) / wall for k in ("web", "postgres", "locust", "machine")}
+    rest = use["machine"] - use["web"] - use["postgres"] - use["locust"]
+    return (
+        f"web workers {use['web']:.2f}, PostgreSQL (bench database) {use['postgres']:.2f}, "
+        f"locust {use['locust']:.2f}, everything else on the machine {max(rest, 0):.2f}; "
+        f"busy {use['machine']:.2f} of {os.cpu_count()} cores (average over {wall:.0f} s)"
+    )
+
+
 def _locust(
-    base: str, users_file: Path, users: int, seconds: int, prefix: Path, env, settle: int = 5
+    base: str,
+    users_file: Path,
+    users: int,
+    seconds: int,
+    prefix: Path,
+    env,
+    settle: int = 5,
+    per_user: float = 1.0,
 ) -> dict:
-    """One headless locust run at ``users`` requests/s (each user 1 request/s); returns the
-    aggregated row of its stats and the rows per request name. The statistics restart
-    ``settle`` seconds after the last user started."""
+    """One headless locust run of ``users`` users each sending ``per_user`` requests/s;
+    returns the aggregated row of its stats and the rows per request name. The statistics
+    restart ``settle`` seconds after the last user started."""
     ramp = max(1, users // 5)  # five sign-ins a second while the users start
     command = [
         str(Path(PYTHON).parent / "locust"),
@@ -574,7 +622,12 @@ def _locust(
         "--loglevel",
         "WARNING",
     ]
-    run_env = dict(env, BENCH_LOAD_USERS=str(users_file), BENCH_SETTLE_SECONDS=str(settle))
+    run_env = dict(
+        env,
+        BENCH_LOAD_USERS=str(users_file),
+        BENCH_SETTLE_SECONDS=str(settle),
+        BENCH_USER_RATE=str(per_user),
+    )
     out = subprocess.run(command, env=run_env, capture_output=True, text=True, check=False)
     stats = Path(f"{prefix}_stats.csv")
     if not stats.exists():
@@ -623,14 +676,19 @@ def measure_load(args, env) -> list[str]:
         users_file = CACHE / "load_users.json"
         users_file.write_text(json.dumps(users))
         sampler = RssSampler(gunicorn.pid)
-        # The floor of the latencies: the same mix at 5 requests/s (no queueing).
-        # (after 15 s of the same, which also warms the workers up: templates, lazy imports).
+        # The floor of the latencies: the same mix (20 users: 13 staff, 6 managers, 1 approver)
+        # at 5 requests/s, without queueing; measured after 15 s of the same, which also warms
+        # the workers up (templates, lazy imports).
+        calm_seconds = max(10, args.load_seconds // 4)
         calm = _locust(
-            base, users_file, 5, max(10, args.load_seconds // 4), CACHE / "calm", env, settle=15
+            base, users_file, 20, calm_seconds, CACHE / "calm", env, settle=15, per_user=0.25
         )
         idle_worker, _idle_total = sampler.sample()
         sampler.start()
+        database = args.database_url.rsplit("/", 1)[-1]
+        cpu_before = cpu_snapshot(gunicorn.pid, database)
         loaded = _locust(base, users_file, args.rate, args.load_seconds, CACHE / "load", env)
+        cpu_after = cpu_snapshot(gunicorn.pid, database)
         sampler.running = False
         sampler.join()
     finally:
@@ -667,6 +725,7 @@ def measure_load(args, env) -> list[str]:
     for pct, target in (("50%", ""), ("95%", "< 300 ms"), ("99%", "")):
         lines.append(line(f"load_p{pct[:-1]}", float(agg[pct]), "ms", float(calm_agg[pct]), target))
     lines.append(line("load_errors", failed, "requests", 0, f"0 of {requests_n} requests"))
+    info("load_cpu", cpu_use(cpu_before, cpu_after))
     info("web_rss_total", f"{sampler.peak_total:.0f} MB (master and {args.workers} workers)")
     lines.append(line("web_rss", sampler.peak_worker, "MB", idle_worker, "(per worker)"))
     return lines
@@ -702,7 +761,8 @@ def main() -> None:
     reuse.add_argument("--rebuild", dest="rebuild", action="store_true")
     parser.set_defaults(rebuild=False)
     parser.add_argument("--only", help="figure names or groups, comma-separated")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per dashboard figure")
+    parser.add_argument("--open-repeat", type=int, default=2, help="runs of the month opening")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--rate", type=int, default=100, help="requests per second offered")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
@@ -739,7 +799,7 @@ def main() -> None:
     )
     # Most important first: on a 50,000 province the whole run takes about ten minutes.
     if "period_open" in names:
-        measure_open(args.months, args.repeat)
+        measure_open(args.months, args.open_repeat)
     if names & set(GROUPS["close"]):
         measure_close(args, env)
     if names & set(GROUPS["load"]):

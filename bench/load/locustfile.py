@@ -8,18 +8,19 @@ Run by ``bench/run.py`` (which builds the province, starts gunicorn and writes t
 Users start at 5 per second (a sign-in each); the statistics restart ``BENCH_SETTLE_SECONDS``
 (5) after the last one started, so only the steady state is measured. Every virtual user signs
 in as a different synthetic person (all share one password) and then sends ONE request per
-task at a constant rate of one task per second (``constant_throughput``), so ``-u N`` offers
-about N requests/s whatever the response times (until users fall behind).
+task at a constant rate of ``BENCH_USER_RATE`` (1) task per second (``constant_throughput``), so
+``-u N`` offers about N requests/s whatever the response times (until users fall behind).
 Three kinds of users, by weight:
 
-- staff (6 of 10): the home page (what I owe this month), my month (the page
+- staff (13 of 20 users): the home page (what I owe this month), my month (the page
   ``/evaluation/my/`` when it answers 200, else the API detail of my evaluation), saving my
   self-assessment (API ``POST /api/v1/evaluations/{id}/self-assessment/``, six criteria and a
   comment, not submitted, so it can be saved again), and now and then signing in again;
-- managers (3 of 10): my team (``/evaluation/team/`` or the API list of the month's
+- managers (6 of 20): my team (``/evaluation/team/`` or the API list of the month's
   self-assessed evaluations I see), scoring one of my reports (API ``manager-score``, not
   submitted), the home page, signing in again;
-- approvers — agency heads (1 of 10): the approval board (``/evaluation/approval/`` or the API
+- approvers — agency heads of agencies of every size, the largest included (1 of 20): the
+  approval board (``/evaluation/approval/`` or the API
   approval preview of one unit: the engine rates the agency with its quotas), the home page,
   signing in again. Approval itself needs the second factor and is not in the mix.
 
@@ -72,7 +73,7 @@ def _scores(low: float = 0.6) -> dict[str, int]:
 class MonthEndUser(HttpUser):
     abstract = True
     kind = "staff"
-    wait_time = constant_throughput(1)
+    wait_time = constant_throughput(float(os.environ.get("BENCH_USER_RATE", "1")))
 
     def on_start(self) -> None:
         people = USERS[self.kind]
@@ -116,7 +117,7 @@ class MonthEndUser(HttpUser):
 
 
 class StaffUser(MonthEndUser):
-    weight = 6
+    weight = 13
     kind = "staff"
 
     @task(6)
@@ -144,7 +145,7 @@ class StaffUser(MonthEndUser):
 
 
 class ManagerUser(MonthEndUser):
-    weight = 3
+    weight = 6
     kind = "managers"
 
     @task(8)
