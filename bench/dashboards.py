@@ -5,10 +5,10 @@
 
 Builds (once; reused when the same size is already there) the province of ``bench/province.py``:
 ``--staff`` people in ``--agencies`` agencies of three types (sizes skewed so one agency is much
-larger), ten units each, and ``--months`` closed months of 2025 in which everyone has a signed
-evaluation with six general-criteria scores (self and manager), written with COPY, each month's
-indicators snapshotted (``snapshot_period``) as closing a period does. ``bench/run.py`` prints
-the same figures among the others.
+larger), a unit per about 30 people, and ``--months`` closed months of 2025 in which everyone
+has a signed evaluation with six general-criteria scores (self and manager), written with COPY,
+each month's indicators snapshotted (``snapshot_period``) as closing a period does.
+``bench/run.py`` prints the same figures among the others.
 
 Prints ``name: value unit (floor: value, ratio: x)`` lines, medians of ``--repeat`` runs:
 

@@ -5,7 +5,8 @@
 written with COPY / INSERT … SELECT, never the ORM row by row:
 
 - ``--agencies`` agencies of three types, sizes skewed (Zipf-like: the first, ``BD-000``, is by
-  far the largest), ten units each; the agency's first person is its head (position GD, duty
+  far the largest), one unit per about 30 people (at least ten); the agency's first person is
+  its head (position GD, duty
   group LD, agency_head + manager roles), each unit's first person its head (TP, LD, manager of
   the unit), everyone else a specialist (CV) reporting to their unit's head;
 - a user account for every person, all with the same password (one Argon2 hash reused), an HR
@@ -42,14 +43,15 @@ YEAR = 2025
 RULESET = "ND335-2025"
 PASSWORD = "bench-Mat-khau-2026"
 ADMIN = "bench-admin"
-VERSION = 2  # bump when the shape of the build changes: older builds are rebuilt
+VERSION = 3  # bump when the shape of the build changes: older builds are rebuilt
 TYPES = [
     ("bd-so", "Sở, ban, ngành (bench)"),
     ("bd-huyen", "UBND cấp huyện (bench)"),
     ("bd-dvsn", "Đơn vị sự nghiệp (bench)"),
 ]
 LEVEL_BANDS = [(90, "HTXSNV"), (70, "HTTNV"), (50, "HTNV"), (0, "KHTNV")]
-UNITS_PER_AGENCY = 10
+UNITS_PER_AGENCY = 10  # at least; one unit per about 30 people in larger agencies
+UNIT_SIZE = 30
 
 
 def month_label(k: int) -> str:
@@ -143,6 +145,7 @@ def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
         province = Province.objects.create(code=PREFIX, name="Tỉnh Bench")
         types = [AgencyType.objects.create(code=code, name=name) for code, name in TYPES]
         sizes = _sizes(staff, agencies)
+        unit_counts = [max(UNITS_PER_AGENCY, size // UNIT_SIZE) for size in sizes]
         agency_rows = Agency.objects.bulk_create(
             [
                 Agency(
@@ -162,13 +165,13 @@ def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
             [
                 Unit(
                     agency=a,
-                    code=f"{a.code}-U{j:02d}",
-                    name=f"Phòng {j:02d}",
-                    path=f"{a.code}-U{j:02d}/",
+                    code=f"{a.code}-U{j:03d}",
+                    name=f"Phòng {j:03d}",
+                    path=f"{a.code}-U{j:03d}/",
                     valid_from=since,
                 )
-                for a in agency_rows
-                for j in range(UNITS_PER_AGENCY)
+                for a, count in zip(agency_rows, unit_counts, strict=True)
+                for j in range(count)
             ]
         )
         units_of: dict[int, list[Unit]] = {}
@@ -225,7 +228,7 @@ def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
                     n += 1
                     code = f"{PREFIX}-{n:06d}"
                     name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-                    unit = agency_units[0 if k == 0 else (k - 1) % UNITS_PER_AGENCY]
+                    unit = agency_units[0 if k == 0 else (k - 1) % len(agency_units)]
                     if k == 0:
                         position, group, manager, lead = head_pos, leaders, None, "head"
                         roles += [
@@ -254,7 +257,7 @@ def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
                     else:
                         position, group, lead = plain_pos, specialists, "none"
                         manager = unit_heads[unit.pk]
-                        if k == UNITS_PER_AGENCY + 1:  # one HR officer per agency
+                        if k == len(agency_units) + 1:  # one HR officer per agency
                             roles.append(
                                 RoleAssignment(
                                     user_id=user_id,

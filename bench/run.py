@@ -663,11 +663,11 @@ def measure_load(args, env) -> list[str]:
     try:
         import requests
 
-        for _ in range(120):
+        for _ in range(120):  # until a worker answers (the first answer imports a lot)
             try:
-                if requests.get(f"{base}/accounts/login/", timeout=5).status_code == 200:
+                if requests.get(f"{base}/accounts/login/", timeout=60).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.5)
         users["pages"] = _pages(base, users)
