@@ -436,7 +436,7 @@ def load_users(months: int, rate: int) -> dict:
 
     AccessAttempt.objects.all().delete()  # no stale failures: the load must never lock out
     period = province.current_period(months)
-    n = max(rate, 10)
+    n = max(rate, 40)
     drafts = list(
         Evaluation.objects.filter(period=period, status="draft", leadership="none")
         .order_by("?")
@@ -459,7 +459,7 @@ def load_users(months: int, rate: int) -> dict:
         .order_by("agency__code")  # BD-000, the largest agency, first
         .values_list("user__username", "agency_id")
     )
-    wanted_heads = max(2, n // 20)
+    wanted_heads = max(2, n // 40)
     heads = all_heads[:: max(1, len(all_heads) // wanted_heads)][:wanted_heads]
     units = dict(
         Evaluation.objects.filter(period=period, status="manager_scored")
@@ -676,12 +676,12 @@ def measure_load(args, env) -> list[str]:
         users_file = CACHE / "load_users.json"
         users_file.write_text(json.dumps(users))
         sampler = RssSampler(gunicorn.pid)
-        # The floor of the latencies: the same mix (20 users: 13 staff, 6 managers, 1 approver)
+        # The floor of the latencies: the same mix (40 users: 27 staff, 12 managers, 1 approver)
         # at 5 requests/s, without queueing; measured after 15 s of the same, which also warms
         # the workers up (templates, lazy imports).
-        calm_seconds = max(10, args.load_seconds // 4)
+        calm_seconds = max(10, args.load_seconds // 2)
         calm = _locust(
-            base, users_file, 20, calm_seconds, CACHE / "calm", env, settle=15, per_user=0.25
+            base, users_file, 40, calm_seconds, CACHE / "calm", env, settle=15, per_user=0.125
         )
         idle_worker, _idle_total = sampler.sample()
         sampler.start()

@@ -10,16 +10,16 @@ Users start at 5 per second (a sign-in each); the statistics restart ``BENCH_SET
 in as a different synthetic person (all share one password) and then sends ONE request per
 task at a constant rate of ``BENCH_USER_RATE`` (1) task per second (``constant_throughput``), so
 ``-u N`` offers about N requests/s whatever the response times (until users fall behind).
-Three kinds of users, by weight:
+Three kinds of users, by weight (about the share of month-end requests each kind sends):
 
-- staff (13 of 20 users): the home page (what I owe this month), my month (the page
+- staff (27 of 40 users): the home page (what I owe this month), my month (the page
   ``/evaluation/my/`` when it answers 200, else the API detail of my evaluation), saving my
   self-assessment (API ``POST /api/v1/evaluations/{id}/self-assessment/``, six criteria and a
   comment, not submitted, so it can be saved again), and now and then signing in again;
-- managers (6 of 20): my team (``/evaluation/team/`` or the API list of the month's
+- managers (12 of 40): my team (``/evaluation/team/`` or the API list of the month's
   self-assessed evaluations I see), scoring one of my reports (API ``manager-score``, not
   submitted), the home page, signing in again;
-- approvers — agency heads of agencies of every size, the largest included (1 of 20): the
+- approvers — agency heads of agencies of every size, the largest first (1 of 40): the
   approval board (``/evaluation/approval/`` or the API
   approval preview of one unit: the engine rates the agency with its quotas), the home page,
   signing in again. Approval itself needs the second factor and is not in the mix.
@@ -117,7 +117,7 @@ class MonthEndUser(HttpUser):
 
 
 class StaffUser(MonthEndUser):
-    weight = 13
+    weight = 27
     kind = "staff"
 
     @task(6)
@@ -145,7 +145,7 @@ class StaffUser(MonthEndUser):
 
 
 class ManagerUser(MonthEndUser):
-    weight = 6
+    weight = 12
     kind = "managers"
 
     @task(8)
