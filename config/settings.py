@@ -218,6 +218,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Background jobs: Celery with Redis in production; eager (in-process) when no broker is set.
+# Cache: Redis when CACHE_URL is set (shared by every app server), else per process. It holds
+# the open month's province-wide indicators for DASHBOARD_OPEN_PERIOD_SECONDS (0 = no cache).
+CACHE_URL = env("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+DASHBOARD_OPEN_PERIOD_SECONDS = env_int("DASHBOARD_OPEN_PERIOD_SECONDS", 120)
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

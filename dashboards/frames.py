@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Avg, Count, F, Q, StdDev, Sum
 
 from dashboards.models import IndicatorSnapshot
@@ -201,15 +203,32 @@ def _jsonable(row: dict) -> dict:
     }
 
 
+def _open_period_cache_key(period: Period) -> str:
+    return f"dashboards:indicators:{period.pk}:{period.opened_at.isoformat()}"
+
+
 def indicators(period: Period) -> pd.DataFrame:
-    """The period's indicators: from the snapshot once closed, computed live while open."""
+    """The period's indicators: from the snapshot once closed; while open, computed from the
+    live rows and kept in the cache for ``DASHBOARD_OPEN_PERIOD_SECONDS`` — at 50,000 staff a
+    live computation takes over a second, and the province-wide ranking of a month under way
+    may lag its rows by that long (docs/dashboards.md)."""
     if period.status == PeriodStatus.CLOSED:
         data = list(IndicatorSnapshot.objects.filter(period=period).values_list("data", flat=True))
         if data:
             return pd.DataFrame.from_records(data, columns=list(COLUMNS)).sort_values(
                 "agency", ignore_index=True
             )
-    return compute_indicators(period)
+        return compute_indicators(period)
+    seconds = settings.DASHBOARD_OPEN_PERIOD_SECONDS
+    if seconds <= 0:
+        return compute_indicators(period)
+    key = _open_period_cache_key(period)
+    records = cache.get(key)
+    if records is None:
+        frame = compute_indicators(period)
+        cache.set(key, frame.to_dict("records"), seconds)
+        return frame
+    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
 
 
 def trend(periods: Iterable[Period], agency_code: str, column: str) -> pd.Series:

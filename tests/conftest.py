@@ -28,3 +28,14 @@ def _verified_users_sign_in_verified(monkeypatch):
             session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids are reused after a rollback, and a cached
+    open-month figure from one test must not answer another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

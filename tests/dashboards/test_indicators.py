@@ -15,7 +15,7 @@ from dashboards.frames import compute_indicators, indicators
 from dashboards.models import RankingWeight
 from dashboards.par import sub_criterion_points
 from dashboards.rankings import composite, ranking
-from evaluation.models import Evaluation, Period
+from evaluation.models import EarlyWarning, Evaluation, Period
 from evaluation.services.approval import unit_approve
 from evaluation.services.periods import period_close
 from staff.models import Agency
@@ -169,3 +169,48 @@ def test_the_dashboard_api_refuses_a_malformed_period(month, client):
     response = client.get("/api/v1/dashboards/rankings/?period=10-2026")
     assert response.status_code == 400
     assert response.json()["errors"][0]["path"] == "period"
+
+
+def warn(month, period) -> None:
+    """A change to the open month's figures that does not depend on today's date."""
+    EarlyWarning.objects.create(
+        staff=month.staff["Sơn"],
+        agency=month.agency_a,
+        period=period,
+        kind="two_consecutive",
+        months=["2026-09", "2026-10"],
+    )
+
+
+def test_an_open_month_is_computed_once_then_read_from_the_cache(
+    month, settings, django_assert_num_queries
+):
+    """At 50,000 staff the live figures take over a second; the ranking of a month under way
+    reuses them for DASHBOARD_OPEN_PERIOD_SECONDS, then computes them afresh."""
+    from django.core.cache import cache
+
+    from dashboards.frames import indicators
+    from tests.evaluation.helpers import open_month
+
+    settings.DASHBOARD_OPEN_PERIOD_SECONDS = 60
+    period = open_month(month)
+    first = indicators(period)
+    with django_assert_num_queries(0):
+        again = indicators(period)
+    pd.testing.assert_frame_equal(again, first, check_dtype=False)
+
+    warn(month, period)  # the cached figure lags the rows until it expires
+    pd.testing.assert_frame_equal(indicators(period), first, check_dtype=False)
+    cache.clear()  # expiry
+    assert not indicators(period).equals(first)
+
+
+def test_without_the_cache_an_open_month_is_always_live(month, settings):
+    from dashboards.frames import indicators
+    from tests.evaluation.helpers import open_month
+
+    settings.DASHBOARD_OPEN_PERIOD_SECONDS = 0
+    period = open_month(month)
+    before = indicators(period)
+    warn(month, period)
+    assert not indicators(period).equals(before)
