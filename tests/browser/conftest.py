@@ -16,10 +16,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-# Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen in
-# its own thread, but fixtures touching the ORM here need Django to allow it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "build" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -38,8 +34,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    """Chromium for this package's tests only. Playwright's sync API keeps an event loop running
+    in this thread, so Django must allow the tests' own ORM calls here — for the length of
+    these tests, never beyond (a deployment check in a later test must not inherit it)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -47,12 +46,16 @@ def browser() -> Iterator[object]:
             f"Không thấy Chromium ({CHROMIUM}): chạy scripts/install-browser / "
             f"Chromium not found ({CHROMIUM}): run scripts/install-browser"
         )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 class Visitor:
