@@ -8,8 +8,9 @@ Run by ``bench/run.py`` (which builds the province, starts gunicorn and writes t
 Users start at 5 per second (a sign-in each); the statistics restart ``BENCH_SETTLE_SECONDS``
 (5) after the last one started, so only the steady state is measured. Every virtual user signs
 in as a different synthetic person (all share one password) and then sends ONE request per
-task at a constant rate of ``BENCH_USER_RATE`` (1) task per second (``constant_throughput``), so
-``-u N`` offers about N requests/s whatever the response times (until users fall behind).
+task at random (Poisson) times, ``BENCH_USER_RATE`` (1) per second on average, scheduled on the
+clock and not after the previous answer, so ``-u N`` offers N requests/s whatever the response
+times — as many independent people would.
 Three kinds of users, by weight (about the share of month-end requests each kind sends):
 
 - staff (27 of 40 users): the home page (what I owe this month), my month (the page
@@ -36,9 +37,10 @@ import itertools
 import json
 import os
 import random
+import time
 
 import gevent
-from locust import HttpUser, constant_throughput, events, task
+from locust import HttpUser, events, task
 
 with open(os.environ["BENCH_LOAD_USERS"]) as users_file:
     USERS = json.load(users_file)
@@ -50,6 +52,7 @@ COUNTERS = {kind: itertools.count() for kind in ("staff", "managers", "approvers
 
 
 SETTLE = float(os.environ.get("BENCH_SETTLE_SECONDS", "5"))
+RATE = float(os.environ.get("BENCH_USER_RATE", "1"))  # requests per second per user
 
 
 @events.spawning_complete.add_listener
@@ -73,9 +76,18 @@ def _scores(low: float = 0.6) -> dict[str, int]:
 class MonthEndUser(HttpUser):
     abstract = True
     kind = "staff"
-    wait_time = constant_throughput(float(os.environ.get("BENCH_USER_RATE", "1")))
+
+    def wait_time(self) -> float:
+        """Poisson arrivals at a constant mean rate: the next request is due an exponentially
+        distributed time after the previous one was DUE (not after it answered), so a slow
+        answer does not lower the offered rate, and the users' requests do not fall into step
+        (``constant_throughput`` users started together fire together, in bursts)."""
+        now = time.monotonic()
+        self.due = max(self.due, now - 1 / RATE) + random.expovariate(RATE)
+        return max(0.0, self.due - now)
 
     def on_start(self) -> None:
+        self.due = time.monotonic() + random.uniform(0, 1 / RATE)
         people = USERS[self.kind]
         self.me = people[next(COUNTERS[self.kind]) % len(people)]
         self.client.get("/accounts/login/", name="login page", allow_redirects=False)
