@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--staff 50000] [--months 12] [--only NAMES] \
         [--database-url postgresql://postgres@127.0.0.1:5432/danhgia_bench] [--rebuild] \
-        [--load-seconds 60] [--rate 100] [--workers 4] [--repeat 3] [--open-repeat 2]
+        [--load-seconds 60] [--rate 100] [--workers 5] [--repeat 3] [--open-repeat 2]
 
 Builds (or reuses, keyed by size) the synthetic province of ``bench/province.py`` on PostgreSQL
 with COPY and INSERT … SELECT, then prints one line per figure,
@@ -765,7 +765,7 @@ def main() -> None:
     parser.add_argument("--open-repeat", type=int, default=2, help="runs of the month opening")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--rate", type=int, default=100, help="requests per second offered")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (2 × cores + 1)")
     parser.add_argument("--profile-close", help="write a cProfile of the close to this file")
     parser.add_argument("--close-timeout", type=int, default=900, help="seconds")
     parser.add_argument("--close-job", action="store_true", help=argparse.SUPPRESS)
