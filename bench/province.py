@@ -316,52 +316,49 @@ def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
             tz = dt.UTC
             for period in periods:
                 evaluations, scores = [], []
+                # One template row per month; each person's row changes only a few columns.
+                submitted = dt.datetime.combine(period.self_assessment_due, dt.time(9), tz)
+                approved = dt.datetime.combine(period.approval_due, dt.time(9), tz)
+                cols, template = row_values(
+                    Evaluation,
+                    {
+                        "period_id": period.pk,
+                        "template_id": ruleset.template_id,
+                        "status": "closed",
+                        "manager_scored_at": dt.datetime.combine(period.manager_due, dt.time(9), tz)
+                        - dt.timedelta(days=1),
+                        "manager_scored_by_id": None,
+                        "approved_by_id": admin.pk,
+                    },
+                )
+                at = {c: i for i, c in enumerate(cols)}
+                on_time = (submitted - dt.timedelta(days=1), submitted + dt.timedelta(days=2))
+                signed = (approved - dt.timedelta(days=1), approved + dt.timedelta(days=2))
                 for sid, agency_id, unit_id, skill, group_id, manager_id, lead in people:
                     self_pts = [
-                        min(float(mx), round(float(mx) * (0.6 + 0.4 * rng.random()), 0))
+                        min(int(mx), round(float(mx) * (0.6 + 0.4 * rng.random())))
                         for _id, _code, mx in general
                     ]
-                    mgr_pts = [max(0.0, p - rng.choice((0, 0, 0, 1))) for p in self_pts]
+                    mgr_pts = [max(0, p - rng.choice((0, 0, 0, 1))) for p in self_pts]
                     score = round(min(100.0, 40 + 60 * skill * (0.8 + 0.2 * rng.random())), 2)
                     level = next(lv for floor, lv in LEVEL_BANDS if score >= floor)
-                    late = rng.random() < 0.1
-                    approved = dt.datetime.combine(period.approval_due, dt.time(9), tz)
-                    approved += dt.timedelta(days=2 if late else -1)
-                    cols, row = row_values(
-                        Evaluation,
-                        {
-                            "id": eval_id,
-                            "period_id": period.pk,
-                            "staff_id": sid,
-                            "agency_id": agency_id,
-                            "unit_id": unit_id,
-                            "duty_group_id": group_id,
-                            "manager_id": manager_id,
-                            "leadership": lead,
-                            "template_id": ruleset.template_id,
-                            "status": "closed",
-                            "self_submitted_at": dt.datetime.combine(
-                                period.self_assessment_due, dt.time(9), tz
-                            )
-                            - dt.timedelta(days=1 if rng.random() < 0.9 else -2),
-                            "manager_scored_at": dt.datetime.combine(
-                                period.manager_due, dt.time(9), tz
-                            )
-                            - dt.timedelta(days=1),
-                            "manager_scored_by_id": None,
-                            "score": Decimal(str(score)),
-                            "band": level,
-                            "proposed_level": level,
-                            "final_level": level,
-                            "approved_at": approved,
-                            "approved_by_id": admin.pk,
-                            "published_at": approved,
-                            "updated_at": approved,
-                        },
-                    )
+                    when = signed[rng.random() < 0.1]
+                    row = template.copy()
+                    row[at["id"]] = eval_id
+                    row[at["staff_id"]] = sid
+                    row[at["agency_id"]] = agency_id
+                    row[at["unit_id"]] = unit_id
+                    row[at["duty_group_id"]] = group_id
+                    row[at["manager_id"]] = manager_id
+                    row[at["leadership"]] = lead
+                    row[at["self_submitted_at"]] = on_time[rng.random() >= 0.9]
+                    row[at["score"]] = f"{score:.2f}"
+                    row[at["band"]] = row[at["proposed_level"]] = row[at["final_level"]] = level
+                    row[at["approved_at"]] = row[at["published_at"]] = when
+                    row[at["updated_at"]] = when
                     evaluations.append(row)
                     for (cid, _code, _mx), sp, mp in zip(general, self_pts, mgr_pts, strict=True):
-                        scores.append((score_id, eval_id, cid, Decimal(str(sp)), Decimal(str(mp))))
+                        scores.append((score_id, eval_id, cid, sp, mp))
                         score_id += 1
                     eval_id += 1
                 copy_rows(raw, "evaluation_evaluation", cols, evaluations)
