@@ -58,6 +58,17 @@ def browser() -> Iterator[object]:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# The innermost elements reaching past the viewport: what to fix when a page is too wide.
+WIDEST_ELEMENTS = """(limit) => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > limit && ![...el.children].some(
+      c => c.getBoundingClientRect().right > limit))
+  .filter(el => { for (let a = el.parentElement; a; a = a.parentElement) {
+      if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return false; }
+      return true; })
+  .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
+      + ' ' + Math.round(el.getBoundingClientRect().right) + 'px').join(', ')"""
+
+
 class Visitor:
     """One person at the browser: signs in, opens pages, and leaves screenshots behind."""
 
@@ -101,7 +112,10 @@ class Visitor:
             # Responsive means no sideways scrolling of the whole page (a wide table may scroll
             # inside its own .table-wrap, which does not widen the page).
             width = self.page.evaluate("document.documentElement.scrollWidth")
-            assert width <= viewport["width"], f"{label} is {width}px wide at {viewport['width']}px"
+            assert width <= viewport["width"], (
+                f"{label} is {width}px wide at {viewport['width']}px; too wide: "
+                + self.page.evaluate(WIDEST_ELEMENTS, viewport["width"])
+            )
         self.page.set_viewport_size(DESKTOP)
 
     def close(self) -> None:

@@ -54,3 +54,25 @@ def score_unit(month, period, names, scores=FULL, products=PERFECT, manager="bob
     for name in names:
         self_assess(month, name, period, scores=scores, products=products)
         manager_score(month, manager, name, period, scores)
+
+
+def publish_alpha(month, label="2026-10"):
+    """Sở Alpha's whole month through the services up to publication: the seven specialists
+    and Hương excellent-to-good, the leaders scored by theirs, every unit approved (the head's
+    own rating by her delegate), published. Returns the period."""
+    from evaluation.services.approval import agency_publish, unit_approve
+    from tests.evaluation.conftest import STAFF_NAMES
+
+    period = open_month(month, label)
+    score_unit(month, period, STAFF_NAMES)
+    for manager, name in (("dave", "bob"), ("alice", "dave"), ("alice", "huong")):
+        self_assess(month, name, period)
+        manager_score(month, manager, name, period)
+    self_assess(month, "alice", period)
+    manager_score(month, "dave", "alice", period)
+    alice, dave = month.user("alice"), month.user("dave")
+    unit_approve(period=period, unit=month.planning, user=alice)
+    unit_approve(period=period, unit=month.leadership_unit, user=alice)
+    unit_approve(period=period, unit=month.leadership_unit, user=dave)
+    agency_publish(period=period, agency=month.agency_a, user=alice)
+    return period

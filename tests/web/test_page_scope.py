@@ -20,10 +20,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from dashboards.models import ExportJob
 from evaluation.models import Appeal, Evaluation, PeriodJob
 from evaluation.services.appeals import appeal_file
-from evaluation.services.approval import agency_publish, unit_approve
 from staff.models import ImportJob, Role
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import ev, manager_score, open_month, score_unit, self_assess
+from tests.evaluation.helpers import ev, publish_alpha
 from tests.factories import RoleAssignmentFactory, UserFactory
 
 WEB_NAMESPACES = ("evaluation", "staff", "scoring", "dashboards")
@@ -53,19 +52,7 @@ class Alpha:
 
     def __init__(self, month: Any) -> None:
         self.month = month
-        self.period = open_month(month)
-        period = self.period
-        score_unit(month, period, STAFF_NAMES)
-        for manager, name in (("dave", "bob"), ("alice", "dave"), ("alice", "huong")):
-            self_assess(month, name, period)
-            manager_score(month, manager, name, period)
-        self_assess(month, "alice", period)
-        manager_score(month, "dave", "alice", period)
-        alice, dave = month.user("alice"), month.user("dave")
-        unit_approve(period=period, unit=month.planning, user=alice)
-        unit_approve(period=period, unit=month.leadership_unit, user=alice)
-        unit_approve(period=period, unit=month.leadership_unit, user=dave)
-        agency_publish(period=period, agency=month.agency_a, user=alice)
+        self.period = period = publish_alpha(month)
         self.evaluation: Evaluation = ev(month, STAFF_NAMES[1], period)
         self.appeal: Appeal = appeal_file(
             evaluation=self.evaluation, user=month.user(STAFF_NAMES[1]), reason="Xin xem lại"
@@ -77,7 +64,9 @@ class Alpha:
         self.period_job = PeriodJob.objects.create(
             kind="open", ruleset_code="ND335-2025", label=period.label, created_by=month.user("sam")
         )
-        self.export_job = ExportJob.objects.create(user=alice, spec={}, fmt="csv", title="Sở Alpha")
+        self.export_job = ExportJob.objects.create(
+            user=month.user("alice"), spec={}, fmt="csv", title="Sở Alpha"
+        )
 
 
 # route name → the kwargs of a Sở Alpha object

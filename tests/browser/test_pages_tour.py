@@ -1,0 +1,89 @@
+"""The other main pages, in Chromium after a published month: HR's staff list, the province's
+periods, rule sets and simulator, the inspector's evaluation and audit trail, the head's
+dashboard — each screenshotted at desktop and phone width, nothing loaded from outside."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.models import Evaluation
+from tests.evaluation.conftest import STAFF_NAMES
+from tests.evaluation.helpers import publish_alpha
+from tests.factories import PASSWORD
+
+# serialized_rollback: the flush after a live-server test must give back what migrations load.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def by_test(page, name: str):
+    return page.locator(f'[data-test="{name}"]')
+
+
+def test_the_province_hr_and_inspector_pages(visit, month):
+    period = publish_alpha(month)
+    tam = Evaluation.objects.get(period=period, staff=month.staff[STAFF_NAMES[1]])
+
+    huong = visit("huong")
+    huong.sign_in("huong", PASSWORD)
+    huong.page.get_by_role("link", name="Cán bộ").click()
+    by_test(huong.page, "people-search").fill("nguyen van tam")
+    by_test(huong.page, f"people-row-{month.staff[STAFF_NAMES[1]].code}").wait_for()
+    huong.shoot("staff-list")
+    huong.page.get_by_role("link", name="Nguyễn Văn Tâm").click()
+    by_test(huong.page, f"person-evaluation-{period.label}").wait_for()
+    huong.shoot("person")
+    huong.page.get_by_role("link", name="Nhập danh sách").click()
+    huong.shoot("staff-import")
+
+    sam = visit("sam")
+    sam.sign_in("sam", PASSWORD)
+    sam.page.get_by_role("link", name="Kỳ đánh giá").click()
+    by_test(sam.page, f"period-row-{period.label}").get_by_role("link").first.click()
+    by_test(sam.page, "agency-progress-SOA").wait_for()
+    sam.shoot("period-detail")
+    sam.page.get_by_role("link", name="Bộ quy tắc").click()
+    by_test(sam.page, "ruleset-row-ND335-2025").wait_for()
+    sam.shoot("rulesets")
+    by_test(sam.page, "ruleset-row-ND335-2025").get_by_role("link").first.click()
+    sam.shoot("ruleset")
+    sam.page.goto("/rules/simulator/")
+    by_test(sam.page, "simulator-example").click()
+    by_test(sam.page, "simulator-run").click()
+    by_test(sam.page, "simulator-result").wait_for()
+    sam.shoot("simulator")
+
+    ivy = visit("ivy")
+    ivy.sign_in("ivy", PASSWORD)
+    ivy.page.get_by_role("link", name="Tra cứu").click()
+    by_test(ivy.page, "inspect-search").fill("nguyen van tam")
+    by_test(ivy.page, "inspect-submit").click()
+    by_test(ivy.page, f"inspect-row-{tam.pk}").get_by_role("link").first.click()
+    trail = by_test(ivy.page, "audit-trail")
+    trail.wait_for()
+    assert by_test(ivy.page, "audit-entry").count() >= 4  # submitted, scored, signed, published
+    ivy.shoot("inspect-evaluation")
+
+    alice = visit("alice")
+    alice.sign_in("alice", PASSWORD)
+    alice.page.goto("/dashboards/agency/SOA/")
+    alice.page.locator(".chart").first.wait_for()
+    alice.shoot("agency-dashboard")
+
+
+def test_sign_in_and_move_around_with_the_keyboard_only(visit, month):
+    tam = visit("tam")
+    tam.goto("/accounts/login/")
+    tam.page.keyboard.type("cv2")  # the username field has the focus
+    tam.page.keyboard.press("Tab")
+    tam.page.keyboard.type(PASSWORD)
+    tam.page.keyboard.press("Enter")
+    tam.page.get_by_role("heading", name="Xin chào, cv2").wait_for()
+    tam.page.keyboard.press("Tab")  # the first stop is "skip to content"
+    skip = tam.page.get_by_role("link", name="Bỏ qua đến nội dung")
+    assert skip.evaluate("el => el === document.activeElement")
+    tam.page.keyboard.press("Tab")
+    tam.page.keyboard.press("Tab")
+    tam.page.keyboard.press("Tab")  # brand, home, then "My month"
+    assert tam.page.evaluate("document.activeElement.textContent.trim()") == "Tháng của tôi"
+    tam.page.keyboard.press("Enter")
+    tam.page.wait_for_url("**/evaluation/my/")
