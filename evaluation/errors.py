@@ -57,3 +57,13 @@ def stale(current_version: int) -> WorkflowError:
         status=409,
         extra={"current_version": current_version},
     )
+
+
+def unknown_criterion(code: str) -> WorkflowError:
+    """A score for a criterion the evaluation's pinned template does not have."""
+    return WorkflowError(
+        "unknown_criterion",
+        f"Tiêu chí {code!r} không có trong mẫu của kỳ này",
+        f"Criterion {code!r} is not in this period's template",
+        path=f"scores.{code}",
+    )

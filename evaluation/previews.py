@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext
 
-from evaluation.errors import WorkflowError
+from evaluation.errors import WorkflowError, unknown_criterion
 from evaluation.models import Evaluation
 from evaluation.rating import (
     general_points,
@@ -56,12 +56,7 @@ def _typed_general(
     for code, raw in scores.items():
         criterion = criteria.get(code)
         if criterion is None:
-            raise WorkflowError(
-                "unknown_criterion",
-                f"Tiêu chí {code!r} không có trong mẫu của kỳ này",
-                f"Criterion {code!r} is not in this period's template",
-                path=f"scores.{code}",
-            )
+            raise unknown_criterion(code)
         if _blank(raw):
             if code in own:
                 general[code] = own[code]

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluation import audit
-from evaluation.errors import WorkflowError, forbidden
+from evaluation.errors import WorkflowError, forbidden, unknown_criterion
 from evaluation.models import CriterionScore, Evaluation, NotificationKind, Status
 from evaluation.rating import rate_one, reasons_json
 from evaluation.services.common import (
@@ -55,12 +55,7 @@ def _save_points(
     for code, value in scores.items():
         criterion = criteria.get(code)
         if criterion is None:
-            raise WorkflowError(
-                "unknown_criterion",
-                f"Tiêu chí {code!r} không có trong mẫu của kỳ này",
-                f"Criterion {code!r} is not in this period's template",
-                path=f"scores.{code}",
-            )
+            raise unknown_criterion(code)
         parsed[code] = parse_points(value, path=f"scores.{code}", maximum=criterion.max_points)
     existing = {
         s.criterion.code: s

@@ -13,11 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from evaluation import audit
 from evaluation.models import AuditEntry, Evaluation
 from evaluation.services.appeals import appeal_file
-from evaluation.services.approval import agency_publish, unit_approve
 from evaluation.services.periods import period_open
 from staff.models import AccessKind, AccessLog
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import ev, manager_score, open_month, score_unit, self_assess
+from tests.evaluation.helpers import (
+    ev,
+    open_month,
+    publish_alpha,
+)
 from tests.evaluation.test_verify_audit import tampering
 from tests.factories import StaffMemberFactory
 
@@ -36,18 +39,7 @@ def _rows(page: str) -> list[int]:
 @pytest.fixture
 def published(month):
     """Sở Alpha's October, scored, approved and published; Tâm appeals."""
-    period = open_month(month)
-    score_unit(month, period, STAFF_NAMES)
-    for manager, name in (("dave", "bob"), ("alice", "dave"), ("alice", "huong")):
-        self_assess(month, name, period)
-        manager_score(month, manager, name, period)
-    self_assess(month, "alice", period)
-    manager_score(month, "dave", "alice", period)
-    alice, dave = month.user("alice"), month.user("dave")
-    unit_approve(period=period, unit=month.planning, user=alice)
-    unit_approve(period=period, unit=month.leadership_unit, user=alice)
-    unit_approve(period=period, unit=month.leadership_unit, user=dave)
-    agency_publish(period=period, agency=month.agency_a, user=alice)
+    period = publish_alpha(month)
     tam = ev(month, TAM, period)
     appeal_file(evaluation=tam, user=month.user(TAM), reason="Xin xem lại tiêu chí G2")
     return period
