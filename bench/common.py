@@ -151,7 +151,12 @@ def sql(query: str, params) -> int:
 
 def line(name: str, value: float, unit: str, floor: float, target: str = "") -> str:
     """``name: value unit (floor: value, ratio: x)`` plus the target, printed and returned."""
-    fmt = (lambda v: f"{v:.1f}") if unit == "ms" else (lambda v: f"{v:.2f}")
+    if isinstance(value, int) and isinstance(floor, int):
+        fmt = str
+    elif unit in ("ms", "MB"):
+        fmt = lambda v: f"{v:.1f}"  # noqa: E731
+    else:
+        fmt = lambda v: f"{v:.2f}"  # noqa: E731
     ratio = f"{value / floor:.2f}x" if floor else "n/a"
     text = f"{name}: {fmt(value)} {unit} (floor: {fmt(floor)} {unit}, ratio: {ratio})"
     if target:
