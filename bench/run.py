@@ -727,7 +727,7 @@ def measure_load(args, env) -> list[str]:
     lines.append(line("load_errors", failed, "requests", 0, f"0 of {requests_n} requests"))
     info("load_cpu", cpu_use(cpu_before, cpu_after))
     info("web_rss_total", f"{sampler.peak_total:.0f} MB (master and {args.workers} workers)")
-    lines.append(line("web_rss", sampler.peak_worker, "MB", idle_worker, "(per worker)"))
+    lines.append(line("web_rss", sampler.peak_worker, "MB", idle_worker))  # one worker
     return lines
 
 
