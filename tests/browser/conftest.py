@@ -161,3 +161,13 @@ def visit(request, browser, live_server, outside_requests) -> Iterator[object]:
 
 
 from tests.evaluation.conftest import month, standard_rules  # noqa: E402, F401
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run last, after pytest-django has put transactional tests at the end:
+    their live server's flush recreates content types under new ids, which a later test that
+    restores the serialized database (the replica router's) would collide with."""
+    browser = [item for item in items if "tests/browser/" in item.nodeid]
+    if browser:
+        items[:] = [item for item in items if "tests/browser/" not in item.nodeid] + browser
