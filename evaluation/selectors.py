@@ -72,3 +72,23 @@ NEXT_STEP = {
     Status.UNDER_APPEAL: (_("Đang xem xét kiến nghị"), None),
     Status.CLOSED: (_("Đã khóa"), None),
 }
+
+
+def notification_target(*, notification: Notification, scope: Any) -> str:
+    """Where a notification leads its reader: their own evaluation for news about it, the
+    scoring form for a manager's reminder, the board or the appeals inbox for an approver.
+    Decided from the reader's scope, so a link never opens a page they may not see."""
+    from django.urls import reverse
+
+    evaluation = notification.evaluation
+    if evaluation is None:
+        return reverse("home")
+    if scope.own_staff_id is not None and evaluation.staff_id == scope.own_staff_id:
+        return reverse("evaluation:my-evaluation", args=[evaluation.pk])
+    if scope.can_approve(evaluation.agency_id):
+        if notification.kind == "appealed":
+            return reverse("evaluation:approval-appeals")
+        return reverse("evaluation:approval")
+    if scope.can_score_as_manager(evaluation):
+        return reverse("evaluation:team-score", args=[evaluation.pk])
+    return reverse("home")

@@ -15,6 +15,7 @@ urlpatterns = [
         home.official_results_download,
         name="official-results",
     ),
+    *home.urls,
     *my_month.urls,
     *team.urls,
     *approval.urls,

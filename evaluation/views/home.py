@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from evaluation.exports import official_filename, official_results_xlsx
-from evaluation.selectors import NEXT_STEP, home_summary
-from staff.access import scope_for
+from evaluation.models import Notification
+from evaluation.selectors import NEXT_STEP, home_summary, notification_target
+from staff.access import request_scope, scope_for
 from staff.models import Agency
 
 
@@ -45,3 +50,34 @@ def official_results_download(request: HttpRequest, period_label: str, agency_co
     name = official_filename(agency=agency, period_label=period_label)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open one of the caller's notifications: mark it read, go where it leads. Reading one's
+    own notification is not a workflow step, so it leaves no audit entry (as in the API)."""
+    notification = get_object_or_404(
+        Notification.objects.select_related("evaluation"), pk=pk, recipient=request.user
+    )
+    if notification.read_at is None:
+        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+    return redirect(notification_target(notification=notification, scope=request_scope(request)))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    """Mark every unread notification of the caller read."""
+    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if count:
+        messages.success(request, _("Đã đánh dấu tất cả thông báo là đã đọc."))
+    return redirect("home")
+
+
+urls = [
+    path("notifications/<int:pk>/", notification_open, name="notification-open"),
+    path("notifications/read/", notifications_read_all, name="notifications-read"),
+]

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dashboards.models import ExportJob
-from evaluation.models import Appeal, Evaluation, PeriodJob
+from evaluation.models import Appeal, Evaluation, Notification, PeriodJob
 from evaluation.services.appeals import appeal_file
 from staff.models import ImportJob, Role
 from tests.evaluation.conftest import STAFF_NAMES
@@ -58,6 +58,9 @@ class Alpha:
             evaluation=self.evaluation, user=month.user(STAFF_NAMES[1]), reason="Xin xem lại"
         )
         self.product = self.evaluation.products.first()
+        self.notification = Notification.objects.filter(
+            recipient=month.user(STAFF_NAMES[1])
+        ).first()
         self.import_job = ImportJob.objects.create(
             created_by=month.user("huong"), agency=month.agency_a, filename="a.xlsx"
         )
@@ -81,6 +84,7 @@ TABLE: dict[str, Callable[[Alpha], dict[str, Any]]] = {
     "staff:import-cancel": lambda a: {"pk": a.import_job.pk},
     "staff:import-report": lambda a: {"pk": a.import_job.pk},
     "dashboards:agency": lambda a: {"code": a.month.agency_a.code},
+    "evaluation:notification-open": lambda a: {"pk": a.notification.pk},
     # Tâm's own month: only Tâm
     "evaluation:my-evaluation": lambda a: {"pk": a.evaluation.pk},
     "evaluation:my-self-assess": lambda a: {"pk": a.evaluation.pk},
