@@ -360,12 +360,16 @@ def measure_close(args, env) -> list[str]:
     command += ["--database-url", args.database_url, "--staff", str(args.staff)]
     if args.profile_close:
         command += ["--profile-close", args.profile_close]
+    timeout = args.close_timeout
+    if args.close_by:  # HH:MM (UTC, today): give up then, whatever the timeout says
+        hour, minute = map(int, args.close_by.split(":"))
+        now = dt.datetime.now(dt.UTC)
+        by = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        timeout = max(30, min(timeout, int((by - now).total_seconds())))
     try:
-        out = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=args.close_timeout
-        )
+        out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        info("period_close", f"did not finish in {args.close_timeout} s (target < 30 s)")
+        info("period_close", f"did not finish in {timeout} s (target < 30 s)")
         return []
     result = None
     for text in out.stdout.splitlines():
@@ -768,6 +772,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (2 × cores + 1)")
     parser.add_argument("--profile-close", help="write a cProfile of the close to this file")
     parser.add_argument("--close-timeout", type=int, default=900, help="seconds")
+    parser.add_argument("--close-by", help="HH:MM UTC: stop waiting for the close then")
     parser.add_argument("--close-job", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
