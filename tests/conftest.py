@@ -39,3 +39,21 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test must restore the serialized database (serialized_rollback):
+    a plain flush recreates content types under new ids, and the next test that restores the
+    serialized rows would collide with them (seen on PostgreSQL, where the concurrency tests
+    ran before the replica router's)."""
+    offenders = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            continue
+        if marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError(
+            "django_db(transaction=True) needs serialized_rollback=True: " + ", ".join(offenders)
+        )

@@ -15,7 +15,9 @@ from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import manager_score, open_month, score_unit, self_assess
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: every transactional test gives back the data migrations load, so
+    # the next one finds the same rows (content types, default weights) under the same ids.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="row locks need PostgreSQL; .ci/run runs this suite on PostgreSQL",
