@@ -310,10 +310,11 @@ def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, i
         ]
         Evaluation.objects.bulk_create(rows, batch_size=BULK_SIZE)
         agencies = {row.agency_id for row in rows}
+        # Every derived proposal is unsigned; read their ids once, unordered — per agency, the
+        # model's default ordering made it a six-table join over the whole province each time.
+        unsigned = frozenset(period.evaluations.order_by().values_list("pk", flat=True))
         for agency_id in agencies:
-            rating = rate_agency(
-                period, agency_id, unsigned=period.evaluations.values_list("pk", flat=True)
-            )
+            rating = rate_agency(period, agency_id, unsigned=unsigned)
             proposals = []
             for evaluation_id, result in rating.by_evaluation.items():
                 evaluation = rating.evaluations[evaluation_id]
