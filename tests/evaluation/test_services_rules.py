@@ -302,3 +302,4 @@ def test_a_quarter_is_derived_from_its_months_when_the_last_one_closes(month):
     assert son.status == Status.MANAGER_SCORED and son.months_worked == 1
     assert son.score == september.score
     assert son.reasons[0]["code"] == "aggregate.mean"
+    assert son.proposed_level == september.final_level and son.band == september.band
