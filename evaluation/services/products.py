@@ -8,7 +8,9 @@ import codecs
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -145,6 +147,22 @@ def _role_for(evaluation: Evaluation, user: Any) -> str:
     )
 
 
+def _check_evidence_url(url: str) -> None:
+    """An evidence link must be a web address: ``javascript:``, ``file:`` or ``ftp:`` links
+    would run or fetch something else when the manager or inspector follows them."""
+    if not url:
+        return
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise WorkflowError(
+            "bad_url",
+            "Đường dẫn phải bắt đầu bằng http:// hoặc https://",
+            "The link must start with http:// or https://",
+            path="evidence_url",
+        ) from None
+
+
 def product_register(
     *,
     evaluation: Evaluation,
@@ -165,6 +183,7 @@ def product_register(
         )
     weight = parse_points(weight, path="weight", maximum=MAX_WEIGHT, places=4)
     _check_evidence(evidence_file)
+    _check_evidence_url(evidence_url)
     with transaction.atomic():
         evaluation = lock_evaluation(evaluation)
         require_open_period(evaluation)

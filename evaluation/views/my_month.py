@@ -16,8 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -92,21 +90,6 @@ def _parse_date(value: str | None, field: str) -> dt.date | None:
             "Invalid date (year-month-day)",
             path=field,
         ) from None
-
-
-def _parse_url(value: str | None) -> str:
-    text = (value or "").strip()
-    if text:
-        try:
-            URLValidator(schemes=["http", "https"])(text)
-        except ValidationError:
-            raise WorkflowError(
-                "bad_url",
-                "Đường dẫn phải bắt đầu bằng http:// hoặc https://",
-                "The link must start with http:// or https://",
-                path="evidence_url",
-            ) from None
-    return text
 
 
 def _parse_count(value: str | None) -> int | str:
@@ -376,7 +359,7 @@ def product_add(request: HttpRequest, pk: int) -> HttpResponse:
             title=request.POST.get("title", ""),
             weight=_number_text(request.POST.get("weight")) or "1",
             deadline=_parse_date(request.POST.get("deadline"), "deadline"),
-            evidence_url=_parse_url(request.POST.get("evidence_url")),
+            evidence_url=(request.POST.get("evidence_url") or "").strip(),
             evidence_file=request.FILES.get("evidence_file"),
         )
     except WorkflowError as error:

@@ -303,3 +303,22 @@ def test_a_quarter_is_derived_from_its_months_when_the_last_one_closes(month):
     assert son.score == september.score
     assert son.reasons[0]["code"] == "aggregate.mean"
     assert son.proposed_level == september.final_level and son.band == september.band
+
+
+def test_an_evidence_link_must_be_a_web_address_whatever_the_caller(month):
+    """The rule lives in the service, so the API and the page refuse the same links."""
+
+    evaluation = ev(month, "Sơn", open_month(month))
+    for bad in ("javascript:alert(1)", "ftp://files.example/x.pdf", "file:///etc/passwd"):
+        with pytest.raises(WorkflowError) as refused:
+            product_register(
+                evaluation=evaluation, user=month.user("Sơn"), title="Báo cáo", evidence_url=bad
+            )
+        assert refused.value.code == "bad_url" and refused.value.path == "evidence_url"
+    product = product_register(
+        evaluation=evaluation,
+        user=month.user("Sơn"),
+        title="Báo cáo",
+        evidence_url="https://vanban.example.gov.vn/1.pdf",
+    )
+    assert product.evidence_url.startswith("https://")
