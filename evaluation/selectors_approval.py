@@ -28,7 +28,7 @@ from evaluation.models import (
     Status,
 )
 from evaluation.rating import rate_agency, rules_for_period
-from evaluation.services.approval import _leaders_blocked
+from evaluation.services.approval import leaders_blocked
 from scoring import engine
 from scoring.models import RatingLevel
 from scoring.rules import Level, QuotaScope
@@ -252,7 +252,7 @@ def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoa
     rules = rules_for_period(period)
     agency_wide = rules.quota_scope is QuotaScope.AGENCY
     pending = [f["pk"] for f in facts if f["status"] == Status.MANAGER_SCORED]
-    blocked_by_pk = {b["evaluation"]: b for b in _leaders_blocked(period, pending)}
+    blocked_by_pk = {b["evaluation"]: b for b in leaders_blocked(period, pending)}
     group_names = dict(DutyGroup.objects.values_list("code", "name"))
     exceptions = list(
         QuotaException.objects.filter(period=period, agency=agency)

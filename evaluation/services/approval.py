@@ -120,14 +120,14 @@ def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]
         "unit": unit.code,
         "evaluations": rows,
         "quota": quota_usage(rating),
-        "blocked": _leaders_blocked(period, pending),
+        "blocked": leaders_blocked(period, pending),
         "not_scored": Evaluation.objects.filter(
             period=period, unit=unit, status__in=[Status.DRAFT, Status.SELF_ASSESSED]
         ).count(),
     }
 
 
-def _leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[str, Any]]:
+def leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Leaders in the batch whose direct reports are not yet scored (approve units first).
     Two queries whatever the number of leaders."""
     leaders = {
@@ -234,7 +234,7 @@ def unit_approve(
                 "Only your own evaluation is left: another approver signs it",
                 status=409,
             )
-        blocked = _leaders_blocked(period, batch)
+        blocked = leaders_blocked(period, batch)
         if blocked:
             codes = ", ".join(b["staff"] for b in blocked)
             raise WorkflowError(
