@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,18 @@ logger = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 5
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification to send to several users."""
+
+    users: Iterable[Any]
+    kind: str
+    subject: str
+    body: str
+    evaluation: Evaluation | None = None
+    dedup_key: str = ""
+
+
 def notify(
     *,
     users: Iterable[Any],
@@ -33,25 +46,38 @@ def notify(
     dedup_key: str = "",
 ) -> list[Notification]:
     """Store one notification per user (skipping users without an account) and queue e-mail."""
+    return notify_many([Message(users, kind, subject, body, evaluation, dedup_key)])
+
+
+def notify_many(messages: Iterable[Message]) -> list[Notification]:
+    """``notify`` for many messages at once: one query for the duplicates, one insert and one
+    e-mail job — a province's close raises about a thousand early warnings at a time."""
     rows = [
         Notification(
             recipient_id=user.pk,
-            kind=kind,
-            subject=subject,
-            body=body,
-            evaluation=evaluation,
-            dedup_key=dedup_key,
+            kind=message.kind,
+            subject=message.subject,
+            body=message.body,
+            evaluation=message.evaluation,
+            dedup_key=message.dedup_key,
         )
-        for user in {u.pk: u for u in users if u is not None and u.pk}.values()
+        for message in messages
+        for user in {u.pk: u for u in message.users if u is not None and u.pk}.values()
     ]
-    if dedup_key:
+    keys = {r.dedup_key for r in rows if r.dedup_key}
+    if keys:
         already = set(
-            Notification.objects.filter(
-                dedup_key=dedup_key, recipient_id__in=[r.recipient_id for r in rows]
-            ).values_list("recipient_id", flat=True)
+            Notification.objects.filter(dedup_key__in=keys).values_list("dedup_key", "recipient_id")
         )
-        rows = [r for r in rows if r.recipient_id not in already]
-    created = Notification.objects.bulk_create(rows)
+        unique = []
+        for row in rows:  # nor twice within this call
+            key = (row.dedup_key, row.recipient_id)
+            if row.dedup_key and key in already:
+                continue
+            already.add(key)
+            unique.append(row)
+        rows = unique
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
     ids = [n.pk for n in created if n.pk]
     if ids:
         transaction.on_commit(lambda: _queue_emails(ids))

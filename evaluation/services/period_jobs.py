@@ -14,14 +14,19 @@ from django.utils import timezone
 
 from evaluation.errors import WorkflowError
 from evaluation.models import Period, PeriodJob, PeriodJobKind, PeriodJobStatus
-from evaluation.services.periods import _parse, _require_admin, period_close, period_open
+from evaluation.services.periods import (
+    period_close,
+    period_label_parse,
+    period_open,
+    require_province_admin,
+)
 
 
 def period_job_open(*, ruleset_code: str, label: str, user: Any) -> PeriodJob:
     """Queue opening ``label`` for a rule set. The caller's right and the label's form are
     checked now, so a mistake shows on the form instead of in a failed job."""
-    _require_admin(user)
-    _parse(label)
+    require_province_admin(user)
+    period_label_parse(label)
     return _queue(
         PeriodJob(kind=PeriodJobKind.OPEN, ruleset_code=ruleset_code, label=label, created_by=user)
     )
@@ -29,7 +34,7 @@ def period_job_open(*, ruleset_code: str, label: str, user: Any) -> PeriodJob:
 
 def period_job_close(*, period: Period, user: Any) -> PeriodJob:
     """Queue closing ``period`` (the service re-checks it is open and has no open appeal)."""
-    _require_admin(user)
+    require_province_admin(user)
     return _queue(
         PeriodJob(
             kind=PeriodJobKind.CLOSE,

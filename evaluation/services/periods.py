@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from evaluation import audit
@@ -21,7 +20,6 @@ from evaluation.models import (
     RuleSetCoverage,
     Status,
 )
-from evaluation.rating import rate_agency, reasons_json
 from scoring.models import RuleSet
 from scoring.periods import Period as PeriodLabel
 from scoring.periods import PeriodFormatError, parse_period
@@ -46,7 +44,7 @@ def _bounds(label: PeriodLabel) -> tuple[dt.date, dt.date]:
     return dt.date(first_year, first_month, 1), dt.date(last_year, last_month, last_day)
 
 
-def _parse(label: str) -> PeriodLabel:
+def period_label_parse(label: str) -> PeriodLabel:
     try:
         return parse_period(label)
     except PeriodFormatError:
@@ -58,7 +56,7 @@ def _parse(label: str) -> PeriodLabel:
         ) from None
 
 
-def _require_admin(user: Any) -> None:
+def require_province_admin(user: Any) -> None:
     if user is not None and not scope_for(user).is_province_admin():
         raise forbidden(
             "Chỉ quản trị tỉnh (Sở Nội vụ) được mở, khóa kỳ đánh giá",
@@ -107,8 +105,8 @@ def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, in
     covered agency, with the rule set's template version pinned. Idempotent: opening again
     creates nothing new except evaluations for staff who joined since. ``user`` None is the
     scheduled job. Returns the period and the number of evaluations created."""
-    _require_admin(user)
-    parsed = _parse(label)
+    require_province_admin(user)
+    parsed = period_label_parse(label)
     if parsed.kind.value != PeriodKind.MONTH:
         raise WorkflowError(
             "not_a_month",
@@ -192,7 +190,7 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
     """Close a period: published evaluations become closed and nothing changes after that
     except through a recorded appeal decision. A month that ends a quarter (or the year)
     derives the quarter (or the year) from its months. Returns counts."""
-    _require_admin(user)
+    require_province_admin(user)
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period.pk)
         if period.status != PeriodStatus.OPEN:
@@ -211,17 +209,18 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
                 status=409,
             )
         now = timezone.now()
-        counts = _status_counts(period)
-        for agency_id in (
-            period.evaluations.order_by().values_list("agency_id", flat=True).distinct()
-        ):
+        by_agency = _status_counts_by_agency(period)
+        counts: dict[str, int] = {}
+        for agency_id, agency_counts in sorted(by_agency.items()):
+            for status, n in agency_counts.items():
+                counts[status] = counts.get(status, 0) + n
             audit.record(
                 "period.closed",
                 actor=user,
                 agency=agency_id,
                 period=period,
                 obj=period,
-                after={"label": period.label, "counts": _status_counts(period, agency_id)},
+                after={"label": period.label, "counts": agency_counts},
             )
         closed = period.evaluations.filter(status=Status.PUBLISHED).update(status=Status.CLOSED)
         period.status, period.closed_at = PeriodStatus.CLOSED, now
@@ -229,6 +228,7 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
         period.save(update_fields=["status", "closed_at", "closed_by"])
         counts["closed"] = closed
     from dashboards.frames import snapshot_period
+    from evaluation.services.derive import period_derive
     from evaluation.services.warnings import warnings_for_period
 
     counts["warnings"] = len(warnings_for_period(period=period))
@@ -246,126 +246,10 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
     return counts
 
 
-def _status_counts(period: Period, agency_id: int | None = None) -> dict[str, int]:
-    qs = period.evaluations.all()
-    if agency_id is not None:
-        qs = qs.filter(agency_id=agency_id)
-    counts: dict[str, int] = {}
-    for status in qs.values_list("status", flat=True):
-        counts[status] = counts.get(status, 0) + 1
+def _status_counts_by_agency(period: Period) -> dict[int, dict[str, int]]:
+    """How many evaluations of the period are in each status, per agency (one query)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = period.evaluations.order_by().values_list("agency_id", "status").annotate(n=Count("pk"))
+    for agency_id, status, n in rows:
+        counts.setdefault(agency_id, {})[status] = n
     return counts
-
-
-def write_proposals(evaluations: list[Evaluation]) -> None:
-    """Store the engine's proposals (score, band, level, reasons) of many evaluations with
-    ``UPDATE … FROM (VALUES …)``, 1,000 rows a statement. Django's ``bulk_update`` builds a
-    CASE WHEN per row and field: 112 s of a 50,000-staff close (docs/performance.md)."""
-    table = connection.ops.quote_name(Evaluation._meta.db_table)
-    json_type = "jsonb" if connection.vendor == "postgresql" else "text"
-    for start in range(0, len(evaluations), 1000):
-        chunk = evaluations[start : start + 1000]
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-        params: list[Any] = []
-        for e in chunk:
-            params += [e.pk, e.score, e.band, e.proposed_level, json.dumps(e.reasons)]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH v(id, score, band, level, reasons) AS (VALUES {values}) "
-                f"UPDATE {table} SET score = CAST(v.score AS numeric), band = v.band, "
-                f"proposed_level = v.level, reasons = CAST(v.reasons AS {json_type}) "
-                f"FROM v WHERE {table}.id = CAST(v.id AS bigint)",
-                params,
-            )
-
-
-def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, int]:
-    """Derive a quarter or year from its signed months: one evaluation per person who worked
-    at least one of them, scored as the mean of the months worked and proposed for approval
-    (status ``manager_scored``) — the approver signs quarters and years as they sign months."""
-    parsed = _parse(label)
-    with transaction.atomic():
-        period, _ = period_get_or_create(ruleset=ruleset, label=parsed, user=user)
-        month_labels = parsed.month_labels
-        monthly = (
-            Evaluation.objects.filter(
-                period__ruleset__code=ruleset.code,
-                period__kind=PeriodKind.MONTH,
-                period__label__in=month_labels,
-                score__isnull=False,
-                status__in=[Status.PUBLISHED, Status.CLOSED, Status.APPROVED],
-            )
-            .order_by("staff_id", "-period__label")
-            # Plain rows, not model instances: a quarter of 50,000 people is 150,000 of them.
-            .values(
-                "staff_id",
-                "agency_id",
-                "unit_id",
-                "duty_group_id",
-                "manager_id",
-                "leadership",
-                "discipline",
-                "degradation",
-                "unit_corruption",
-            )
-        )
-        existing = set(period.evaluations.values_list("staff_id", flat=True))
-        latest: dict[int, dict[str, Any]] = {}
-        months_worked: dict[int, int] = {}
-        for row in monthly:
-            months_worked[row["staff_id"]] = months_worked.get(row["staff_id"], 0) + 1
-            latest.setdefault(row["staff_id"], row)
-        maternity = set(
-            Evaluation.objects.filter(
-                period__ruleset__code=ruleset.code,
-                period__label__in=month_labels,
-                maternity_leave=True,
-            ).values_list("staff_id", flat=True)
-        )
-        rows = [
-            Evaluation(
-                period=period,
-                staff_id=staff_id,
-                agency_id=last["agency_id"],
-                unit_id=last["unit_id"],
-                duty_group_id=last["duty_group_id"],
-                manager_id=last["manager_id"],
-                leadership=last["leadership"],
-                template_id=ruleset.template_id,
-                status=Status.MANAGER_SCORED,
-                months_worked=months_worked[staff_id],
-                discipline=last["discipline"],
-                degradation=last["degradation"],
-                unit_corruption=last["unit_corruption"],
-                maternity_leave=staff_id in maternity,
-                manager_scored_at=timezone.now(),
-            )
-            for staff_id, last in latest.items()
-            if staff_id not in existing
-        ]
-        Evaluation.objects.bulk_create(rows, batch_size=BULK_SIZE)
-        agencies = {row.agency_id for row in rows}
-        # Every derived proposal is unsigned; read their ids once, unordered — per agency, the
-        # model's default ordering made it a six-table join over the whole province each time.
-        unsigned = frozenset(period.evaluations.order_by().values_list("pk", flat=True))
-        proposals: list[Evaluation] = []
-        for agency_id in agencies:
-            rating = rate_agency(period, agency_id, unsigned=unsigned)
-            for evaluation_id, result in rating.by_evaluation.items():
-                evaluation = rating.evaluations[evaluation_id]
-                if evaluation.status != Status.MANAGER_SCORED:
-                    continue
-                evaluation.score = result.score
-                evaluation.band = result.band.name if result.band else ""
-                evaluation.proposed_level = result.level.name if result.level else ""
-                evaluation.reasons = reasons_json(result)
-                proposals.append(evaluation)
-        write_proposals(proposals)
-        if rows:
-            audit.record(
-                "period.derived",
-                actor=user,
-                period=period,
-                obj=period,
-                after={"label": period.label, "created": len(rows)},
-            )
-    return period, len(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from evaluation.models import EarlyWarning, Notification
 from evaluation.services.approval import unit_approve
 from evaluation.services.periods import period_close
+from evaluation.services.warnings import warnings_for_period
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import manager_score, open_month, self_assess
 
@@ -45,3 +46,15 @@ def test_three_in_six_months_warns_too(month):
     assert not EarlyWarning.objects.exists()
     run_month(month, "2026-09", failing=("Tâm",))
     assert list(EarlyWarning.objects.values_list("kind", flat=True)) == ["three_in_six"]
+
+
+def test_warnings_are_raised_once_whoever_runs_them_again(month):
+    run_month(month, "2026-08", failing=("Sơn", "Tâm"))
+    september = run_month(month, "2026-09", failing=("Sơn", "Tâm"))
+    notifications = Notification.objects.filter(kind="warning")
+    assert EarlyWarning.objects.count() == 2 and notifications.count() == 6
+    named = {body.split(" (")[0] for body in notifications.values_list("body", flat=True)}
+    assert named == {"Nguyễn Văn Sơn", "Nguyễn Văn Tâm"}
+
+    assert warnings_for_period(period=september) == []
+    assert EarlyWarning.objects.count() == 2 and notifications.count() == 6
