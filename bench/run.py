@@ -296,7 +296,7 @@ def close_job(months: int, profile: str | None) -> None:
     import dashboards.frames
     from bench import province
     from bench.common import sql
-    from evaluation.services import periods, warnings
+    from evaluation.services import derive, periods, warnings
 
     admin = get_user_model().objects.get(username=province.ADMIN)
     period = province.current_period(months)
@@ -316,7 +316,7 @@ def close_job(months: int, profile: str | None) -> None:
 
     timed(dashboards.frames, "snapshot_period")
     timed(warnings, "warnings_for_period")
-    timed(periods, "period_derive")
+    timed(derive, "period_derive")
     result = {}
     try:
         with transaction.atomic():

@@ -131,10 +131,20 @@ SIGNED_STATUSES = (Status.APPROVED, Status.PUBLISHED, Status.UNDER_APPEAL, Statu
 class Evaluation(models.Model):
     """One person's evaluation for one period. Organisation facts (agency, unit, duty group,
     manager, leadership) are copied when the period opens, so later transfers never move a
-    past result (DOMAIN.md §1)."""
+    past result (DOMAIN.md §1).
+
+    Indexes are few on purpose: a province writes 50,000 rows at each open and close, and every
+    index costs each of them (17 indexes made the quarter's insert 11 s). Every query is by
+    period first — the composite indexes and the unique (period, staff) serve it — or by person,
+    agency, unit or manager; foreign keys that nothing reads by (template, signers, duty group),
+    the period alone and the two-value columns (status, level) have none."""
 
     period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("Kỳ")
+        Period,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        verbose_name=_("Kỳ"),
+        db_index=False,  # (period, staff), (period, agency, status), (period, manager) lead with it
     )
     staff = models.ForeignKey(
         StaffMember,
@@ -155,6 +165,7 @@ class Evaluation(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("Nhóm nhiệm vụ"),
+        db_index=False,
     )
     manager = models.ForeignKey(
         StaffMember,
@@ -166,10 +177,14 @@ class Evaluation(models.Model):
     )
     leadership = models.CharField(_("Lãnh đạo"), max_length=8, default="none")
     template = models.ForeignKey(
-        CriteriaTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("Mẫu tiêu chí")
+        CriteriaTemplate,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Mẫu tiêu chí"),
+        db_index=False,
     )
     status = models.CharField(
-        _("Trạng thái"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("Trạng thái"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
     version = models.PositiveIntegerField(
         _("Phiên bản"), default=1, help_text=_("Tăng mỗi lần lưu: chống ghi đè khi hai người sửa")
@@ -188,6 +203,7 @@ class Evaluation(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("Người chấm"),
+        db_index=False,
     )
     task_points = models.DecimalField(
         _("Điểm kết quả nhiệm vụ (chấm trực tiếp)"),
@@ -213,7 +229,7 @@ class Evaluation(models.Model):
         _("Mức đề xuất"), max_length=8, choices=RatingLevel.choices, blank=True
     )
     final_level = models.CharField(
-        _("Mức xếp loại"), max_length=8, choices=RatingLevel.choices, blank=True, db_index=True
+        _("Mức xếp loại"), max_length=8, choices=RatingLevel.choices, blank=True
     )
     reasons = models.JSONField(_("Căn cứ"), default=list, blank=True)
     approver_max_level = models.CharField(
@@ -231,6 +247,7 @@ class Evaluation(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("Người phê duyệt"),
+        db_index=False,
     )
     published_at = models.DateTimeField(_("Công khai lúc"), null=True, blank=True)
     appeal_until = models.DateField(_("Hạn kiến nghị"), null=True, blank=True)

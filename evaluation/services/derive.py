@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from evaluation import audit
+from evaluation.bulk import bulk_insert
 from evaluation.models import Evaluation, Period, PeriodKind, QuotaException, Status
 from evaluation.rating import rate_agency, reasons_json, rules_for_period
 from scoring import engine
@@ -28,7 +29,6 @@ from scoring.periods import parse_period
 from scoring.rules import Discipline, Leadership
 from staff.models import Agency, DutyGroup
 
-BULK_SIZE = 2000
 # The months a quarter or year is derived from: signed, and not under appeal (a month with an
 # open appeal cannot be closed, so at close time this is every signed month).
 DERIVED_FROM = (Status.APPROVED, Status.PUBLISHED, Status.CLOSED)
@@ -233,7 +233,7 @@ def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, i
                 if staff_id in results:
                     _propose(evaluation, results[staff_id])
                 rows.append(evaluation)
-        Evaluation.objects.bulk_create(rows, batch_size=BULK_SIZE)
+        bulk_insert(Evaluation, rows)
         _rerate(period, touched & set(by_agency))
         if rows:
             audit.record(
