@@ -58,32 +58,81 @@ def evaluations_for_rating(queryset: Iterable[Evaluation] | None = None, **filte
     )
 
 
+def _chosen(
+    self_points: Decimal | None, manager_points: Decimal | None, source: str
+) -> Decimal | None:
+    """The manager's points where given (``source="manager"``), else the person's own."""
+    value = manager_points if source == "manager" else None
+    return self_points if value is None else value
+
+
 def general_points(evaluation: Evaluation, *, source: str) -> dict[str, Decimal]:
     """Per-criterion points: the manager's where given (``source="manager"``), else the
     person's own; criteria nobody scored are absent (count 0)."""
     points: dict[str, Decimal] = {}
     for score in evaluation.criterion_scores.all():
-        value = score.manager_points if source == "manager" else None
-        if value is None:
-            value = score.self_points
+        value = _chosen(score.self_points, score.manager_points, source)
         if value is not None:
             points[score.criterion.code] = value
     return points
 
 
+def _outcome(
+    weight: Decimal,
+    completed: bool | None,
+    major_errors: int,
+    delays: int,
+    objective_cause: bool,
+) -> ProductOutcome:
+    """A product with no reported outcome counts as not completed (the manager must confirm
+    each before approval)."""
+    return ProductOutcome(
+        weight=weight,
+        completed=bool(completed),
+        major_errors=major_errors,
+        delays=delays,
+        objective_cause=objective_cause,
+    )
+
+
 def product_outcomes(evaluation: Evaluation) -> tuple[ProductOutcome, ...]:
-    """Outcomes of the month's products; a product with no reported outcome counts as not
-    completed (the manager must confirm each before approval)."""
+    """Outcomes of the month's products."""
     return tuple(
-        ProductOutcome(
-            weight=p.weight,
-            completed=bool(p.completed),
-            major_errors=p.major_errors,
-            delays=p.delays,
-            objective_cause=p.objective_cause,
-        )
+        _outcome(p.weight, p.completed, p.major_errors, p.delays, p.objective_cause)
         for p in evaluation.products.all()
     )
+
+
+def _agency_points_and_products(
+    period: Period, agency_id: int
+) -> tuple[dict[int, dict[str, Decimal]], dict[int, list[ProductOutcome]]]:
+    """Every rated evaluation's manager-else-own points and product outcomes, by evaluation id,
+    as plain rows: an agency of 6,000 people has 36,000 criterion scores, and building a model
+    instance for each cost most of its approval board (docs/performance.md)."""
+    rated = {
+        "evaluation__period": period,
+        "evaluation__agency_id": agency_id,
+        "evaluation__status__in": RATED_STATUSES,
+    }
+    points: dict[int, dict[str, Decimal]] = {}
+    for evaluation_id, code, own, manager in (
+        CriterionScore.objects.filter(**rated)
+        .order_by("criterion__order")
+        .values_list("evaluation_id", "criterion__code", "self_points", "manager_points")
+    ):
+        value = _chosen(own, manager, "manager")
+        if value is not None:
+            points.setdefault(evaluation_id, {})[code] = value
+    products: dict[int, list[ProductOutcome]] = {}
+    for evaluation_id, *outcome in (
+        Product.objects.filter(**rated)
+        .order_by("id")
+        .values_list(
+            "evaluation_id", "weight", "completed", "major_errors", "delays", "objective_cause"
+        )
+    ):
+        products.setdefault(evaluation_id, []).append(_outcome(*outcome))
+    return points, products
 
 
 def person_input(
@@ -93,8 +142,11 @@ def person_input(
     months: Sequence[MonthScore] = (),
     source: str = "manager",
     signed: bool = True,
+    general: dict[str, Decimal] | None = None,
+    products: Sequence[ProductOutcome] | None = None,
 ) -> PersonInput:
-    """The engine's view of one evaluation."""
+    """The engine's view of one evaluation (``general`` and ``products``, when given, are
+    what ``general_points`` and ``product_outcomes`` would read from its prefetched rows)."""
     level = evaluation.final_level
     return PersonInput(
         code=evaluation.staff.code,
@@ -103,8 +155,8 @@ def person_input(
         category=evaluation.staff.category,
         leader=Leadership(evaluation.leadership or "none"),
         subordinates=tuple(subordinates),
-        general=general_points(evaluation, source=source),
-        products=product_outcomes(evaluation),
+        general=general_points(evaluation, source=source) if general is None else general,
+        products=product_outcomes(evaluation) if products is None else tuple(products),
         task_points=evaluation.task_points,
         bonus=evaluation.bonus,
         deductions=evaluation.deductions,
@@ -160,8 +212,11 @@ def rate_agency(period: Period, agency_id: int, *, unsigned: Iterable[int] = ())
     """
     unsigned = set(unsigned)
     evaluations = list(
-        evaluations_for_rating(period=period, agency_id=agency_id, status__in=RATED_STATUSES)
+        period.evaluations.filter(agency_id=agency_id, status__in=RATED_STATUSES).select_related(
+            "staff", "agency", "duty_group"
+        )
     )
+    points, products = _agency_points_and_products(period, agency_id)
     reports: dict[int, list[str]] = {}
     for evaluation in evaluations:
         if evaluation.manager_id:
@@ -173,6 +228,8 @@ def rate_agency(period: Period, agency_id: int, *, unsigned: Iterable[int] = ())
             subordinates=reports.get(evaluation.staff_id, ()),
             months=months.get(evaluation.staff_id, ()),
             signed=evaluation.pk not in unsigned,
+            general=points.get(evaluation.pk, {}),
+            products=products.get(evaluation.pk, ()),
         )
         for evaluation in evaluations
     ]

@@ -59,8 +59,29 @@ def test_every_response_carries_the_security_headers(client, db):
 def test_passwords_are_hashed_with_argon2(django_user_model, db, settings):
     from config import settings as project_settings
 
-    # The test suite swaps in a fast hasher (tests/conftest.py); the project's own is Argon2.
+    # The test suite swaps in a fast hasher (tests/conftest.py); the project's own is Argon2id
+    # with OWASP's parameters (19 MiB, 2 passes, 1 lane).
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
-    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     user = django_user_model.objects.create_user(username="u", password="mật-khẩu-dài-123")
-    assert user.password.startswith("argon2")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.check_password("mật-khẩu-dài-123") and not user.check_password("sai")
+
+
+def test_a_hash_with_django_default_argon2_parameters_is_upgraded_at_sign_in(
+    django_user_model, db, settings
+):
+    from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
+
+    from config import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    old = make_password("mật-khẩu-dài-123", hasher=Argon2PasswordHasher())
+    assert "m=102400" in old
+    user = django_user_model.objects.create(username="u", password=old)
+    assert user.check_password("mật-khẩu-dài-123")  # still signs in, and is rewritten
+    user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in user.password
+    rewritten = user.password
+    assert user.check_password("mật-khẩu-dài-123")
+    user.refresh_from_db()
+    assert user.password == rewritten  # once: a current hash is not rewritten again

@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -100,19 +101,38 @@ def _form_errors(error: WorkflowError) -> dict[str, list[dict[str, str]]]:
     return errors
 
 
+def _units_shown(board: AgencyBoard, unit_code: str | None) -> tuple[bool, list[UnitBoard]]:
+    """Whether the board goes one unit at a time (a large agency), and the units to render:
+    every unit, or the one asked for (``unit`` code; default the first with proposals waiting)
+    — a code that is not a unit of this board is a 404."""
+    if unit_code and not any(ub.unit.code == unit_code for ub in board.units):
+        raise Http404
+    people = sum(board.counts.values())
+    if people <= settings.APPROVAL_BOARD_ALL_UNITS_UP_TO or not board.units:
+        return False, board.units
+    chosen = next((ub for ub in board.units if ub.unit.code == unit_code), None)
+    chosen = chosen or next((ub for ub in board.units if ub.pending), board.units[0])
+    return True, [chosen]
+
+
 def _render_board(
     request: HttpRequest,
     *,
     agencies: list[Agency],
     periods: list[Period],
     board: AgencyBoard,
+    unit_code: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     board_url = _board_url(board.agency, board.period)
+    paged, shown = _units_shown(board, unit_code)
     context = {
         "agencies": agencies,
         "periods": periods,
         "board": board,
+        "paged": paged,
+        "units_shown": shown,
+        "shown_unit": shown[0].unit.code if paged else "",
         "board_url": board_url,
         "otp_url": _otp_url(board_url),
         "verified": is_verified(request.user),
@@ -134,7 +154,13 @@ def board(request: HttpRequest) -> HttpResponse:
         context = {"agencies": agencies, "agency": agency, "verified": True}
         return render(request, "evaluation/approval/board.html", context)
     data = approval_board(period=period, agency=agency, scope=scope)
-    return _render_board(request, agencies=agencies, periods=periods, board=data)
+    return _render_board(
+        request,
+        agencies=agencies,
+        periods=periods,
+        board=data,
+        unit_code=request.GET.get("unit"),
+    )
 
 
 def _posted_choices(post: QueryDict) -> dict[int, dict[str, str]]:
@@ -227,13 +253,19 @@ def approve_unit(request: HttpRequest) -> HttpResponse:
                 meter.recount(unit_board.rows)
             _show_error(unit_board, error, adjustments)
         return _render_board(
-            request, agencies=agencies, periods=periods, board=data, status=error.status
+            request,
+            agencies=agencies,
+            periods=periods,
+            board=data,
+            unit_code=unit.code,
+            status=error.status,
         )
     messages.success(
         request,
         _("Đã phê duyệt %(count)d phiếu của %(unit)s.") % {"count": len(signed), "unit": unit.name},
     )
-    return redirect(f"{_board_url(agency, period)}#unit-{unit.code}")
+    unit_query = urlencode({"unit": unit.code})
+    return redirect(f"{_board_url(agency, period)}&{unit_query}#unit-{unit.code}")
 
 
 # --- quota exception ------------------------------------------------------------------------

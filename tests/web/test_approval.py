@@ -146,6 +146,44 @@ def test_the_board_reads_in_a_number_of_queries_independent_of_the_people(
     assert page.count("data-level") == 7 + extra
 
 
+def test_a_large_agency_s_board_shows_one_unit_at_a_time_with_the_list_of_units(
+    month, client, settings
+):
+    settings.APPROVAL_BOARD_ALL_UNITS_UP_TO = 5  # Sở Alpha's 11 people make it "large"
+    period = open_month(month)
+    score_planning(month, period)
+    self_assess(month, "bob", period)
+    manager_score(month, "dave", "bob", period, FULL)
+    client.force_login(month.user("alice"))
+
+    page = client.get(BOARD).content.decode()
+    # By default the first unit with proposals waiting, in approval order: Phòng Kế hoạch.
+    assert 'id="unit-A-KH"' in page and 'id="unit-A-LD"' not in page
+    nav = page[page.index('id="units-h"') :].split("</nav>")[0]
+    assert "Phòng Kế hoạch" in nav and "Lãnh đạo Sở" in nav
+    assert f"period={period.label}&amp;unit=A-LD" in nav
+    assert page.count("data-level") == 8  # the seven specialists and Bob, their head
+
+    leadership = client.get(BOARD, {"period": period.label, "unit": "A-LD"}).content.decode()
+    assert 'id="unit-A-LD"' in leadership and 'id="unit-A-KH"' not in leadership
+    assert f'id="row-{pk(month, "bob", period)}"' not in leadership
+    # A unit of another agency, or no unit at all, is not found.
+    assert client.get(BOARD, {"period": period.label, "unit": "B-NV"}).status_code == 404
+    assert client.get(BOARD, {"period": period.label, "unit": "NOPE"}).status_code == 404
+
+
+def test_after_approving_a_unit_of_a_large_agency_the_board_stays_on_it(
+    month, scored, client, settings
+):
+    settings.APPROVAL_BOARD_ALL_UNITS_UP_TO = 5
+    client.force_login(month.user("alice"))
+    response = client.post(APPROVE, as_proposed(month, scored))
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"period={scored.label}&unit=A-KH#unit-A-KH")
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="unit-A-KH"' in page and "Đã phê duyệt 7 phiếu" in page
+
+
 # --- scope ----------------------------------------------------------------------------------
 
 
