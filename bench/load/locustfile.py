@@ -27,7 +27,7 @@ Three kinds of users, by weight (about the share of month-end requests each kind
 
 Sign-in is Django's login form with django-axes in front; the passwords are right, so no
 failure is ever counted and nobody is locked out (run.py also clears old attempts). Each
-sign-in checks the Argon2 hash: about 0.15 s of CPU, which is why it is a small share of the mix.
+sign-in checks the Argon2id hash (OWASP parameters, staff/hashers.py): about 30–40 ms of CPU.
 Requests are never redirected silently: any answer but the expected one is a failure.
 """
 
