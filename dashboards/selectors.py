@@ -232,7 +232,11 @@ def scatter_pairs(*, period: Period, agency: Agency) -> pd.DataFrame:
 
 def warnings_list(*, period: Period, agency: Agency) -> list[dict]:
     """Early warnings of the month (DOMAIN.md §7) with the evaluation to open (one query)."""
-    evaluation = Evaluation.objects.filter(period=OuterRef("period"), staff=OuterRef("staff"))
+    # Unordered: the model's default ordering would join five tables into the subquery, and its
+    # cost estimate then set PostgreSQL's JIT compiling for 86 ms (docs/performance.md).
+    evaluation = Evaluation.objects.filter(
+        period=OuterRef("period"), staff=OuterRef("staff")
+    ).order_by()
     return list(
         EarlyWarning.objects.filter(period=period, agency=agency)
         .annotate(evaluation_id=Subquery(evaluation.values("pk")[:1]))

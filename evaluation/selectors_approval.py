@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from evaluation.models import (
@@ -165,12 +166,10 @@ class UnitBoard:
     blocked: list[dict[str, Any]]
     not_scored: int
     approved: int
+    # Proposals the caller may sign (counted for every unit, listed only for those shown).
+    pending: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     otp_required: bool = False
-
-    @property
-    def pending(self) -> int:
-        return sum(1 for r in self.rows if r.selectable)
 
 
 @dataclass
@@ -182,6 +181,9 @@ class AgencyBoard:
     counts: dict[str, int]
     exceptions: list[QuotaException]
     open_appeals: int
+    # A large agency's board lists one unit's proposals at a time; ``shown`` is what to render.
+    paged: bool = False
+    shown: list[UnitBoard] = field(default_factory=list)
 
     @property
     def not_scored(self) -> int:
@@ -236,9 +238,13 @@ def _unit_order(units: dict[int, Unit], facts: list[dict[str, Any]]) -> list[Uni
     return [units[pk] for pk in order]
 
 
-def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoard:
-    """Every unit of the agency with its proposals, gates and reasons, and each unit form's
-    quota meters. About a dozen queries whatever the number of people."""
+def approval_board(
+    *, period: Period, agency: Agency, scope: Scope, unit_code: str | None = None
+) -> AgencyBoard:
+    """Every unit of the agency with its counts and gates, and the proposals, reasons and
+    quota meters of the units shown: all of them, or — above
+    ``settings.APPROVAL_BOARD_ALL_UNITS_UP_TO`` people — one (``unit_code``, default the first
+    with proposals waiting). About a dozen queries whatever the number of people."""
     facts = list(
         Evaluation.objects.filter(period=period, agency=agency).values(
             "pk", "unit_id", "staff_id", "manager_id", "status"
@@ -260,46 +266,38 @@ def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoa
         .order_by("duty_group__code")
     )
     exception_by_group = {(e.duty_group.code if e.duty_group else ""): e for e in exceptions}
-    status_labels = dict(Status.choices)
 
+    # Every rated person of each quota group, at the engine's levels (a unit's form then
+    # takes its own rows out: those are counted live, at the levels the approver chooses),
+    # and what each unit has waiting — for every unit, without building its rows.
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    waiting: dict[int, int] = defaultdict(int)
+    for pk, result in rating.by_evaluation.items():
+        evaluation = rating.evaluations[pk]
+        if result.level:
+            totals[_group(evaluation, agency_wide)]["rated"] += 1
+            totals[_group(evaluation, agency_wide)][result.level.name] += 1
+            if _selectable(evaluation, scope, result):
+                waiting[evaluation.unit_id] += 1
+    blocked_by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for pk in sorted(blocked_by_pk, key=lambda pk: rating.evaluations[pk].staff.code):
+        evaluation = rating.evaluations[pk]
+        blocked_by_unit[evaluation.unit_id].append(
+            blocked_by_pk[pk] | {"full_name": evaluation.staff.full_name}
+        )
+    ordered = _unit_order(units, facts)
+    paged = len(facts) > settings.APPROVAL_BOARD_ALL_UNITS_UP_TO and bool(ordered)
+    if paged:
+        chosen = next((u for u in ordered if u.code == unit_code), None)
+        chosen = chosen or next((u for u in ordered if waiting[u.pk]), ordered[0])
+        listed = {chosen.pk}
+    else:
+        listed = set(units)
     rows_by_unit: dict[int, list[Row]] = defaultdict(list)
     for pk, result in rating.by_evaluation.items():
         evaluation = rating.evaluations[pk]
-        codes = {r.code for r in result.reasons}
-        level = result.level.name if result.level else ""
-        ceiling = "HTXSNV" if "quota.moved_down" in codes else level
-        own = evaluation.staff_id == scope.own_staff_id
-        selectable = evaluation.status == Status.MANAGER_SCORED and not own and bool(level)
-        duty_group = evaluation.duty_group.code if evaluation.duty_group else ""
-        rows_by_unit[evaluation.unit_id].append(
-            Row(
-                evaluation=pk,
-                staff=evaluation.staff.code,
-                full_name=evaluation.staff.full_name,
-                duty_group=duty_group,
-                group="" if agency_wide else duty_group,
-                leadership=evaluation.leadership,
-                status=evaluation.status,
-                status_label=status_labels.get(evaluation.status, evaluation.status),
-                score=result.score,
-                band=result.band.name if result.band else "",
-                level=level,
-                ceiling=ceiling,
-                reasons=_reasons(result.reasons),
-                selectable=selectable,
-                own=own,
-                options=level_options(ceiling) if selectable else [],
-                selected=level,
-            )
-        )
-    # Every rated person of each quota group, at the engine's levels (a unit's form then
-    # takes its own rows out: those are counted live, at the levels the approver chooses).
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for rows in rows_by_unit.values():
-        for r in rows:
-            if r.level:
-                totals[r.group]["rated"] += 1
-                totals[r.group][r.level] += 1
+        if evaluation.unit_id in listed:
+            rows_by_unit[evaluation.unit_id].append(_row(evaluation, result, scope, agency_wide))
     not_scored: dict[int, int] = defaultdict(int)
     approved: dict[int, int] = defaultdict(int)
     for f in facts:
@@ -324,7 +322,7 @@ def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoa
     ]
     quota_by_group = {q.duty_group: q for q in rating.batch.quota}
     boards = []
-    for unit in _unit_order(units, facts):
+    for unit in ordered:
         rows = sorted(
             rows_by_unit.get(unit.pk, []), key=lambda r: (r.leadership != "none", r.staff)
         )
@@ -357,13 +355,10 @@ def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoa
                 unit=unit,
                 rows=rows,
                 meters=meters,
-                blocked=[
-                    blocked_by_pk[r.evaluation] | {"full_name": r.full_name}
-                    for r in rows
-                    if r.evaluation in blocked_by_pk
-                ],
+                blocked=blocked_by_unit[unit.pk],
                 not_scored=not_scored[unit.pk],
                 approved=approved[unit.pk],
+                pending=waiting[unit.pk],
             )
         )
     open_appeals = Appeal.objects.filter(
@@ -377,6 +372,48 @@ def approval_board(*, period: Period, agency: Agency, scope: Scope) -> AgencyBoa
         counts=dict(counts),
         exceptions=exceptions,
         open_appeals=open_appeals,
+        paged=paged,
+        shown=[b for b in boards if b.unit.pk in listed],
+    )
+
+
+def _group(evaluation: Evaluation, agency_wide: bool) -> str:
+    """The quota group of an evaluation: its duty group, or "" when the quota is agency-wide."""
+    if agency_wide or evaluation.duty_group is None:
+        return ""
+    return evaluation.duty_group.code
+
+
+def _selectable(evaluation: Evaluation, scope: Scope, result: Any) -> bool:
+    """Whether the caller signs this proposal now: scored, rated, and not their own."""
+    own = evaluation.staff_id == scope.own_staff_id
+    return evaluation.status == Status.MANAGER_SCORED and not own and result.level is not None
+
+
+def _row(evaluation: Evaluation, result: Any, scope: Scope, agency_wide: bool) -> Row:
+    """One proposal as the approver sees it."""
+    codes = {r.code for r in result.reasons}
+    level = result.level.name if result.level else ""
+    ceiling = "HTXSNV" if "quota.moved_down" in codes else level
+    selectable = _selectable(evaluation, scope, result)
+    return Row(
+        evaluation=evaluation.pk,
+        staff=evaluation.staff.code,
+        full_name=evaluation.staff.full_name,
+        duty_group=evaluation.duty_group.code if evaluation.duty_group else "",
+        group=_group(evaluation, agency_wide),
+        leadership=evaluation.leadership,
+        status=evaluation.status,
+        status_label=Status(evaluation.status).label,
+        score=result.score,
+        band=result.band.name if result.band else "",
+        level=level,
+        ceiling=ceiling,
+        reasons=_reasons(result.reasons),
+        selectable=selectable,
+        own=evaluation.staff_id == scope.own_staff_id,
+        options=level_options(ceiling) if selectable else [],
+        selected=level,
     )
 
 

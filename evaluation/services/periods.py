@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from evaluation import audit
+from evaluation.bulk import bulk_insert
 from evaluation.errors import WorkflowError, forbidden
 from evaluation.models import (
     Evaluation,
@@ -147,7 +148,12 @@ def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, in
 
 
 def _add_evaluations(period: Period) -> int:
-    """Create the missing evaluations of a period in bulk (snapshotting the organisation)."""
+    """Create the missing evaluations of a period in bulk (snapshotting the organisation).
+
+    The period's row is locked first, so two openings of the same month (the scheduled job and
+    the admin's button) add the joiners one after the other, never twice; the rows then go in
+    with COPY on PostgreSQL (``evaluation.bulk``)."""
+    Period.objects.select_for_update().get(pk=period.pk)
     existing = set(Evaluation.objects.filter(period=period).values_list("staff_id", flat=True))
     staff = (
         _covered_staff(period)
@@ -182,8 +188,7 @@ def _add_evaluations(period: Period) -> int:
         )
         for member in staff.iterator(chunk_size=BULK_SIZE)
     ]
-    Evaluation.objects.bulk_create(rows, batch_size=BULK_SIZE, ignore_conflicts=True)
-    return len(rows)
+    return bulk_insert(Evaluation, rows)
 
 
 def period_close(*, period: Period, user: Any) -> dict[str, int]:

@@ -13,7 +13,6 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -101,18 +100,10 @@ def _form_errors(error: WorkflowError) -> dict[str, list[dict[str, str]]]:
     return errors
 
 
-def _units_shown(board: AgencyBoard, unit_code: str | None) -> tuple[bool, list[UnitBoard]]:
-    """Whether the board goes one unit at a time (a large agency), and the units to render:
-    every unit, or the one asked for (``unit`` code; default the first with proposals waiting)
-    — a code that is not a unit of this board is a 404."""
+def _check_unit(board: AgencyBoard, unit_code: str | None) -> None:
+    """A ``unit`` code that is not one of this board's units is a 404."""
     if unit_code and not any(ub.unit.code == unit_code for ub in board.units):
         raise Http404
-    people = sum(board.counts.values())
-    if people <= settings.APPROVAL_BOARD_ALL_UNITS_UP_TO or not board.units:
-        return False, board.units
-    chosen = next((ub for ub in board.units if ub.unit.code == unit_code), None)
-    chosen = chosen or next((ub for ub in board.units if ub.pending), board.units[0])
-    return True, [chosen]
 
 
 def _render_board(
@@ -121,18 +112,14 @@ def _render_board(
     agencies: list[Agency],
     periods: list[Period],
     board: AgencyBoard,
-    unit_code: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     board_url = _board_url(board.agency, board.period)
-    paged, shown = _units_shown(board, unit_code)
     context = {
         "agencies": agencies,
         "periods": periods,
         "board": board,
-        "paged": paged,
-        "units_shown": shown,
-        "shown_unit": shown[0].unit.code if paged else "",
+        "shown_unit": board.shown[0].unit.code if board.paged else "",
         "board_url": board_url,
         "otp_url": _otp_url(board_url),
         "verified": is_verified(request.user),
@@ -153,14 +140,10 @@ def board(request: HttpRequest) -> HttpResponse:
     if period is None:  # the agency has no period yet: say so rather than 404
         context = {"agencies": agencies, "agency": agency, "verified": True}
         return render(request, "evaluation/approval/board.html", context)
-    data = approval_board(period=period, agency=agency, scope=scope)
-    return _render_board(
-        request,
-        agencies=agencies,
-        periods=periods,
-        board=data,
-        unit_code=request.GET.get("unit"),
-    )
+    unit_code = request.GET.get("unit")
+    data = approval_board(period=period, agency=agency, scope=scope, unit_code=unit_code)
+    _check_unit(data, unit_code)
+    return _render_board(request, agencies=agencies, periods=periods, board=data)
 
 
 def _posted_choices(post: QueryDict) -> dict[int, dict[str, str]]:
@@ -241,8 +224,8 @@ def approve_unit(request: HttpRequest) -> HttpResponse:
             period=period, unit=unit, user=request.user, adjustments=adjustments, levels=levels
         )
     except WorkflowError as error:
-        data = approval_board(period=period, agency=agency, scope=scope)
-        for unit_board in data.units:
+        data = approval_board(period=period, agency=agency, scope=scope, unit_code=unit.code)
+        for unit_board in data.shown:
             if unit_board.unit.pk != unit.pk:
                 continue
             for row in unit_board.rows:  # nothing typed is lost
@@ -257,7 +240,6 @@ def approve_unit(request: HttpRequest) -> HttpResponse:
             agencies=agencies,
             periods=periods,
             board=data,
-            unit_code=unit.code,
             status=error.status,
         )
     messages.success(

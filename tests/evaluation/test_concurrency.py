@@ -86,3 +86,20 @@ def test_two_concurrent_saves_of_one_version_let_one_through(month):
     assert len(errors) == 1 and errors[0].code == "stale_version" and errors[0].status == 409
     son.refresh_from_db()
     assert son.version == 2
+
+
+def test_two_concurrent_openings_of_one_month_create_each_evaluation_once(month):
+    """The scheduled job and the admin's button at the same moment: the period's row lock
+    makes the second opening wait and find everything there (COPY would not skip a duplicate)."""
+    from evaluation.services.periods import period_open
+
+    open_month(month, "2026-11")  # the period exists; its evaluations are then taken away
+    Evaluation.objects.filter(period__label="2026-11").delete()
+    sam = month.user("sam")
+    outcomes = run_together(
+        lambda: period_open(ruleset_code="ND335-2025", label="2026-11", user=sam),
+        lambda: period_open(ruleset_code="ND335-2025", label="2026-11", user=sam),
+    )
+    created = sorted(o[1] for o in outcomes if isinstance(o, tuple))
+    staff_with_logins = Evaluation.objects.filter(period__label="2026-11").count()
+    assert created == [0, staff_with_logins] and staff_with_logins >= 10, outcomes
