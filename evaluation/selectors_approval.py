@@ -245,10 +245,11 @@ def approval_board(
     quota meters of the units shown: all of them, or — above
     ``settings.APPROVAL_BOARD_ALL_UNITS_UP_TO`` people — one (``unit_code``, default the first
     with proposals waiting). About a dozen queries whatever the number of people."""
+    # Unordered (by id): the model's default ordering joins four tables and sorts the agency.
     facts = list(
-        Evaluation.objects.filter(period=period, agency=agency).values(
-            "pk", "unit_id", "staff_id", "manager_id", "status"
-        )
+        Evaluation.objects.filter(period=period, agency=agency)
+        .order_by("pk")
+        .values("pk", "unit_id", "staff_id", "manager_id", "status")
     )
     counts: dict[str, int] = defaultdict(int)
     for f in facts:

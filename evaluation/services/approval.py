@@ -135,6 +135,7 @@ def leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[
         for e in Evaluation.objects.filter(pk__in=list(evaluation_ids))
         .exclude(leadership="none")
         .select_related("staff")
+        .order_by("pk")
     }
     waiting = (
         Evaluation.objects.filter(
