@@ -5,7 +5,8 @@ PostgreSQL as one array per column, and psycopg's client-side binding escapes ea
 Python: 9 s of a 30-second close (docs/performance.md). ``COPY … FROM STDIN`` is PostgreSQL's own
 bulk-load path; psycopg writes its rows in C. Other databases (SQLite in development) keep
 ``bulk_create``. Either way the instances get no primary key back: callers that need the ids
-read them afterwards.
+read them afterwards. COPY goes to psycopg directly, past Django's execute wrappers: query logs
+and query-count assertions do not see it.
 """
 
 from __future__ import annotations

@@ -119,10 +119,13 @@ def test_leaders_wait_for_their_units_and_the_gate_is_explained(month, client):
     assert "Lãnh đạo được phê duyệt sau đơn vị" in response.content.decode()
 
 
+@pytest.mark.parametrize("paged", [False, True])
 @pytest.mark.parametrize("extra", [0, 7])
 def test_the_board_reads_in_a_number_of_queries_independent_of_the_people(
-    month, client, django_assert_max_num_queries, extra
+    month, client, django_assert_max_num_queries, extra, paged, settings
 ):
+    if paged:  # a "large" agency: one unit shown, the others listed with their counts
+        settings.APPROVAL_BOARD_ALL_UNITS_UP_TO = 5
     names = []
     for i in range(extra):
         name = f"Thêm{i}"
@@ -144,6 +147,7 @@ def test_the_board_reads_in_a_number_of_queries_independent_of_the_people(
     with django_assert_max_num_queries(20):
         page = client.get(BOARD).content.decode()
     assert page.count("data-level") == 7 + extra
+    assert ('id="units-h"' in page) is paged
 
 
 def test_a_large_agency_s_board_shows_one_unit_at_a_time_with_the_list_of_units(
