@@ -1,0 +1,141 @@
+"""CPU per request of the month-end mix, one request type at a time, in-process.
+
+    .venv/bin/python bench/per_request.py [--staff 50000] [--months 12] [--repeat 30]
+
+Signs in (Django's test client, the real login form and password hasher) as the people
+``bench/run.py`` gives its load users — a staff member with a draft, a manager with
+self-assessed reports, the head of the largest agency and of a small one — and sends each kind
+of request of the locust mix ``--repeat`` times on the synthetic province (PostgreSQL, built or
+reused like ``bench/run.py``). Prints one line per request type: the median CPU time of this
+process (``resource.getrusage``: Django's own work; PostgreSQL's is elsewhere), the median wall
+time and the status. It says where a request's cost is, not how the server holds up under load
+(that is ``bench/run.py --only load``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import setup_path
+
+setup_path()
+
+
+BOARD = "/evaluation/approval/"
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measure(name: str, send: Callable[[int], object], repeat: int) -> str:
+    cpu, wall, status = [], [], None
+    for i in range(repeat):
+        cpu_start, wall_start = _cpu(), time.perf_counter()
+        status = send(i).status_code
+        cpu.append((_cpu() - cpu_start) * 1000)
+        wall.append((time.perf_counter() - wall_start) * 1000)
+    cpu.sort()
+    wall.sort()
+    return (
+        f"request_cpu {name}: {cpu[len(cpu) // 2]:.1f} ms CPU, "
+        f"{wall[len(wall) // 2]:.1f} ms wall (median of {repeat}, status {status})"
+    )
+
+
+def measure(months: int, repeat: int) -> list[str]:
+    from django.test import Client
+
+    from bench import province
+    from bench.run import load_users
+
+    users = load_users(months, 40)
+    staff, manager = users["staff"][0], users["managers"][0]
+    largest, small = users["approvers"][0], users["approvers"][-1]
+    scores = {code: round(maximum * 0.8) for code, maximum in users["criteria"].items()}
+
+    def signed_in(username: str) -> Client:
+        client = Client()
+        client.get("/accounts/login/")
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": province.PASSWORD}
+        )
+        assert response.status_code == 302, (username, response.status_code)
+        return client
+
+    def sign_in(_i: int):
+        return Client().post(
+            "/accounts/login/", {"username": staff["username"], "password": province.PASSWORD}
+        )
+
+    person, boss = signed_in(staff["username"]), signed_in(manager["username"])
+    head_large, head_small = signed_in(largest["username"]), signed_in(small["username"])
+
+    def save_self_assessment(_i: int):
+        body = {"scores": scores, "comment": "Hoàn thành.", "submit": False}
+        return person.post(
+            f"/api/v1/evaluations/{staff['evaluation']}/self-assessment/",
+            json.dumps(body),
+            content_type="application/json",
+        )
+
+    def manager_score(i: int):
+        report = manager["reports"][i % len(manager["reports"])]
+        body = {"scores": scores, "manager_comment": "Đạt yêu cầu.", "submit": False}
+        return boss.post(
+            f"/api/v1/evaluations/{report}/manager-score/",
+            json.dumps(body),
+            content_type="application/json",
+        )
+
+    cases: list[tuple[str, Callable[[int], object], int]] = [
+        ("sign-in", sign_in, max(3, repeat // 6)),
+        ("home (staff)", lambda _i: person.get("/"), repeat),
+        ("my month (page)", lambda _i: person.get("/evaluation/my/"), repeat),
+        ("self-assessment (API)", save_self_assessment, repeat),
+        ("team (page)", lambda _i: boss.get("/evaluation/team/"), repeat),
+        ("manager score (API)", manager_score, repeat),
+        ("home (manager)", lambda _i: boss.get("/"), repeat),
+        ("approval board, small agency", lambda _i: head_small.get(BOARD), repeat),
+        (
+            "approval board, largest agency",
+            lambda _i: head_large.get(BOARD),
+            max(3, repeat // 6),
+        ),
+    ]
+    lines = []
+    for name, send, times in cases:
+        send(0)  # warm: templates, imports, prepared statements
+        lines.append(_measure(name, send, times))
+        print(lines[-1], flush=True)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--staff", type=int, default=50_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("DB_CONN_MAX_AGE", "60")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+    from bench import province
+
+    province.ensure(os.environ["DATABASE_URL"], staff=args.staff, months=args.months)
+    measure(args.months, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
