@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from django.contrib.auth import get_user_model
 
 from evaluation.errors import WorkflowError, stale, wrong_state
 from evaluation.models import Evaluation, PeriodStatus
@@ -135,20 +133,28 @@ def parse_points(value: Any, *, path: str, maximum: Decimal | None, places: int 
     return number
 
 
+APPROVER_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE)
+
+
+def agency_role_users(agency_ids: Iterable[int], roles: Iterable[str]) -> dict[int, list[Any]]:
+    """Active users currently holding one of ``roles`` in each agency, by agency id (one
+    query for any number of agencies; a user holding two of the roles is listed once)."""
+    users: dict[int, dict[int, Any]] = {}
+    assignments = (
+        RoleAssignment.objects.current()
+        .filter(agency_id__in=list(agency_ids), role__in=list(roles), user__is_active=True)
+        .select_related("user")
+        .order_by("agency_id", "user_id")
+    )
+    for assignment in assignments:
+        users.setdefault(assignment.agency_id, {})[assignment.user_id] = assignment.user
+    return {agency_id: list(by_id.values()) for agency_id, by_id in users.items()}
+
+
 def approver_users(agency_id: int) -> list[Any]:
     """Users who currently head the agency or act as the head's delegate."""
-    user_ids = (
-        RoleAssignment.objects.current()
-        .filter(agency_id=agency_id, role__in=[Role.AGENCY_HEAD, Role.HEAD_DELEGATE])
-        .values_list("user_id", flat=True)
-    )
-    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+    return agency_role_users([agency_id], APPROVER_ROLES).get(agency_id, [])
 
 
 def hr_users(agency_id: int) -> list[Any]:
-    user_ids = (
-        RoleAssignment.objects.current()
-        .filter(agency_id=agency_id, role=Role.HR_OFFICER)
-        .values_list("user_id", flat=True)
-    )
-    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+    return agency_role_users([agency_id], [Role.HR_OFFICER]).get(agency_id, [])

@@ -32,6 +32,19 @@ from staff.models import Agency, DutyGroup
 # The months a quarter or year is derived from: signed, and not under appeal (a month with an
 # open appeal cannot be closed, so at close time this is every signed month).
 DERIVED_FROM = (Status.APPROVED, Status.PUBLISHED, Status.CLOSED)
+# What a derived evaluation takes from the person's latest month worked.
+LATEST_FIELDS = (
+    "agency_id",
+    "unit_id",
+    "duty_group_id",
+    "manager_id",
+    "leadership",
+    "discipline",
+    "degradation",
+    "unit_corruption",
+    "staff__code",
+    "staff__category",
+)
 
 
 @dataclass
@@ -54,39 +67,13 @@ def _workers(ruleset: RuleSet, month_labels: Iterable[str]) -> dict[int, _Worker
             status__in=DERIVED_FROM,
         )
         .order_by("staff_id", "-period__label")
-        .values_list(
-            "staff_id",
-            "period__label",
-            "score",
-            "agency_id",
-            "unit_id",
-            "duty_group_id",
-            "manager_id",
-            "leadership",
-            "discipline",
-            "degradation",
-            "unit_corruption",
-            "staff__code",
-            "staff__category",
-        )
-    )
-    names = (
-        "agency_id",
-        "unit_id",
-        "duty_group_id",
-        "manager_id",
-        "leadership",
-        "discipline",
-        "degradation",
-        "unit_corruption",
-        "code",
-        "category",
+        .values_list("staff_id", "period__label", "score", *LATEST_FIELDS)
     )
     workers: dict[int, _Worker] = {}
     for staff_id, label, score, *rest in rows:
         worker = workers.get(staff_id)
         if worker is None:
-            worker = workers[staff_id] = _Worker(dict(zip(names, rest, strict=True)))
+            worker = workers[staff_id] = _Worker(dict(zip(LATEST_FIELDS, rest, strict=True)))
         worker.months.append(MonthScore(label, score))
     return workers
 
@@ -113,10 +100,10 @@ def _person_input(
     scores or products of its own, the months' scores, nothing signed or capped yet."""
     latest = worker.latest
     return PersonInput(
-        code=latest["code"],
+        code=latest["staff__code"],
         agency=agency_code,
         duty_group=duty_group_code,
-        category=latest["category"],
+        category=latest["staff__category"],
         leader=Leadership(latest["leadership"] or "none"),
         subordinates=subordinates,
         general={},
@@ -140,7 +127,7 @@ def _rate_new_agency(
     reports: dict[int, list[str]] = {}
     for worker in people.values():
         if worker.latest["manager_id"]:
-            reports.setdefault(worker.latest["manager_id"], []).append(worker.latest["code"])
+            reports.setdefault(worker.latest["manager_id"], []).append(worker.latest["staff__code"])
     staff_ids = list(people)
     inputs = [
         _person_input(

@@ -12,9 +12,9 @@ from evaluation.models import (
     Period,
     PeriodKind,
 )
-from evaluation.services.common import approver_users, hr_users
+from evaluation.services.common import APPROVER_ROLES, agency_role_users
 from evaluation.services.notifications import Message, notify_many
-from staff.models import StaffMember
+from staff.models import Role, StaffMember
 
 
 def _previous_months(period: Period, count: int) -> list[str]:
@@ -75,15 +75,15 @@ def warnings_for_period(*, period: Period) -> list[EarlyWarning]:
 def _notify(warnings: list[EarlyWarning]) -> None:
     """Tell each warning's agency head (and delegate) and HR officer."""
     people = StaffMember.objects.in_bulk({w.staff_id for w in warnings})
-    recipients: dict[int, list] = {}
-    for agency_id in {w.agency_id for w in warnings}:
-        recipients[agency_id] = approver_users(agency_id) + hr_users(agency_id)
+    # The head, the delegate and HR of every agency concerned, in one query.
+    agency_ids = {w.agency_id for w in warnings}
+    recipients = agency_role_users(agency_ids, (*APPROVER_ROLES, Role.HR_OFFICER))
     messages = []
     for warning in warnings:
         person = people[warning.staff_id]
         messages.append(
             Message(
-                users=recipients[warning.agency_id],
+                users=recipients.get(warning.agency_id, []),
                 kind=NotificationKind.WARNING,
                 subject=f"Cảnh báo sớm: {person.full_name} / Early warning",
                 body=f"{person.full_name} ({person.code}): "

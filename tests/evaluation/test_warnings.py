@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from evaluation.models import EarlyWarning, Notification
 from evaluation.services.approval import unit_approve
+from evaluation.services.common import APPROVER_ROLES, agency_role_users, approver_users
 from evaluation.services.periods import period_close
 from evaluation.services.warnings import warnings_for_period
+from staff.models import Role
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import manager_score, open_month, self_assess
 
@@ -58,3 +60,14 @@ def test_warnings_are_raised_once_whoever_runs_them_again(month):
 
     assert warnings_for_period(period=september) == []
     assert EarlyWarning.objects.count() == 2 and notifications.count() == 6
+
+
+def test_each_agency_s_recipients_are_read_in_one_query(month, django_assert_num_queries):
+    """A province's close warns people of many agencies: their heads, delegates and HR
+    officers come in one query, each user once however many of the roles they hold."""
+    agencies = (month.agency_a.pk, month.agency_b.pk)
+    with django_assert_num_queries(1):
+        users = agency_role_users(agencies, (*APPROVER_ROLES, Role.HR_OFFICER))
+    names = {agency: sorted(u.username for u in found) for agency, found in users.items()}
+    assert names == {month.agency_a.pk: ["alice", "dave", "huong"], month.agency_b.pk: ["charlie"]}
+    assert approver_users(month.agency_a.pk) == [month.user("alice"), month.user("dave")]
