@@ -276,8 +276,9 @@ def approval_board(
     for pk, result in rating.by_evaluation.items():
         evaluation = rating.evaluations[pk]
         if result.level:
-            totals[_group(evaluation, agency_wide)]["rated"] += 1
-            totals[_group(evaluation, agency_wide)][result.level.name] += 1
+            group = totals[_group(evaluation, agency_wide)]
+            group["rated"] += 1
+            group[result.level.name] += 1
             if _selectable(evaluation, scope, result):
                 waiting[evaluation.unit_id] += 1
     blocked_by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -327,35 +328,11 @@ def approval_board(
         rows = sorted(
             rows_by_unit.get(unit.pk, []), key=lambda r: (r.leadership != "none", r.staff)
         )
-        mine = {r.evaluation for r in rows if r.selectable}
-        meters = []
-        for key in sorted({r.group for r in rows if r.selectable}):
-            q = quota_by_group.get(key)
-            if q is None:
-                continue
-            exception = exception_by_group.get(key)
-            fraction = Fraction(q.percent / 100)
-            meter = Meter(
-                group=key,
-                name=group_names.get(key, key) if key else "",
-                percent=q.percent / 100,
-                percent_num=fraction.numerator,
-                percent_den=fraction.denominator,
-                base=q.base.value,
-                exception=exception.reference if exception else "",
-                exception_ceiling=exception.ceiling if exception else None,
-            )
-            own = [r for r in rows if r.evaluation in mine and r.group == key]
-            meter.fixed_rated = totals[key]["rated"] - len(own)
-            meter.fixed_excellent = totals[key]["HTXSNV"] - sum(r.level == "HTXSNV" for r in own)
-            meter.fixed_good = totals[key]["HTTNV"] - sum(r.level == "HTTNV" for r in own)
-            meter.recount(rows)
-            meters.append(meter)
         boards.append(
             UnitBoard(
                 unit=unit,
                 rows=rows,
-                meters=meters,
+                meters=_meters(rows, totals, quota_by_group, exception_by_group, group_names),
                 blocked=blocked_by_unit[unit.pk],
                 not_scored=not_scored[unit.pk],
                 approved=approved[unit.pk],
@@ -376,6 +353,41 @@ def approval_board(
         paged=paged,
         shown=[b for b in boards if b.unit.pk in listed],
     )
+
+
+def _meters(
+    rows: list[Row],
+    totals: dict[str, dict[str, int]],
+    quota_by_group: dict[str, Any],
+    exception_by_group: dict[str, QuotaException],
+    group_names: dict[str, str],
+) -> list[Meter]:
+    """One unit form's quota meters, one per quota group of its signable rows: every other
+    rating of the group fixed at the engine's level, the form's own rows counted live."""
+    meters = []
+    for key in sorted({r.group for r in rows if r.selectable}):
+        q = quota_by_group.get(key)
+        if q is None:
+            continue
+        exception = exception_by_group.get(key)
+        fraction = Fraction(q.percent / 100)
+        meter = Meter(
+            group=key,
+            name=group_names.get(key, key) if key else "",
+            percent=q.percent / 100,
+            percent_num=fraction.numerator,
+            percent_den=fraction.denominator,
+            base=q.base.value,
+            exception=exception.reference if exception else "",
+            exception_ceiling=exception.ceiling if exception else None,
+        )
+        own = [r for r in rows if r.selectable and r.group == key]
+        meter.fixed_rated = totals[key]["rated"] - len(own)
+        meter.fixed_excellent = totals[key]["HTXSNV"] - sum(r.level == "HTXSNV" for r in own)
+        meter.fixed_good = totals[key]["HTTNV"] - sum(r.level == "HTTNV" for r in own)
+        meter.recount(rows)
+        meters.append(meter)
+    return meters
 
 
 def _group(evaluation: Evaluation, agency_wide: bool) -> str:

@@ -85,3 +85,17 @@ def test_a_hash_with_django_default_argon2_parameters_is_upgraded_at_sign_in(
     assert user.check_password("mật-khẩu-dài-123")
     user.refresh_from_db()
     assert user.password == rewritten  # once: a current hash is not rewritten again
+
+
+def test_postgresql_connections_prepare_their_statements_unless_turned_off():
+    """README: ``DB_PREPARED_STATEMENTS`` (on by default) binds parameters on the server and
+    lets psycopg prepare repeated statements; ``0`` for a pooler that cannot carry them."""
+    show = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))"
+    url = "postgresql://postgres@127.0.0.1:5432/danhgia"
+    on = run_manage("shell", "-c", show, DATABASE_URL=url)
+    assert "'server_side_binding': True" in on.stdout, on.stdout + on.stderr
+    assert "'prepare_threshold': 2" in on.stdout
+    off = run_manage("shell", "-c", show, DATABASE_URL=url, DB_PREPARED_STATEMENTS="0")
+    assert "server_side_binding" not in off.stdout, off.stdout + off.stderr
+    sqlite = run_manage("shell", "-c", show, DATABASE_URL="sqlite:///tmp-settings.sqlite3")
+    assert "server_side_binding" not in sqlite.stdout, sqlite.stdout + sqlite.stderr
