@@ -73,6 +73,8 @@ def test_the_province_hr_and_inspector_pages(visit, month):
 def test_sign_in_and_move_around_with_the_keyboard_only(visit, month):
     tam = visit("tam")
     tam.goto("/accounts/login/")
+    # The username field takes the focus on load; under a busy CI the keys came before it did.
+    tam.page.wait_for_function("document.activeElement?.name === 'username'")
     tam.page.keyboard.type("cv2")  # the username field has the focus
     tam.page.keyboard.press("Tab")
     tam.page.keyboard.type(PASSWORD)
