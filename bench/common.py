@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/danhgia_bench"
+# The production cache (sessions, open-month figures): its own Redis database number.
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/15"
 
 
 def setup_path() -> None:
@@ -25,6 +27,23 @@ def setup_path() -> None:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def reachable_cache_url() -> str:
+    """``BENCH_CACHE_URL`` (a Redis database of its own) when that Redis answers, else "" (the
+    app then keeps its cache per process and its sessions in the database alone)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = os.environ.get("BENCH_CACHE_URL", DEFAULT_CACHE_URL)
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2):
+            return url
+    except OSError:
+        return ""
 
 
 def _admin_url(url: str) -> tuple[str, str]:

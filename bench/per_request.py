@@ -1,6 +1,7 @@
 """CPU per request of the month-end mix, one request type at a time, in-process.
 
     .venv/bin/python bench/per_request.py [--staff 50000] [--months 12] [--repeat 30]
+        [--only NAME,...] [--profile DIR]
 
 Signs in (Django's test client, the real login form and password hasher) as the people
 ``bench/run.py`` gives its load users — a staff member with a draft, a manager with
@@ -9,12 +10,14 @@ of request of the locust mix ``--repeat`` times on the synthetic province (Postg
 reused like ``bench/run.py``). Prints one line per request type: the median CPU time of this
 process (``resource.getrusage``: Django's own work; PostgreSQL's is elsewhere), the median wall
 time and the status. It says where a request's cost is, not how the server holds up under load
-(that is ``bench/run.py --only load``).
+(that is ``bench/run.py --only load``). ``--profile DIR`` also writes one cProfile file per
+request type (``DIR/<name>.prof``, read with ``python -m pstats``) of its ``--repeat`` requests.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import resource
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import setup_path
+from bench.common import reachable_cache_url, setup_path
 
 setup_path()
 
@@ -37,13 +40,24 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _measure(name: str, send: Callable[[int], object], repeat: int) -> str:
+def _measure(
+    name: str, send: Callable[[int], object], repeat: int, profile: Path | None = None
+) -> str:
     cpu, wall, status = [], [], None
+    profiler = cProfile.Profile() if profile else None
     for i in range(repeat):
         cpu_start, wall_start = _cpu(), time.perf_counter()
+        if profiler:
+            profiler.enable()
         status = send(i).status_code
+        if profiler:
+            profiler.disable()
         cpu.append((_cpu() - cpu_start) * 1000)
         wall.append((time.perf_counter() - wall_start) * 1000)
+    if profiler and profile:
+        profile.mkdir(parents=True, exist_ok=True)
+        slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")
+        profiler.dump_stats(profile / f"{slug}.prof")
     cpu.sort()
     wall.sort()
     return (
@@ -52,7 +66,9 @@ def _measure(name: str, send: Callable[[int], object], repeat: int) -> str:
     )
 
 
-def measure(months: int, repeat: int) -> list[str]:
+def measure(
+    months: int, repeat: int, only: set[str] | None = None, profile: Path | None = None
+) -> list[str]:
     from django.test import Client
 
     from bench import province
@@ -61,7 +77,12 @@ def measure(months: int, repeat: int) -> list[str]:
     users = load_users(months, 40)
     staff, manager = users["staff"][0], users["managers"][0]
     largest, small = users["approvers"][0], users["approvers"][-1]
-    scores = {code: round(maximum * 0.8) for code, maximum in users["criteria"].items()}
+    # Two sets of points, one request after the other: every save changes every criterion, as
+    # the locust users' random points do (a save that changes nothing would cost less).
+    score_sets = [
+        {code: round(maximum * share) for code, maximum in users["criteria"].items()}
+        for share in (0.6, 0.9)
+    ]
 
     def signed_in(username: str) -> Client:
         client = Client()
@@ -80,8 +101,8 @@ def measure(months: int, repeat: int) -> list[str]:
     person, boss = signed_in(staff["username"]), signed_in(manager["username"])
     head_large, head_small = signed_in(largest["username"]), signed_in(small["username"])
 
-    def save_self_assessment(_i: int):
-        body = {"scores": scores, "comment": "Hoàn thành.", "submit": False}
+    def save_self_assessment(i: int):
+        body = {"scores": score_sets[i % 2], "comment": "Hoàn thành.", "submit": False}
         return person.post(
             f"/api/v1/evaluations/{staff['evaluation']}/self-assessment/",
             json.dumps(body),
@@ -90,7 +111,7 @@ def measure(months: int, repeat: int) -> list[str]:
 
     def manager_score(i: int):
         report = manager["reports"][i % len(manager["reports"])]
-        body = {"scores": scores, "manager_comment": "Đạt yêu cầu.", "submit": False}
+        body = {"scores": score_sets[i // len(manager["reports"]) % 2], "manager_comment": "Đạt yêu cầu.", "submit": False}
         return boss.post(
             f"/api/v1/evaluations/{report}/manager-score/",
             json.dumps(body),
@@ -114,8 +135,10 @@ def measure(months: int, repeat: int) -> list[str]:
     ]
     lines = []
     for name, send, times in cases:
+        if only and not any(word in name for word in only):
+            continue
         send(0)  # warm: templates, imports, prepared statements
-        lines.append(_measure(name, send, times))
+        lines.append(_measure(name, send, times, profile))
         print(lines[-1], flush=True)
     return lines
 
@@ -125,16 +148,20 @@ def main() -> None:
     parser.add_argument("--staff", type=int, default=50_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", default="", help="request types whose name holds one of these")
+    parser.add_argument("--profile", type=Path, help="write DIR/<request type>.prof")
     args = parser.parse_args()
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("DB_CONN_MAX_AGE", "60")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    os.environ.setdefault("CACHE_URL", reachable_cache_url())
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
     from bench import province
 
     province.ensure(os.environ["DATABASE_URL"], staff=args.staff, months=args.months)
-    measure(args.months, args.repeat)
+    only = {word.strip() for word in args.only.split(",") if word.strip()}
+    measure(args.months, args.repeat, only or None, args.profile)
 
 
 if __name__ == "__main__":

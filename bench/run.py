@@ -51,7 +51,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import CACHE, DEFAULT_DATABASE_URL, ROOT, info, line
+from bench.common import CACHE, DEFAULT_DATABASE_URL, ROOT, info, line, reachable_cache_url
 
 PYTHON = sys.executable
 GROUPS = {
@@ -77,12 +77,14 @@ class Rollback(Exception):
 
 def environment(url: str) -> dict[str, str]:
     """Settings for the bench processes and the web workers: PostgreSQL, DEBUG off (so the
-    ORM keeps no query log and errors are not pages of debug), persistent connections, quiet
-    logs. DJANGO_ENV stays "development": production settings force HTTPS (redirect, secure
-    cookies) and this is plain HTTP on 127.0.0.1."""
+    ORM keeps no query log and errors are not pages of debug), persistent connections, the
+    production cache (sessions and open-month figures in Redis, ``BENCH_CACHE_URL``, when it
+    answers; printed as ``cache:``), quiet logs. DJANGO_ENV stays "development": production
+    settings force HTTPS (redirect, secure cookies) and this is plain HTTP on 127.0.0.1."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=url,
+        CACHE_URL=reachable_cache_url(),
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
         SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
@@ -801,6 +803,10 @@ def main() -> None:
         "province",
         f"{args.staff} staff, {args.months} closed months + {province.current_label(args.months)}"
         f" under way, {'built' if built else 'reused'} in {time.perf_counter() - start:.1f} s",
+    )
+    info(
+        "cache",
+        env["CACHE_URL"] or "none answered: per-process memory, sessions in the database alone",
     )
     # On a 50,000 province the whole run takes about twelve minutes; the close, the longest
     # figure (minutes), comes last.

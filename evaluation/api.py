@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -45,6 +45,7 @@ from evaluation.services.approval import (
     quota_exception_record,
     unit_approve,
 )
+from evaluation.services.common import DETAIL_RELATIONS
 from evaluation.services.periods import period_close, period_open
 from evaluation.services.products import product_delete, product_register, product_set_outcome
 from evaluation.services.workflow import (
@@ -52,7 +53,7 @@ from evaluation.services.workflow import (
     evaluation_return,
     evaluation_self_assess,
 )
-from scoring.models import Criterion
+from scoring.selectors import template_criteria
 from staff import accesslog
 from staff.access import Scope, get_agency_or_404, get_unit_or_404, scope_for
 from staff.models import DutyGroup
@@ -68,12 +69,8 @@ ID = r"\d+"
 
 
 def _scope(request: Request) -> Scope:
-    """The caller's scope, resolved once per request."""
-    scope = getattr(request, "_danhgia_scope", None)
-    if scope is None:
-        scope = scope_for(request.user)
-        request._danhgia_scope = scope  # type: ignore[attr-defined]
-    return scope
+    """The caller's scope, resolved once per request (``staff.access.scope_for``)."""
+    return scope_for(request.user)
 
 
 def _parse(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -153,8 +150,8 @@ class PeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 # --- evaluations ------------------------------------------------------------------------------
 
 
-def _detail_queryset(qs: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
-    return qs.select_related("manager", "template").prefetch_related(
+def _detail_prefetches() -> tuple[Prefetch, ...]:
+    return (
         Prefetch("criterion_scores", queryset=CriterionScore.objects.all()),
         Prefetch(
             "products",
@@ -163,6 +160,10 @@ def _detail_queryset(qs: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
             ).order_by("id"),
         ),
     )
+
+
+def _detail_queryset(qs: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
+    return qs.select_related(*DETAIL_RELATIONS).prefetch_related(*_detail_prefetches())
 
 
 @extend_schema_view(
@@ -183,8 +184,8 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Evaluation]:
         if self.request.method == "POST":
             # A workflow step only needs to know the evaluation is in scope: its service
-            # re-reads it under a lock, and the answer is read afresh by ``_detail``. A month-end
-            # save paid for the joins twice (docs/performance.md).
+            # re-reads it under a lock with what the detail shows, and ``_detail`` answers with
+            # that row. A month-end save paid for the joins twice (docs/performance.md).
             return _scope(self.request).evaluations().order_by()
         qs = (
             _scope(self.request)
@@ -202,12 +203,15 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
         return get_object_or_404(queryset, pk=self.kwargs["pk"])
 
     def _detail(self, evaluation: Evaluation, *, code: int = 200) -> Response:
-        evaluation = _detail_queryset(
-            Evaluation.objects.select_related("period", "staff", "agency", "unit", "duty_group")
-        ).get(pk=evaluation.pk)
-        criteria = list(
-            Criterion.objects.filter(template_id=evaluation.template_id).order_by("order", "code")
-        )
+        """The detail of ``evaluation`` as read by ``get_object`` or returned by a workflow
+        service (re-read under its lock, so current): only what it lacks is read — its scores
+        and products after a save, nothing after a ``retrieve``."""
+        if not all(
+            Evaluation._meta.get_field(name).is_cached(evaluation) for name in DETAIL_RELATIONS
+        ):
+            evaluation = _detail_queryset(Evaluation.objects.all()).get(pk=evaluation.pk)
+        prefetch_related_objects([evaluation], *_detail_prefetches())
+        criteria = list(template_criteria(evaluation.template))
         data = s.EvaluationDetailSerializer(
             evaluation, context={"request": self.request, "criteria": criteria}
         ).data

@@ -30,9 +30,10 @@ from evaluation.rating import (
 from evaluation.services.common import parse_points
 from evaluation.services.workflow import _manager_fields  # the services' own validation
 from scoring import engine
-from scoring.models import Criterion, RatingLevel
+from scoring.models import RatingLevel
 from scoring.periods import parse_period
 from scoring.rules import Discipline
+from scoring.selectors import template_criteria
 
 SOURCES = ("self", "manager")
 
@@ -50,7 +51,7 @@ def _typed_general(
     for ``manager`` the person's own points count, as ``general_points`` does for a criterion
     the manager left empty.
     """
-    criteria = {c.code: c for c in Criterion.objects.filter(template_id=evaluation.template_id)}
+    criteria = {c.code: c for c in template_criteria(evaluation.template)}
     general = general_points(evaluation, source=source)
     own = general_points(evaluation, source="self") if source == "manager" else {}
     for code, raw in scores.items():

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import CriterionScore, Evaluation, Period, PeriodKind, PeriodStatus, Status
 from scoring.models import Criterion
+from scoring.selectors import template_criteria
 from staff.access import Scope
 
 # Past the manager's step: counted as scored by the progress counter.
@@ -217,9 +218,7 @@ class CriterionLine:
 def scoring_sheet(evaluation: Evaluation) -> tuple[list[CriterionLine], list[Any]]:
     """The criteria of the pinned template beside the person's and the manager's points, and
     the products (three queries)."""
-    criteria = list(
-        Criterion.objects.filter(template_id=evaluation.template_id).order_by("order", "code")
-    )
+    criteria = list(template_criteria(evaluation.template))
     scores = {s.criterion_id: s for s in CriterionScore.objects.filter(evaluation=evaluation)}
     lines = [
         CriterionLine(

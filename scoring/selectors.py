@@ -8,7 +8,9 @@ division) and costs a constant number of queries whatever the number of criteria
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
@@ -73,6 +75,28 @@ def template_get_published(*, code: str, version: int | None = None) -> Criteria
     if template is None:
         raise CriteriaTemplate.DoesNotExist(f"No published template {code!r}.")
     return template
+
+
+def template_criteria(template: CriteriaTemplate) -> tuple[Criterion, ...]:
+    """The template's criteria in the form's order (order, code).
+
+    A published template never changes (``scoring.models``), so its criteria are read once per
+    process and kept — the month-end pages and saves read them on every request — under the
+    template's id AND publication time, so an id reused after a restore (or a test's rollback)
+    is another key. A draft's criteria are read every time. Treat the rows as read-only.
+    """
+    if template.status == Status.PUBLISHED and template.published_at is not None:
+        return _published_criteria(template.pk, template.published_at)
+    return _read_criteria(template.pk)
+
+
+@lru_cache(maxsize=256)
+def _published_criteria(template_id: int, published_at: dt.datetime) -> tuple[Criterion, ...]:
+    return _read_criteria(template_id)
+
+
+def _read_criteria(template_id: int) -> tuple[Criterion, ...]:
+    return tuple(Criterion.objects.filter(template_id=template_id).order_by("order", "code"))
 
 
 def template_rules(*, template: CriteriaTemplate) -> rules.TemplateRules:

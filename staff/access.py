@@ -21,6 +21,9 @@ Out of scope is a 404, never a 403: a 403 would confirm that the code exists (he
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -187,37 +190,84 @@ class Scope:
         return self.user_id is None or self.inspector_only
 
 
+# The scopes resolved during the current request, by user id (``scope_cache_middleware``): the
+# view, the navigation and the service of one request ask for the same scope, and resolving it
+# is two queries. Outside a request (jobs, the shell, tests calling services) nothing is kept.
+_REQUEST_SCOPES: ContextVar[dict[int, Scope] | None] = ContextVar("request_scopes", default=None)
+
+
 def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
     """Resolve a user's scope from their currently valid role assignments.
 
-    Two small queries (roles, own staff record) whatever the size of the province.
+    Two small queries (roles, own staff record) whatever the size of the province, once per
+    request: a role granted or revoked counts from the next request.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope()
+    resolved = _REQUEST_SCOPES.get()
+    if resolved is None:
+        return _resolve_scope(user)
+    scope = resolved.get(user.pk)
+    if scope is None:
+        scope = resolved[user.pk] = _resolve_scope(user)
+    return scope
+
+
+@contextmanager
+def scopes_kept_for_request() -> Iterator[None]:
+    """Within this block each user's scope is resolved once (the request's lifetime)."""
+    token = _REQUEST_SCOPES.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_SCOPES.reset(token)
+
+
+def scope_cache_middleware(get_response: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Keeps each scope for the duration of one request (settings.MIDDLEWARE)."""
+
+    def middleware(request: Any) -> Any:
+        with scopes_kept_for_request():
+            return get_response(request)
+
+    return middleware
+
+
+def _resolve_scope(user: AbstractBaseUser) -> Scope:
     if user.is_superuser:
         return Scope(user_id=user.pk, sees_all=True, writes_province=True)
 
+    # Plain rows, not model instances: this runs on every request.
     assignments = list(
-        RoleAssignment.objects.current().filter(user_id=user.pk).select_related("unit")
+        RoleAssignment.objects.current()
+        .filter(user_id=user.pk)
+        .order_by()
+        .values_list("role", "agency_id", "unit__path")
     )
-    roles = {a.role for a in assignments}
-    own = StaffMember.objects.filter(user_id=user.pk).values("pk", "unit_id", "agency_id").first()
+    roles = {role for role, _agency, _path in assignments}
+    own = (
+        StaffMember.objects.filter(user_id=user.pk)
+        .order_by("pk")
+        .values_list("pk", "unit_id", "agency_id")
+        .first()
+    )
 
     writes_province = Role.PROVINCE_ADMIN in roles
     sees_all = writes_province or Role.INSPECTOR in roles
     agency_ids = frozenset(
-        a.agency_id for a in assignments if a.role in AGENCY_ROLES and a.agency_id
+        agency for role, agency, _path in assignments if role in AGENCY_ROLES and agency
     )
     hr_agency_ids = frozenset(
-        a.agency_id for a in assignments if a.role == Role.HR_OFFICER and a.agency_id
+        agency for role, agency, _path in assignments if role == Role.HR_OFFICER and agency
     )
     approver_agency_ids = frozenset(
-        a.agency_id
-        for a in assignments
-        if a.role in (Role.AGENCY_HEAD, Role.HEAD_DELEGATE) and a.agency_id
+        agency
+        for role, agency, _path in assignments
+        if role in (Role.AGENCY_HEAD, Role.HEAD_DELEGATE) and agency
     )
-    manager_assignments = [a for a in assignments if a.role == Role.MANAGER]
-    managed_unit_paths = tuple(sorted({a.unit.path for a in manager_assignments if a.unit}))
+    managed_unit_paths = tuple(
+        sorted({path for role, _agency, path in assignments if role == Role.MANAGER and path})
+    )
     write_roles = roles - {Role.INSPECTOR}
     return Scope(
         user_id=user.pk,
@@ -228,10 +278,10 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
         hr_agency_ids=hr_agency_ids,
         approver_agency_ids=approver_agency_ids,
         managed_unit_paths=managed_unit_paths,
-        manages_direct_reports=bool(manager_assignments),
-        own_staff_id=own["pk"] if own else None,
-        own_unit_id=own["unit_id"] if own else None,
-        own_agency_id=own["agency_id"] if own else None,
+        manages_direct_reports=Role.MANAGER in roles,
+        own_staff_id=own[0] if own else None,
+        own_unit_id=own[1] if own else None,
+        own_agency_id=own[2] if own else None,
     )
 
 
@@ -258,9 +308,5 @@ def get_unit_or_404(scope: Scope, code: str) -> Unit:
 
 
 def request_scope(request: Any) -> Scope:
-    """The caller's scope, resolved once per request: the views and the navigation share it."""
-    cached = getattr(request, "_danhgia_scope", None)
-    if cached is None:
-        cached = scope_for(request.user)
-        request._danhgia_scope = cached
-    return cached
+    """The caller's scope, resolved once per request."""
+    return scope_for(request.user)

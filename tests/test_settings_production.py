@@ -99,3 +99,14 @@ def test_postgresql_connections_prepare_their_statements_unless_turned_off():
     assert "server_side_binding" not in off.stdout, off.stdout + off.stderr
     sqlite = run_manage("shell", "-c", show, DATABASE_URL="sqlite:///tmp-settings.sqlite3")
     assert "server_side_binding" not in sqlite.stdout, sqlite.stdout + sqlite.stderr
+
+
+def test_sessions_are_read_from_a_shared_cache_only():
+    """README: with ``CACHE_URL`` (Redis, shared by every app server) a request reads its session
+    from the cache and writes go to the database too; without it sessions stay in the database
+    alone, since a per-process cache would keep a signed-out session alive in other workers."""
+    show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    shared = run_manage("shell", "-c", show, CACHE_URL="redis://127.0.0.1:6379/1")
+    assert shared.stdout.strip() == "django.contrib.sessions.backends.cached_db", shared.stderr
+    alone = run_manage("shell", "-c", show, CACHE_URL="")
+    assert alone.stdout.strip() == "django.contrib.sessions.backends.db", alone.stderr

@@ -51,12 +51,18 @@ def require_verified(user: Any) -> None:
     )
 
 
+# The rows an evaluation's page and API detail show with it: the lock reads them in the same
+# statement, so the answer to a workflow step needs no second read of the evaluation.
+DETAIL_RELATIONS = ("period", "staff", "agency", "unit", "duty_group", "manager", "template")
+
+
 def lock_evaluation(evaluation: Evaluation | int) -> Evaluation:
-    """Re-read the evaluation under a row lock; transitions re-check its state after this."""
+    """Re-read the evaluation under a row lock (its own row only); transitions re-check its
+    state after this."""
     pk = evaluation.pk if isinstance(evaluation, Evaluation) else evaluation
     return (
         Evaluation.objects.select_for_update(of=("self",))
-        .select_related("period", "staff", "agency", "template")
+        .select_related(*DETAIL_RELATIONS)
         .get(pk=pk)
     )
 

@@ -29,6 +29,7 @@ from evaluation.services.common import (
 from evaluation.services.notifications import notify
 from scoring.models import Criterion
 from scoring.rules import Discipline
+from scoring.selectors import template_criteria
 from staff.access import scope_for
 
 MANAGER_ONLY_FIELDS = (
@@ -43,7 +44,7 @@ MANAGER_ONLY_FIELDS = (
 
 
 def _criteria(evaluation: Evaluation) -> dict[str, Criterion]:
-    return {c.code: c for c in Criterion.objects.filter(template_id=evaluation.template_id)}
+    return {c.code: c for c in template_criteria(evaluation.template)}
 
 
 def _save_points(
@@ -57,20 +58,22 @@ def _save_points(
         if criterion is None:
             raise unknown_criterion(code)
         parsed[code] = parse_points(value, path=f"scores.{code}", maximum=criterion.max_points)
-    existing = {
-        s.criterion.code: s
-        for s in CriterionScore.objects.filter(evaluation=evaluation).select_related("criterion")
-    }
+    existing = {s.criterion_id: s for s in CriterionScore.objects.filter(evaluation=evaluation)}
     changes: dict[str, tuple[Decimal | None, Decimal]] = {}
+    added: list[CriterionScore] = []
+    updated: list[CriterionScore] = []
     for code, points in parsed.items():
-        row = existing.get(code)
+        row = existing.get(criteria[code].pk)
         if row is None:
             row = CriterionScore(evaluation=evaluation, criterion=criteria[code])
         before = getattr(row, field)
         if before != points:
             setattr(row, field, points)
-            row.save()
+            (updated if row.pk else added).append(row)
             changes[code] = (before, points)
+    # One statement each, not one per criterion: a month-end save changes them all.
+    CriterionScore.objects.bulk_create(added)
+    CriterionScore.objects.bulk_update(updated, [field])
     if changes:
         audit.record(
             f"evaluation.{'self' if field == 'self_points' else 'manager'}_scores_changed",

@@ -33,7 +33,8 @@ from evaluation.services.appeals import appeal_file
 from evaluation.services.products import product_delete, product_register, product_set_outcome
 from evaluation.services.workflow import evaluation_self_assess
 from evaluation.views.common import error_entry, errors_by_field, evaluation_or_404
-from scoring.models import Criterion, RatingLevel
+from scoring.models import RatingLevel
+from scoring.selectors import template_criteria
 from staff.access import request_scope
 
 # The person sees a level and its reasons once the result is public (never a signed but
@@ -145,9 +146,7 @@ def _criteria_rows(
     saved = {s.criterion_id: s for s in evaluation.criterion_scores.all()}
     english = _english()
     rows = []
-    for criterion in Criterion.objects.filter(template_id=evaluation.template_id).order_by(
-        "order", "code"
-    ):
+    for criterion in template_criteria(evaluation.template):
         score = saved.get(criterion.pk)
         own = score.self_points if score else None
         rows.append(

@@ -140,3 +140,28 @@ def test_list_endpoints_cost_the_same_for_3_or_30_rows(busy, endpoint):
     large, large_count = measure(busy, who, url)
     assert large_count - small_count == 27, (small_count, large_count)
     assert small == large, (endpoint, small, large)
+
+
+def _statements(queries, start: str, table: str) -> int:
+    return sum(q["sql"].startswith(start) and f'"{table}"' in q["sql"] for q in queries)
+
+
+def test_a_save_writes_every_changed_criterion_in_one_statement(busy):
+    """A month-end save changes all six criteria: one UPDATE of the scores, not six; the
+    evaluation is read twice (in scope? then under the lock, with what the answer shows) and the
+    answer holds the new points."""
+    client = Client()
+    client.force_login(busy.user(TAM))
+    url = f"/api/v1/evaluations/{busy.extra['tam'].pk}/self-assessment/"
+    first = {f"G{i}": 3 for i in range(1, 7)}
+    assert client.post(url, {"scores": first}, content_type="application/json").status_code == 200
+    second = {f"G{i}": 4 for i in range(1, 7)}
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url, {"scores": second}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    queries = ctx.captured_queries
+    assert _statements(queries, "UPDATE", "evaluation_criterionscore") == 1
+    assert _statements(queries, "INSERT", "evaluation_criterionscore") == 0
+    assert _statements(queries, "SELECT", "evaluation_evaluation") == 2
+    points = {c["code"]: c["self_points"] for c in response.json()["criteria"]}
+    assert points == {code: "4.00" for code in second}

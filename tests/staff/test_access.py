@@ -158,3 +158,33 @@ def test_each_queryset_is_one_query(org, django_assert_num_queries):
 def test_resolving_a_scope_costs_two_queries(org, django_assert_num_queries):
     with django_assert_num_queries(2):
         scope_for(org.bob)
+
+
+def _role_reads(queries) -> int:
+    return sum('"staff_roleassignment"' in q["sql"] for q in queries)
+
+
+def test_a_request_resolves_each_scope_once(org, client):
+    """The home page's view, its navigation and its selector all ask for the caller's scope:
+    the roles are read once per request, and again on the next one (a role revoked in between
+    counts from the next page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.bob)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/").status_code == 200
+    assert _role_reads(first.captured_queries) == 1
+    with CaptureQueriesContext(connection) as second:
+        assert client.get("/").status_code == 200
+    assert _role_reads(second.captured_queries) == 1
+
+
+def test_outside_a_request_a_scope_is_read_afresh_each_time(org):
+    """Jobs and scripts see a role change at once: nothing is kept between two calls."""
+    eve = UserFactory(username="eve2")
+    assert visible(eve) == set()
+    RoleAssignmentFactory(user=eve, role=Role.HR_OFFICER, agency=org.agency_a)
+    assert visible(eve) == org.codes(
+        org.alice_sm, org.bob_sm, org.ann, org.tom, org.dan, org.olga
+    )
