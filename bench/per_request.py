@@ -111,7 +111,11 @@ def measure(
 
     def manager_score(i: int):
         report = manager["reports"][i % len(manager["reports"])]
-        body = {"scores": score_sets[i // len(manager["reports"]) % 2], "manager_comment": "Đạt yêu cầu.", "submit": False}
+        body = {
+            "scores": score_sets[i // len(manager["reports"]) % 2],
+            "manager_comment": "Đạt yêu cầu.",
+            "submit": False,
+        }
         return boss.post(
             f"/api/v1/evaluations/{report}/manager-score/",
             json.dumps(body),

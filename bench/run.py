@@ -556,9 +556,9 @@ class RssSampler(threading.Thread):
             time.sleep(0.5)
 
 
-def cpu_snapshot(master_pid: int, database: str) -> dict[str, float]:
-    """CPU seconds so far: the gunicorn master and workers, the PostgreSQL backends serving the
-    bench database, this process's waited-for children (locust), and the whole machine."""
+def cpu_snapshot(master_pid: int) -> dict[str, float]:
+    """CPU seconds so far: the gunicorn master and workers, PostgreSQL, this process's
+    waited-for children (locust), and the whole machine."""
     import psutil
 
     snap = {"web": 0.0, "postgres": 0.0}
@@ -569,11 +569,14 @@ def cpu_snapshot(master_pid: int, database: str) -> dict[str, float]:
             snap["web"] += t.user + t.system
     except psutil.Error:
         pass
-    for p in psutil.process_iter(["name", "cmdline"]):
+    # Every PostgreSQL process (backends, WAL writer, checkpointer; the other databases here are
+    # idle during the bench), and the backends that have ended: the web workers reconnect every
+    # DB_CONN_MAX_AGE seconds, and an ended backend's time is in its parent's children times.
+    for p in psutil.process_iter(["name"]):
         try:
-            if p.info["name"] == "postgres" and database in " ".join(p.info["cmdline"] or []):
+            if p.info["name"] == "postgres":
                 t = p.cpu_times()
-                snap["postgres"] += t.user + t.system
+                snap["postgres"] += t.user + t.system + t.children_user + t.children_system
         except psutil.Error:
             continue
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -589,7 +592,7 @@ def cpu_use(before: dict[str, float], after: dict[str, float]) -> str:
     use = {k: (after[k] - before[k]) / wall for k in ("web", "postgres", "locust", "machine")}
     rest = use["machine"] - use["web"] - use["postgres"] - use["locust"]
     return (
-        f"web workers {use['web']:.2f}, PostgreSQL (bench database) {use['postgres']:.2f}, "
+        f"web workers {use['web']:.2f}, PostgreSQL {use['postgres']:.2f}, "
         f"locust {use['locust']:.2f}, everything else on the machine {max(rest, 0):.2f}; "
         f"busy {use['machine']:.2f} of {os.cpu_count()} cores (average over {wall:.0f} s)"
     )
@@ -691,10 +694,9 @@ def measure_load(args, env) -> list[str]:
         )
         idle_worker, _idle_total = sampler.sample()
         sampler.start()
-        database = args.database_url.rsplit("/", 1)[-1]
-        cpu_before = cpu_snapshot(gunicorn.pid, database)
+        cpu_before = cpu_snapshot(gunicorn.pid)
         loaded = _locust(base, users_file, args.rate, args.load_seconds, CACHE / "load", env)
-        cpu_after = cpu_snapshot(gunicorn.pid, database)
+        cpu_after = cpu_snapshot(gunicorn.pid)
         sampler.running = False
         sampler.join()
     finally:

@@ -25,6 +25,10 @@ Three kinds of users, by weight (about the share of month-end requests each kind
   approval preview of one unit: the engine rates the agency with its quotas), the home page,
   signing in again. Approval itself needs the second factor and is not in the mix.
 
+The users are locust's ``FastHttpUser`` (geventhttpclient): the load generator shares the
+machine's two cores with the server, and ``HttpUser`` (requests) spent about three times as much
+CPU per request (bench/run.py prints the load generator's share as ``locust``).
+
 Sign-in is Django's login form with django-axes in front; the passwords are right, so no
 failure is ever counted and nobody is locked out (run.py also clears old attempts). Each
 sign-in checks the Argon2id hash (OWASP parameters, staff/hashers.py): about 30–40 ms of CPU.
@@ -40,7 +44,7 @@ import random
 import time
 
 import gevent
-from locust import HttpUser, events, task
+from locust import FastHttpUser, events, task
 
 with open(os.environ["BENCH_LOAD_USERS"]) as users_file:
     USERS = json.load(users_file)
@@ -73,7 +77,7 @@ def _scores(low: float = 0.6) -> dict[str, int]:
     return {code: round(mx * random.uniform(low, 1.0)) for code, mx in CRITERIA.items()}
 
 
-class MonthEndUser(HttpUser):
+class MonthEndUser(FastHttpUser):
     abstract = True
     kind = "staff"
 
@@ -93,13 +97,16 @@ class MonthEndUser(HttpUser):
         self.client.get("/accounts/login/", name="login page", allow_redirects=False)
         self.sign_in()
 
+    def cookie(self, name: str) -> str:
+        return next((c.value for c in self.client.cookiejar if c.name == name), "")
+
     def sign_in(self) -> None:
         with self.client.post(
             "/accounts/login/",
             data={
                 "username": self.me["username"],
                 "password": PASSWORD,
-                "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
+                "csrfmiddlewaretoken": self.cookie("csrftoken"),
             },
             name="login",
             allow_redirects=False,
@@ -120,7 +127,7 @@ class MonthEndUser(HttpUser):
             path,
             json=body,
             name=name,
-            headers={"X-CSRFToken": self.client.cookies.get("csrftoken", "")},
+            headers={"X-CSRFToken": self.cookie("csrftoken")},
             allow_redirects=False,
             catch_response=True,
         ) as response:

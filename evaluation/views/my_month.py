@@ -207,7 +207,16 @@ def _history(request: HttpRequest) -> list[dict[str, Any]]:
     for e in (
         _own(request)
         .select_related("period")
-        .only("pk", "status", "final_level", "score", "period__label", "period__kind")
+        .only(
+            "pk",
+            "status",
+            "final_level",
+            "score",
+            "period__label",
+            "period__kind",
+            "period__status",
+            "period__ends_on",
+        )
         .order_by("-period__starts_on", "period__kind")
     ):
         public = e.status in RESULT_STATUSES
@@ -216,6 +225,9 @@ def _history(request: HttpRequest) -> list[dict[str, Any]]:
                 "pk": e.pk,
                 "label": e.period.label,
                 "kind": e.period.kind,
+                "open_month": e.period.kind == PeriodKind.MONTH
+                and e.period.status == PeriodStatus.OPEN,
+                "ends_on": e.period.ends_on,
                 "kind_label": e.period.get_kind_display(),
                 "status": e.get_status_display(),
                 "level": e.final_level if public else "",
@@ -251,6 +263,7 @@ def _render_page(
     product_errors: dict[str, list] | None = None,
     outcome_errors: tuple[int, dict[str, list]] | None = None,
     appeal_errors: dict[str, list] | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
     post = request.POST if request.method == "POST" else {}
     editable = evaluation.status == Status.DRAFT and evaluation.period.status == PeriodStatus.OPEN
@@ -281,7 +294,8 @@ def _render_page(
             }
         )
     next_step, due_field = NEXT_STEP[evaluation.status]
-    appeals = list(evaluation.appeals.all())
+    # Appeals are filed against a published result; before that there is none to read.
+    appeals = list(evaluation.appeals.all()) if evaluation.status in RESULT_STATUSES else []
     today = timezone.localdate()
     context = {
         "evaluation": evaluation,
@@ -311,7 +325,7 @@ def _render_page(
         and today <= evaluation.appeal_until,
         "appeal_reason": post.get("reason", "") if appeal_errors else "",
         "appeal_errors": appeal_errors or {},
-        "history": (history := _history(request)),
+        "history": (history := history if history is not None else _history(request)),
         "trend": _trend(history),
     }
     return render(request, "evaluation/my_month/page.html", context, status=status)
@@ -327,18 +341,16 @@ def _back(evaluation: Evaluation, anchor: str = "") -> HttpResponse:
 @login_required
 @require_GET
 def my_month(request: HttpRequest) -> HttpResponse:
-    """The evaluation of the current open month; else the latest one; else a kind word."""
-    own = _own(request)
-    current = (
-        own.filter(period__kind=PeriodKind.MONTH, period__status=PeriodStatus.OPEN)
-        .order_by("-period__starts_on")
-        .values_list("pk", flat=True)
-        .first()
-    ) or own.order_by("-period__ends_on", "period__kind").values_list("pk", flat=True).first()
-    if current is None:
+    """The evaluation of the current open month; else the latest one; else a kind word. The
+    history (newest first) names it, so it costs no query of its own."""
+    history = _history(request)
+    if not history:
         has_staff = request_scope(request).own_staff_id is not None
         return render(request, "evaluation/my_month/none.html", {"has_staff": has_staff})
-    return _render_page(request, _own_or_404(request, current))
+    current = next((row for row in history if row["open_month"]), None)
+    if current is None:  # the period that ended last (a year before its last month)
+        current = min(history, key=lambda row: (-row["ends_on"].toordinal(), row["kind"]))
+    return _render_page(request, _own_or_404(request, current["pk"]), history=history)
 
 
 @login_required

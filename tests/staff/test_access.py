@@ -185,6 +185,4 @@ def test_outside_a_request_a_scope_is_read_afresh_each_time(org):
     eve = UserFactory(username="eve2")
     assert visible(eve) == set()
     RoleAssignmentFactory(user=eve, role=Role.HR_OFFICER, agency=org.agency_a)
-    assert visible(eve) == org.codes(
-        org.alice_sm, org.bob_sm, org.ann, org.tom, org.dan, org.olga
-    )
+    assert visible(eve) == org.codes(org.alice_sm, org.bob_sm, org.ann, org.tom, org.dan, org.olga)

@@ -191,6 +191,19 @@ def test_charlie_of_so_beta_gets_a_404(month, client, period):
     assert Product.objects.filter(evaluation=son).count() == 1
 
 
+def test_with_no_open_month_the_entry_page_is_the_period_that_ended_last(month, client):
+    """Every month closed: the one that ended last is shown."""
+    from evaluation.models import Period, PeriodStatus
+
+    client.force_login(month.user(SON))
+    for label in ("2026-08", "2026-09"):
+        open_month(month, label)
+    Period.objects.update(status=PeriodStatus.CLOSED)
+    response = client.get(url("my-month"))
+    assert response.status_code == 200
+    assert response.context["evaluation"].period.label == "2026-09"
+
+
 def test_someone_without_a_staff_record_gets_a_kind_page(month, client, period):
     client.force_login(month.user("sam"))  # the province admin is not on any staff list
     response = client.get(url("my-month"))
@@ -419,7 +432,21 @@ def test_history_and_products_read_in_a_constant_number_of_queries(month, client
     for i in range(3, 6):
         add_product(month, son, title=f"Việc {i}")
     assert page_queries(client, son.pk) == few
-    assert few <= 12
+    # session, user, roles, own record, history, the evaluation, its scores, its products (no
+    # appeal can exist before the result is published)
+    assert few <= 8
+
+
+def test_the_entry_page_finds_the_open_month_in_the_history_it_shows(month, client, son):
+    """``/evaluation/my/`` costs what the evaluation's own page costs: the history it lists
+    names the current month, no query of its own."""
+    past_months(month, ["2026-07", "2026-08", "2026-09"])
+    page_queries(client, son.pk)  # rules cached
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("my-month"))
+    assert response.status_code == 200
+    assert response.context["evaluation"].pk == son.pk
+    assert len(queries) == page_queries(client, son.pk)
 
 
 def test_the_saved_self_assessment_is_shown_read_only_once_submitted(month, client, son):
