@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import CriterionScore, Evaluation, Period, PeriodKind, PeriodStatus, Status
-from scoring.models import Criterion
+from scoring.models import Criterion, RatingLevel
 from scoring.selectors import template_criteria
 from staff.access import Scope
 
@@ -69,9 +70,9 @@ def to_score_q(today: dt.date | None = None) -> Q:
 def team_periods(scope: Scope) -> list[Period]:
     """The periods in which the caller has someone to score, newest first (one query)."""
     return list(
-        Period.objects.filter(pk__in=team_evaluations(scope).values("period_id"))
-        .select_related("ruleset")
-        .order_by("-year", "-index", "kind", "pk")
+        Period.objects.filter(pk__in=team_evaluations(scope).values("period_id")).order_by(
+            "-year", "-index", "kind", "pk"
+        )
     )
 
 
@@ -122,6 +123,9 @@ class TeamRow:
     to_score: bool
     self_total: Any
     manager_total: Any
+    status_label: str = ""
+    level_title: str = ""  # the name of the official level, else of the proposed one
+    score_url: str = ""
 
 
 @dataclass
@@ -176,6 +180,9 @@ def team_board(*, scope: Scope, period_id: int | None = None, status: str = "") 
         )
         .order_by(*TEAM_ORDER)
     )
+    # What each row prints, worked out here: the template runs its loop up to 40 times.
+    status_labels = {value: str(label) for value, label in Status.choices}
+    level_names = {value: str(label) for value, label in RatingLevel.choices}
     board.rows = [
         TeamRow(
             evaluation=e,
@@ -183,6 +190,9 @@ def team_board(*, scope: Scope, period_id: int | None = None, status: str = "") 
             to_score=can_score_now(e, period, today),
             self_total=e.self_total,
             manager_total=e.manager_total,
+            status_label=status_labels.get(e.status, e.status),
+            level_title=level_names.get(e.final_level or e.proposed_level, ""),
+            score_url=reverse("evaluation:team-score", args=[e.pk]),
         )
         for e in rows
     ]
