@@ -1,7 +1,7 @@
 """THE one place that decides what a user may see. Every selector, viewset and page asks here.
 
-``scope_for(user)`` reads the user's currently valid role assignments (and their own staff
-record) once, and returns a ``Scope`` whose querysets are each ONE query built from Q objects —
+``scope_for(user)`` reads the user's currently valid role assignments and their own staff
+record (one query, once per request), and returns a ``Scope`` whose querysets are each ONE query built from Q objects —
 no per-row permission checks, so a list of 5,000 people costs the same as a list of 5.
 
 Grants are a union over the user's roles:
@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
 from django.http import Http404
 
 from staff.models import AGENCY_ROLES, Agency, Role, RoleAssignment, StaffMember, Unit
@@ -192,14 +192,14 @@ class Scope:
 
 # The scopes resolved during the current request, by user id (``scope_cache_middleware``): the
 # view, the navigation and the service of one request ask for the same scope, and resolving it
-# is two queries. Outside a request (jobs, the shell, tests calling services) nothing is kept.
+# is a query. Outside a request (jobs, the shell, tests calling services) nothing is kept.
 _REQUEST_SCOPES: ContextVar[dict[int, Scope] | None] = ContextVar("request_scopes", default=None)
 
 
 def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
     """Resolve a user's scope from their currently valid role assignments.
 
-    Two small queries (roles, own staff record) whatever the size of the province, once per
+    One small query (roles and own staff record) whatever the size of the province, once per
     request: a role granted or revoked counts from the next request.
     """
     if user is None or not user.is_authenticated or not user.is_active:
@@ -233,24 +233,49 @@ def scope_cache_middleware(get_response: Callable[[Any], Any]) -> Callable[[Any]
     return middleware
 
 
+# The staff record's row in the union below: no role can be spelt this way.
+_OWN_RECORD = "="
+
+
+def _roles_and_own_record(
+    user_id: int,
+) -> tuple[list[tuple[str, int | None, str | None]], tuple[int, int, int] | None]:
+    """The user's current role assignments (role, agency id, unit path) and their own staff
+    record (id, unit id, agency id), in ONE query (a UNION ALL of plain rows): this runs on
+    every request."""
+    blank_id = Value(None, output_field=BigIntegerField())
+    roles = (
+        RoleAssignment.objects.current()
+        .filter(user_id=user_id)
+        .order_by()
+        .values_list("role", "agency_id", "unit__path", blank_id, blank_id)
+    )
+    record = (
+        StaffMember.objects.filter(user_id=user_id)
+        .order_by()
+        .values_list(
+            Value(_OWN_RECORD, output_field=CharField()),
+            "agency_id",
+            Value(None, output_field=CharField()),
+            "pk",
+            "unit_id",
+        )
+    )
+    assignments, own = [], None
+    for role, agency_id, path, staff_id, unit_id in roles.union(record, all=True):
+        if role == _OWN_RECORD:
+            own = (staff_id, unit_id, agency_id)
+        else:
+            assignments.append((role, agency_id, path))
+    return assignments, own
+
+
 def _resolve_scope(user: AbstractBaseUser) -> Scope:
     if user.is_superuser:
         return Scope(user_id=user.pk, sees_all=True, writes_province=True)
 
-    # Plain rows, not model instances: this runs on every request.
-    assignments = list(
-        RoleAssignment.objects.current()
-        .filter(user_id=user.pk)
-        .order_by()
-        .values_list("role", "agency_id", "unit__path")
-    )
+    assignments, own = _roles_and_own_record(user.pk)
     roles = {role for role, _agency, _path in assignments}
-    own = (
-        StaffMember.objects.filter(user_id=user.pk)
-        .order_by("pk")
-        .values_list("pk", "unit_id", "agency_id")
-        .first()
-    )
 
     writes_province = Role.PROVINCE_ADMIN in roles
     sees_all = writes_province or Role.INSPECTOR in roles

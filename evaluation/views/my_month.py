@@ -223,6 +223,7 @@ def _history(request: HttpRequest) -> list[dict[str, Any]]:
         rows.append(
             {
                 "pk": e.pk,
+                "url": reverse("evaluation:my-evaluation", args=[e.pk]),
                 "label": e.period.label,
                 "kind": e.period.kind,
                 "open_month": e.period.kind == PeriodKind.MONTH

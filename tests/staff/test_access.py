@@ -155,9 +155,12 @@ def test_each_queryset_is_one_query(org, django_assert_num_queries):
         list(scope.agencies())
 
 
-def test_resolving_a_scope_costs_two_queries(org, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        scope_for(org.bob)
+def test_resolving_a_scope_costs_one_query(org, django_assert_num_queries):
+    """Roles and the own staff record in one statement: every request pays it."""
+    with django_assert_num_queries(1):
+        scope = scope_for(org.bob)
+    assert scope.own_staff_id == org.bob_sm.pk and scope.own_unit_id == org.bob_sm.unit_id
+    assert scope.manages_direct_reports and scope.managed_unit_paths
 
 
 def _role_reads(queries) -> int:
