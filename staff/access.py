@@ -1,8 +1,9 @@
 """THE one place that decides what a user may see. Every selector, viewset and page asks here.
 
 ``scope_for(user)`` reads the user's currently valid role assignments and their own staff
-record (one query, once per request), and returns a ``Scope`` whose querysets are each ONE query built from Q objects —
-no per-row permission checks, so a list of 5,000 people costs the same as a list of 5.
+record (one query, once per request), and returns a ``Scope`` whose querysets are each ONE
+query built from Q objects — no per-row permission checks, so a list of 5,000 people costs the
+same as a list of 5.
 
 Grants are a union over the user's roles:
 
