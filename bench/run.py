@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--staff 50000] [--months 12] [--only NAMES] \
         [--database-url postgresql://postgres@127.0.0.1:5432/danhgia_bench] [--rebuild] \
-        [--load-seconds 60] [--rate 100] [--workers 5] [--repeat 3] [--open-repeat 2]
+        [--load-seconds 60] [--rate 100] [--workers 3] [--repeat 3] [--open-repeat 2]
 
 Builds (or reuses, keyed by size) the synthetic province of ``bench/province.py`` on PostgreSQL
 with COPY and INSERT … SELECT, then prints one line per figure,
@@ -23,11 +23,12 @@ with COPY and INSERT … SELECT, then prints one line per figure,
   ``bench/dashboards.py`` (floor: the plain SQL aggregation of the same rows);
 - ``staff_import``: ``bench/imports.py`` in a subprocess, ``--staff`` rows (floor: reading the
   file once with openpyxl);
-- ``load_*`` and ``web_rss``: the app under gunicorn on 127.0.0.1 (a free port, DEBUG off)
-  driven by locust (``bench/load/locustfile.py``) at a constant ``--rate`` for
-  ``--load-seconds``; throughput (floor: the offered rate), p50/p95/p99 latency (floor: the same
-  percentile of the same mix at 5 requests/s, i.e. without queueing), failed requests, and the
-  peak RSS of one web worker (floor: the same worker idle, after the first requests).
+- ``load_*`` and ``web_rss``: the app under gunicorn (``--workers``, 3 by default) on
+  127.0.0.1 (a free port, DEBUG off, the production cache when Redis answers) driven by locust
+  (``bench/load/locustfile.py``) at a constant ``--rate`` for ``--load-seconds``; throughput
+  (floor: the offered rate), p50/p95/p99 latency (floor: the same percentile of the same mix at
+  5 requests/s, i.e. without queueing), failed requests, and the peak RSS of one web worker
+  (floor: the same worker idle, after the first requests).
 
 ``--only`` takes figure names or groups (open, close, dashboards, import, load), comma-separated.
 Targets (2-core machine): close under 30 s and within 3× its floor, dashboards within 2×, at
@@ -773,7 +774,9 @@ def main() -> None:
     parser.add_argument("--open-repeat", type=int, default=2, help="runs of the month opening")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--rate", type=int, default=100, help="requests per second offered")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (2 × cores + 1)")
+    # cores + 1: on this machine the workers share the cores with PostgreSQL and locust; five
+    # (2 × cores + 1) served less (docs/performance.md, "gunicorn workers").
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (cores + 1)")
     parser.add_argument("--profile-close", help="write a cProfile of the close to this file")
     parser.add_argument("--close-timeout", type=int, default=900, help="seconds")
     parser.add_argument("--close-by", help="HH:MM UTC: stop waiting for the close then")
