@@ -28,7 +28,7 @@ from evaluation.models import (
     RuleSetCoverage,
     Status,
 )
-from evaluation.rating import rate_agency, rules_for_period
+from evaluation.rating import RatedEvaluation, rate_agency, rules_for_period
 from evaluation.services.approval import leaders_blocked
 from scoring import engine
 from scoring.models import RatingLevel
@@ -274,7 +274,7 @@ def approval_board(
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     waiting: dict[int, int] = defaultdict(int)
     for pk, result in rating.by_evaluation.items():
-        evaluation = rating.evaluations[pk]
+        evaluation = rating.rated[pk]
         if result.level:
             group = totals[_group(evaluation, agency_wide)]
             group["rated"] += 1
@@ -282,8 +282,8 @@ def approval_board(
             if _selectable(evaluation, scope, result):
                 waiting[evaluation.unit_id] += 1
     blocked_by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for pk in sorted(blocked_by_pk, key=lambda pk: rating.evaluations[pk].staff.code):
-        evaluation = rating.evaluations[pk]
+    for pk in sorted(blocked_by_pk, key=lambda pk: rating.rated[pk].staff.code):
+        evaluation = rating.rated[pk]
         blocked_by_unit[evaluation.unit_id].append(
             blocked_by_pk[pk] | {"full_name": evaluation.staff.full_name}
         )
@@ -297,7 +297,7 @@ def approval_board(
         listed = set(units)
     rows_by_unit: dict[int, list[Row]] = defaultdict(list)
     for pk, result in rating.by_evaluation.items():
-        evaluation = rating.evaluations[pk]
+        evaluation = rating.rated[pk]
         if evaluation.unit_id in listed:
             rows_by_unit[evaluation.unit_id].append(_row(evaluation, result, scope, agency_wide))
     not_scored: dict[int, int] = defaultdict(int)
@@ -390,20 +390,20 @@ def _meters(
     return meters
 
 
-def _group(evaluation: Evaluation, agency_wide: bool) -> str:
+def _group(evaluation: RatedEvaluation, agency_wide: bool) -> str:
     """The quota group of an evaluation: its duty group, or "" when the quota is agency-wide."""
     if agency_wide or evaluation.duty_group is None:
         return ""
     return evaluation.duty_group.code
 
 
-def _selectable(evaluation: Evaluation, scope: Scope, result: Any) -> bool:
+def _selectable(evaluation: RatedEvaluation, scope: Scope, result: Any) -> bool:
     """Whether the caller signs this proposal now: scored, rated, and not their own."""
     own = evaluation.staff_id == scope.own_staff_id
     return evaluation.status == Status.MANAGER_SCORED and not own and result.level is not None
 
 
-def _row(evaluation: Evaluation, result: Any, scope: Scope, agency_wide: bool) -> Row:
+def _row(evaluation: RatedEvaluation, result: Any, scope: Scope, agency_wide: bool) -> Row:
     """One proposal as the approver sees it."""
     codes = {r.code for r in result.reasons}
     level = result.level.name if result.level else ""

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -98,7 +99,7 @@ def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]
     rating = rate_agency(period, unit.agency_id, unsigned=pending)
     rows = []
     for evaluation_id, result in rating.by_evaluation.items():
-        evaluation = rating.evaluations[evaluation_id]
+        evaluation = rating.rated[evaluation_id]
         if evaluation.unit_id != unit.pk:
             continue
         rows.append(
@@ -256,9 +257,9 @@ def unit_approve(
             if result.level is None:
                 raise WorkflowError(
                     "cannot_rate",
-                    f"Chưa thể xếp loại {rating.evaluations[evaluation.pk].staff.code}: "
+                    f"Chưa thể xếp loại {rating.rated[evaluation.pk].staff.code}: "
                     + (result.reasons[-1].message if result.reasons else ""),
-                    f"{rating.evaluations[evaluation.pk].staff.code} cannot be rated: "
+                    f"{rating.rated[evaluation.pk].staff.code} cannot be rated: "
                     + (result.reasons[-1].message_en if result.reasons else ""),
                     status=409,
                 )
@@ -281,7 +282,9 @@ def unit_approve(
             )
             signed.append(evaluation)
         notify(
-            users=[rating.evaluations[e.pk].staff.user for e in signed],
+            users=get_user_model()
+            .objects.filter(staff_member__in=[e.staff_id for e in signed])
+            .order_by("pk"),
             kind=NotificationKind.APPROVED,
             subject=f"Kết quả đánh giá kỳ {period.label} đã được phê duyệt / Approved",
             body=f"Kết quả đánh giá kỳ {period.label} của bạn đã được phê duyệt và sẽ được công "
@@ -295,7 +298,7 @@ def _check_chosen_levels(
 ) -> None:
     """Refuse a batch that changed since the approver looked (a proposal they never saw), or
     the first evaluation whose level the rules or the quota set otherwise than chosen."""
-    unseen = [rating.evaluations[pk].staff.code for pk in batch if pk not in levels]
+    unseen = [rating.rated[pk].staff.code for pk in batch if pk not in levels]
     if unseen:
         codes = ", ".join(unseen)
         raise WorkflowError(
@@ -308,7 +311,7 @@ def _check_chosen_levels(
         chosen, result = levels.get(pk), rating.by_evaluation[pk]
         if not chosen or result.level is None or result.level.name == chosen:
             continue
-        code = rating.evaluations[pk].staff.code
+        code = rating.rated[pk].staff.code
         group = next((q for q in rating.batch.quota if code in q.moved_down), None)
         if chosen == Level.HTXSNV.name and group is not None:
             name = group.duty_group or group.agency
