@@ -206,10 +206,6 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
         """The detail of ``evaluation`` as read by ``get_object`` or returned by a workflow
         service (re-read under its lock, so current): only what it lacks is read — its scores
         and products after a save, nothing after a ``retrieve``."""
-        if not all(
-            Evaluation._meta.get_field(name).is_cached(evaluation) for name in DETAIL_RELATIONS
-        ):
-            evaluation = _detail_queryset(Evaluation.objects.all()).get(pk=evaluation.pk)
         prefetch_related_objects([evaluation], *_detail_prefetches())
         criteria = list(template_criteria(evaluation.template))
         data = s.EvaluationDetailSerializer(
