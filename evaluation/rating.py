@@ -235,7 +235,8 @@ class RatedEvaluation:
     approver_reason: str
 
 
-# The evaluation's own columns of a ``RatedEvaluation`` (the rest: staff, agency, duty group).
+# The evaluation's own columns of a ``RatedEvaluation`` (besides its id, staff, agency and duty
+# group), read and passed by these names.
 RATED_COLUMNS = (
     "staff_id",
     "unit_id",
@@ -275,12 +276,11 @@ def _rated_evaluations(period: Period, agency_id: int) -> list[RatedEvaluation]:
     )
     return [
         RatedEvaluation(
-            pk,
-            *columns[:3],
+            pk=pk,
             staff=RatedStaff(code, full_name, category),
             agency=agency,
             duty_group=groups.get(duty_group_id),
-            **dict(zip(RATED_COLUMNS[3:], columns[3:], strict=True)),
+            **dict(zip(RATED_COLUMNS, columns, strict=True)),
         )
         for pk, duty_group_id, code, full_name, category, *columns in rows
     ]
