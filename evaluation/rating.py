@@ -33,6 +33,16 @@ from scoring.selectors import ruleset_rules
 from staff.models import Agency, DutyGroup
 
 RATED_STATUSES = (Status.MANAGER_SCORED, *SIGNED_STATUSES)
+# What the manager sets for the engine besides the criteria points (the workflow's
+# MANAGER_ONLY_FIELDS adds the comment).
+MANAGER_INPUTS = (
+    "task_points",
+    "bonus",
+    "deductions",
+    "discipline",
+    "degradation",
+    "unit_corruption",
+)
 
 
 @lru_cache(maxsize=64)
@@ -244,12 +254,7 @@ RATED_COLUMNS = (
     "leadership",
     "status",
     "final_level",
-    "task_points",
-    "bonus",
-    "deductions",
-    "discipline",
-    "degradation",
-    "unit_corruption",
+    *MANAGER_INPUTS,
     "maternity_leave",
     "approver_max_level",
     "approver_reason",

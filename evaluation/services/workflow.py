@@ -17,7 +17,7 @@ from django.utils import timezone
 from evaluation import audit
 from evaluation.errors import WorkflowError, forbidden, unknown_criterion
 from evaluation.models import CriterionScore, Evaluation, NotificationKind, Status
-from evaluation.rating import rate_one, reasons_json
+from evaluation.rating import MANAGER_INPUTS, rate_one, reasons_json
 from evaluation.services.common import (
     check_version,
     lock_evaluation,
@@ -32,15 +32,7 @@ from scoring.rules import Discipline
 from scoring.selectors import template_criteria
 from staff.access import scope_for
 
-MANAGER_ONLY_FIELDS = (
-    "task_points",
-    "bonus",
-    "deductions",
-    "discipline",
-    "degradation",
-    "unit_corruption",
-    "manager_comment",
-)
+MANAGER_ONLY_FIELDS = (*MANAGER_INPUTS, "manager_comment")
 
 
 def _criteria(evaluation: Evaluation) -> dict[str, Criterion]:
