@@ -663,6 +663,12 @@ def measure_load(args, env) -> list[str]:
             f"127.0.0.1:{port}",
             "--workers",
             str(args.workers),
+            # gthread: each worker process serves --threads requests at once (one waits on
+            # PostgreSQL while another runs); 1 is gunicorn's plain sync worker.
+            "--worker-class",
+            "gthread" if args.threads > 1 else "sync",
+            "--threads",
+            str(args.threads),
             "--timeout",
             "120",
         ],
@@ -783,6 +789,7 @@ def main() -> None:
     # cores + 1: on this machine the workers share the cores with PostgreSQL and locust; five
     # (2 × cores + 1) served less (docs/performance.md, "gunicorn workers").
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (cores + 1)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--profile-close", help="write a cProfile of the close to this file")
     parser.add_argument("--close-timeout", type=int, default=900, help="seconds")
     parser.add_argument("--close-by", help="HH:MM UTC: stop waiting for the close then")

@@ -111,3 +111,16 @@ def test_sessions_are_read_from_a_shared_cache_only():
     assert shared.stdout.splitlines()[-1] == engine + "cached_db", shared.stdout + shared.stderr
     alone = run_manage("shell", "-c", show, CACHE_URL="")
     assert alone.stdout.splitlines()[-1] == engine + "db", alone.stdout + alone.stderr
+
+
+def test_the_wsgi_workers_freeze_what_lives_as_long_as_they_do():
+    """config/wsgi.py: every view imported, then the startup objects are out of the garbage
+    collector's reach, so a full collection scans only what requests leave (docs/performance.md)."""
+    show = (
+        "import gc, sys, config.wsgi; "
+        "print(gc.get_freeze_count(), 'evaluation.views.my_month' in sys.modules)"
+    )
+    result = run_manage("shell", "-c", show)
+    frozen, views_loaded = result.stdout.splitlines()[-1].split()
+    assert int(frozen) > 10_000, result.stdout + result.stderr
+    assert views_loaded == "True"
