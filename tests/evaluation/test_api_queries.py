@@ -165,3 +165,17 @@ def test_a_save_writes_every_changed_criterion_in_one_statement(busy):
     assert _statements(queries, "SELECT", "evaluation_evaluation") == 2
     points = {c["code"]: c["self_points"] for c in response.json()["criteria"]}
     assert points == {code: "4.00" for code in second}
+
+
+def test_serializer_fields_built_once_per_class_serve_each_evaluation(busy):
+    """``FieldsBuiltOnce``: the list and detail serializers keep their own fields, and each
+    instance serializes its own evaluation."""
+    from evaluation.serializers import EvaluationDetailSerializer, EvaluationSerializer
+
+    first, second = Evaluation.objects.filter(period=busy.extra["period"]).order_by("pk")[:2]
+    rows = [EvaluationSerializer(e).data for e in (first, second, first)]
+    assert [r["id"] for r in rows] == [first.pk, second.pk, first.pk]
+    assert rows[0] == rows[2]
+    detail = EvaluationDetailSerializer(second, context={"criteria": []}).data
+    assert detail["id"] == second.pk and "products" in detail
+    assert "products" not in EvaluationSerializer(first).data
