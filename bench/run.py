@@ -53,7 +53,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import CACHE, DEFAULT_DATABASE_URL, ROOT, info, line, reachable_cache_url
+from bench.common import (
+    CACHE,
+    DEFAULT_DATABASE_URL,
+    ROOT,
+    host_speed,
+    info,
+    line,
+    reachable_cache_url,
+)
 
 PYTHON = sys.executable
 GROUPS = {
@@ -716,6 +724,7 @@ def measure_load(args, env) -> list[str]:
         info("load_pages", ", ".join(used))
         users_file = CACHE / "load_users.json"
         users_file.write_text(json.dumps(users))
+        speed_before = host_speed()
         sampler = RssSampler(gunicorn.pid)
         # The floor of the latencies: the same mix (40 users: 27 staff, 12 managers, 1 approver)
         # at 5 requests/s, without queueing; measured after 15 s of the same, which also warms
@@ -737,6 +746,11 @@ def measure_load(args, env) -> list[str]:
             gunicorn.wait(timeout=30)
         except subprocess.TimeoutExpired:
             gunicorn.kill()
+    info(
+        "host_speed",
+        f"{speed_before:.3f} s before the load, {host_speed():.3f} s after "
+        "(CPU of a fixed pure-Python loop; lower is faster)",
+    )
     agg, calm_agg = loaded["aggregated"], calm["aggregated"]
     requests_n = int(agg["Request Count"])
     failed = int(agg["Failure Count"])
