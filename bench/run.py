@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--staff 50000] [--months 12] [--only NAMES] \
         [--database-url postgresql://postgres@127.0.0.1:5432/danhgia_bench] [--rebuild] \
-        [--load-seconds 60] [--rate 100] [--workers 3] [--repeat 3] [--open-repeat 2]
+        [--load-seconds 60] [--rate 100] [--workers 3] [--threads 1] [--repeat 3] [--open-repeat 2]
 
 Builds (or reuses, keyed by size) the synthetic province of ``bench/province.py`` on PostgreSQL
 with COPY and INSERT … SELECT, then prints one line per figure,
