@@ -53,7 +53,7 @@ from evaluation.services.workflow import evaluation_manager_score, evaluation_se
 from scoring.models import Criterion, RuleSet
 from scoring.models import Status as RuleSetStatus
 from staff.demo import PROVINCE_CODE, VALID_FROM
-from staff.models import Agency, Role, RoleAssignment, StaffMember, Unit
+from staff.models import APPROVER_ROLES, Agency, Role, RoleAssignment, StaffMember, Unit
 
 DEMO_RULESET = "ND335-2025"
 ADMIN_LOGIN = "sonoivu"  # the province admin (Sở Nội vụ) opens and closes the demo months
@@ -254,9 +254,7 @@ class _Actors:
         }
         self.head: dict[int, Any] = {}
         self.delegate: dict[int, Any] = {}
-        for ra in RoleAssignment.objects.current().filter(
-            role__in=[Role.AGENCY_HEAD, Role.HEAD_DELEGATE]
-        ):
+        for ra in RoleAssignment.objects.current().filter(role__in=APPROVER_ROLES):
             user = self.users.get(ra.user_id) or user_model.objects.get(pk=ra.user_id)
             target = self.head if ra.role == Role.AGENCY_HEAD else self.delegate
             target.setdefault(ra.agency_id, user)

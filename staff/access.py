@@ -31,7 +31,15 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
 from django.http import Http404
 
-from staff.models import AGENCY_ROLES, Agency, Role, RoleAssignment, StaffMember, Unit
+from staff.models import (
+    AGENCY_ROLES,
+    APPROVER_ROLES,
+    Agency,
+    Role,
+    RoleAssignment,
+    StaffMember,
+    Unit,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -287,9 +295,7 @@ def _resolve_scope(user: AbstractBaseUser) -> Scope:
         agency for role, agency, _path in assignments if role == Role.HR_OFFICER and agency
     )
     approver_agency_ids = frozenset(
-        agency
-        for role, agency, _path in assignments
-        if role in (Role.AGENCY_HEAD, Role.HEAD_DELEGATE) and agency
+        agency for role, agency, _path in assignments if role in APPROVER_ROLES and agency
     )
     managed_unit_paths = tuple(
         sorted({path for role, _agency, path in assignments if role == Role.MANAGER and path})

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from staff.models import (
+    APPROVER_ROLES,
     Agency,
     AgencyType,
     DutyGroup,
@@ -614,7 +615,6 @@ def _remove_extra_staff(extra) -> None:
     StaffMember.objects.filter(pk__in=extra_ids).delete()
 
 
-APPROVER_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE)
 DEMO_BACKUP_CODES = 5
 
 

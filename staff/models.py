@@ -477,7 +477,9 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("Thanh tra, kiểm tra")
 
 
-AGENCY_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE, Role.HR_OFFICER)
+# Who approves and signs an agency's ratings: its head, or the head's delegate.
+APPROVER_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE)
+AGENCY_ROLES = (*APPROVER_ROLES, Role.HR_OFFICER)
 PROVINCE_ROLES = (Role.PROVINCE_ADMIN, Role.INSPECTOR)
 
 

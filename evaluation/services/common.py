@@ -10,7 +10,7 @@ from typing import Any
 
 from evaluation.errors import WorkflowError, stale, wrong_state
 from evaluation.models import Evaluation, PeriodStatus
-from staff.models import Role, RoleAssignment
+from staff.models import APPROVER_ROLES, Role, RoleAssignment
 
 MAX_POINTS_PLACES = 2
 
@@ -137,9 +137,6 @@ def parse_points(value: Any, *, path: str, maximum: Decimal | None, places: int 
             path=path,
         )
     return number
-
-
-APPROVER_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE)
 
 
 def agency_role_users(agency_ids: Iterable[int], roles: Iterable[str]) -> dict[int, list[Any]]:

@@ -12,9 +12,9 @@ from evaluation.models import (
     Period,
     PeriodKind,
 )
-from evaluation.services.common import APPROVER_ROLES, agency_role_users
+from evaluation.services.common import agency_role_users
 from evaluation.services.notifications import Message, notify_many
-from staff.models import Role, StaffMember
+from staff.models import APPROVER_ROLES, Role, StaffMember
 
 
 def _previous_months(period: Period, count: int) -> list[str]:
