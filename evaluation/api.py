@@ -55,7 +55,7 @@ from evaluation.services.workflow import (
 )
 from scoring.selectors import template_criteria
 from staff import accesslog
-from staff.access import Scope, get_agency_or_404, get_unit_or_404, scope_for
+from staff.access import get_agency_or_404, get_unit_or_404, request_scope
 from staff.models import DutyGroup
 
 ERRORS = {
@@ -66,11 +66,6 @@ ERRORS = {
 }
 PUBLISHED_STATUSES = (Status.PUBLISHED, Status.UNDER_APPEAL, Status.CLOSED)
 ID = r"\d+"
-
-
-def _scope(request: Request) -> Scope:
-    """The caller's scope, resolved once per request (``staff.access.scope_for``)."""
-    return scope_for(request.user)
 
 
 def _parse(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -186,9 +181,9 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
             # A workflow step only needs to know the evaluation is in scope: its service
             # re-reads it under a lock with what the detail shows, and ``_detail`` answers with
             # that row. A month-end save paid for the joins twice (docs/performance.md).
-            return _scope(self.request).evaluations().order_by()
+            return request_scope(self.request).evaluations().order_by()
         qs = (
-            _scope(self.request)
+            request_scope(self.request)
             .evaluations()
             .select_related("period", "staff", "agency", "unit", "duty_group")
             .order_by("-period__ends_on", "period__kind", "staff__sort_key", "staff__code", "id")
@@ -228,7 +223,7 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
     def proposal(self, request: Request, pk: str) -> Response:
         evaluation = self.get_object()
         accesslog.record_read(request, evaluation)
-        source = "self" if _scope(request).can_self_assess(evaluation) else "manager"
+        source = "self" if request_scope(request).can_self_assess(evaluation) else "manager"
         evaluation = evaluations_for_rating(Evaluation.objects.filter(pk=evaluation.pk)).get()
         result = rate_one(evaluation, source=source)
         return Response(
@@ -326,7 +321,7 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def audit(self, request: Request, pk: str) -> Response:
         evaluation = self.get_object()
-        if not _scope(request).can_read_audit():
+        if not request_scope(request).can_read_audit():
             raise PermissionDenied()
         accesslog.record_read(request, evaluation)
         page = self.paginate_queryset(_audit_entries().filter(evaluation=evaluation))
@@ -394,7 +389,7 @@ class ProductViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[Product]:
-        return _products().filter(evaluation__in=_scope(self.request).evaluations())
+        return _products().filter(evaluation__in=request_scope(self.request).evaluations())
 
     @extend_schema(
         summary="Xóa sản phẩm / Remove a product",
@@ -436,7 +431,7 @@ class AppealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID
 
     def get_queryset(self) -> QuerySet[Appeal]:
-        return _appeals().filter(evaluation__in=_scope(self.request).evaluations())
+        return _appeals().filter(evaluation__in=request_scope(self.request).evaluations())
 
     def get_object(self) -> Appeal:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -482,7 +477,7 @@ class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return _audit_entries()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not _scope(request).can_read_audit():
+        if not request_scope(request).can_read_audit():
             raise PermissionDenied()
         return super().list(request, *args, **kwargs)
 
@@ -506,7 +501,7 @@ class ApprovalViewSet(viewsets.GenericViewSet):
     def preview(self, request: Request) -> Response:
         data = _parse(s.ApprovalQuerySerializer, request.query_params)
         period = _period_or_404(data["period"])
-        unit = get_unit_or_404(_scope(request), data["unit"])
+        unit = get_unit_or_404(request_scope(request), data["unit"])
         preview = approval_preview(period=period, unit=unit, user=request.user)
         return Response(s.ApprovalPreviewSerializer(preview).data)
 
@@ -518,7 +513,7 @@ class ApprovalViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = _parse(s.ApprovalSerializer, request.data)
         period = _period_or_404(data["period"])
-        unit = get_unit_or_404(_scope(request), data["unit"])
+        unit = get_unit_or_404(request_scope(request), data["unit"])
         adjustments = [
             Adjustment(a["evaluation"], a["level"], a["reason"]) for a in data["adjustments"]
         ]
@@ -545,7 +540,7 @@ class QuotaExceptionViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = _parse(s.QuotaExceptionInputSerializer, request.data)
         period = _period_or_404(data["period"])
-        agency = get_agency_or_404(_scope(request), data["agency"])
+        agency = get_agency_or_404(request_scope(request), data["agency"])
         duty_group = None
         if data.get("duty_group"):
             duty_group = DutyGroup.objects.filter(code=data["duty_group"]).first()
@@ -582,7 +577,7 @@ class PublicationViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = _parse(s.PublicationInputSerializer, request.data)
         period = _period_or_404(data["period"])
-        agency = get_agency_or_404(_scope(request), data["agency"])
+        agency = get_agency_or_404(request_scope(request), data["agency"])
         count = agency_publish(period=period, agency=agency, user=request.user)
         body = {"period": period.pk, "agency": agency.code, "published": count}
         return Response(s.PublicationSerializer(body).data)
@@ -606,7 +601,7 @@ class AgencyResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Evaluation]:
         data = _parse(s.AgencyResultQuerySerializer, self.request.query_params)
-        agency_id = _scope(self.request).own_agency_id
+        agency_id = request_scope(self.request).own_agency_id
         if agency_id is None:
             return Evaluation.objects.none()
         return (
