@@ -57,14 +57,17 @@ def team_evaluations(scope: Scope) -> QuerySet[Evaluation]:
     return scope.evaluations().filter(q).exclude(staff_id=scope.own_staff_id)
 
 
-def to_score_q(today: dt.date | None = None) -> Q:
-    """What the manager may score now: a submitted self-assessment, or a draft once the
-    self-assessment deadline has passed (the service then marks it "no self-assessment")."""
+def scorable_statuses(period: Period, today: dt.date | None = None) -> tuple[str, ...]:
+    """What the manager may score now in ``period``: a submitted self-assessment, and a draft
+    once the self-assessment deadline has passed (the service then marks it "no
+    self-assessment"); nothing once the period is closed. The list's filter, its progress count
+    and each row's link all follow from this one rule."""
     today = today or timezone.localdate()
-    return Q(period__status=PeriodStatus.OPEN) & (
-        Q(status=Status.SELF_ASSESSED)
-        | Q(status=Status.DRAFT, period__self_assessment_due__lt=today)
-    )
+    if period.status != PeriodStatus.OPEN:
+        return ()
+    if today > period.self_assessment_due:
+        return (Status.SELF_ASSESSED, Status.DRAFT)
+    return (Status.SELF_ASSESSED,)
 
 
 def team_periods(scope: Scope) -> list[Period]:
@@ -99,13 +102,7 @@ def is_late(evaluation: Evaluation, period: Period, today: dt.date | None = None
 
 
 def can_score_now(evaluation: Evaluation, period: Period, today: dt.date | None = None) -> bool:
-    """``to_score_q`` for one evaluation already read."""
-    today = today or timezone.localdate()
-    if period.status != PeriodStatus.OPEN:
-        return False
-    return evaluation.status == Status.SELF_ASSESSED or (
-        evaluation.status == Status.DRAFT and today > period.self_assessment_due
-    )
+    return evaluation.status in scorable_statuses(period, today)
 
 
 def can_return_now(evaluation: Evaluation, period: Period) -> bool:
@@ -157,19 +154,16 @@ def team_board(*, scope: Scope, period_id: int | None = None, status: str = "") 
         return board
     today = timezone.localdate()
     team = team_evaluations(scope).filter(period=period)
-    # One GROUP BY status (cheap to build and to run); the progress figures follow from it and
-    # the period, as ``to_score_q`` and ``can_score_now`` decide for one row.
+    # One GROUP BY status (cheap to build and to run); the progress figures follow from it.
+    scorable = scorable_statuses(period, today)
     counted = dict(team.order_by().values_list("status").annotate(n=Count("pk")))
     board.by_status = {s.value: counted.get(s.value, 0) for s in Status}
     board.total = sum(board.by_status.values())
     board.scored = sum(board.by_status[s] for s in SCORED_STATUSES)
-    if period.status == PeriodStatus.OPEN:
-        board.to_score = board.by_status[Status.SELF_ASSESSED]
-        if period.self_assessment_due < today:
-            board.to_score += board.by_status[Status.DRAFT]
+    board.to_score = sum(board.by_status[s] for s in scorable)
     rows = team
     if status == TO_SCORE:
-        rows = rows.filter(to_score_q(today))
+        rows = rows.filter(status__in=scorable)
     elif status in Status.values:
         rows = rows.filter(status=status)
     rows = (
@@ -187,7 +181,7 @@ def team_board(*, scope: Scope, period_id: int | None = None, status: str = "") 
         TeamRow(
             evaluation=e,
             late=is_late(e, period, today),
-            to_score=can_score_now(e, period, today),
+            to_score=e.status in scorable,
             self_total=e.self_total,
             manager_total=e.manager_total,
             status_label=status_labels.get(e.status, e.status),
@@ -246,7 +240,7 @@ def next_to_score(*, scope: Scope, evaluation: Evaluation) -> Evaluation | None:
     candidates = list(
         team_evaluations(scope)
         .filter(period_id=evaluation.period_id)
-        .filter(to_score_q())
+        .filter(status__in=scorable_statuses(evaluation.period))
         .exclude(pk=evaluation.pk)
         .select_related("staff")
         .order_by(*TEAM_ORDER)

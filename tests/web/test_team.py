@@ -96,6 +96,29 @@ def test_the_progress_counter_counts_each_scored_person(client, month, period):
     assert "đã chấm 3/7" in html and 'data-scored="3" data-total="7"' in html
 
 
+def test_to_score_counts_the_rows_it_links_before_and_after_the_deadline(month, period):
+    """One rule (``scorable_statuses``): the list's "to score" count, its filter and each row's
+    link agree — self-assessed ones before the deadline, drafts too after it, none once the
+    period is closed."""
+    from evaluation.models import PeriodStatus
+    from evaluation.selectors_team import TO_SCORE, team_board
+    from staff.access import scope_for
+
+    self_assess(month, "Sơn", period)
+    scope = scope_for(month.user("bob"))
+
+    def counted() -> tuple[int, int, int]:
+        board = team_board(scope=scope, period_id=period.pk)
+        filtered = team_board(scope=scope, period_id=period.pk, status=TO_SCORE)
+        return board.to_score, sum(r.to_score for r in board.rows), len(filtered.rows)
+
+    assert counted() == (1, 1, 1)
+    set_due(period, days_from_today=-1)
+    assert counted() == (len(STAFF_NAMES), len(STAFF_NAMES), len(STAFF_NAMES))
+    Period.objects.filter(pk=period.pk).update(status=PeriodStatus.CLOSED)
+    assert counted() == (0, 0, 0)
+
+
 def test_the_status_filter_keeps_only_that_status(client, month, period):
     self_assess(month, "Sơn", period)
     client.force_login(month.user("bob"))
