@@ -185,8 +185,8 @@ def line(name: str, value: float, unit: str, floor: float, target: str = "") -> 
 
 
 def host_speed() -> float:
-    """CPU seconds of a fixed pure-Python loop: how fast this shared VM runs right now (the same
-    loop took 0.30–0.39 s within minutes on 2026-11-26), to read a figure beside."""
+    """CPU seconds of a fixed pure-Python loop: how fast this shared VM runs right now, to read
+    a figure beside (the machine's speed drifts: docs/performance.md)."""
     start = time.process_time()
     total = 0
     for i in range(3_000_000):

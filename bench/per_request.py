@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import reachable_cache_url, setup_path
+from bench.common import setup_path
 
 setup_path()
 
@@ -155,13 +155,13 @@ def main() -> None:
     parser.add_argument("--only", default="", help="request types whose name holds one of these")
     parser.add_argument("--profile", type=Path, help="write DIR/<request type>.prof")
     args = parser.parse_args()
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("DB_CONN_MAX_AGE", "60")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-    os.environ.setdefault("CACHE_URL", reachable_cache_url())
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
     from bench import province
+    from bench.run import environment
+
+    # The web workers' settings of bench/run.py; Django's test client names its host testserver.
+    env = environment(os.environ["DATABASE_URL"])
+    env["ALLOWED_HOSTS"] += ",testserver"
+    os.environ.update(env)
 
     province.ensure(os.environ["DATABASE_URL"], staff=args.staff, months=args.months)
     only = {word.strip() for word in args.only.split(",") if word.strip()}
