@@ -1,7 +1,7 @@
 """CPU per request of the month-end mix, one request type at a time, in-process.
 
     .venv/bin/python bench/per_request.py [--staff 50000] [--months 12] [--repeat 30]
-        [--only NAME,...] [--profile DIR]
+        [--only NAME,...] [--profile DIR] [--no-gc-freeze]
 
 Signs in (Django's test client, the real login form and password hasher) as the people
 ``bench/run.py`` gives its load users — a staff member with a draft, a manager with
@@ -12,12 +12,17 @@ process (``resource.getrusage``: Django's own work; PostgreSQL's is elsewhere), 
 time and the status. It says where a request's cost is, not how the server holds up under load
 (that is ``bench/run.py --only load``). ``--profile DIR`` also writes one cProfile file per
 request type (``DIR/<name>.prof``, read with ``python -m pstats``) of its ``--repeat`` requests.
+
+Like a web worker, the process loads ``config.wsgi``, which freezes the startup objects out of
+the garbage collector's reach; ``--no-gc-freeze`` measures without that. A last line says how
+many collections the requests caused and how long they took (``gc.callbacks``).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import resource
@@ -33,6 +38,38 @@ setup_path()
 
 
 BOARD = "/evaluation/approval/"
+
+
+class CollectionTimer:
+    """How many garbage collections of each generation ran while installed, and their time."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def __enter__(self) -> CollectionTimer:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.count[generation] += 1
+            self.seconds[generation] += time.perf_counter() - self._started
+
+    def line(self) -> str:
+        young = self.seconds[0] + self.seconds[1]
+        return (
+            f"gc: {self.count[2]} full collections, {self.seconds[2] * 1000:.0f} ms; "
+            f"{self.count[0] + self.count[1]} young ones, {young * 1000:.0f} ms; "
+            f"startup objects frozen: {gc.get_freeze_count()}"
+        )
 
 
 def _cpu() -> float:
@@ -154,6 +191,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--only", default="", help="request types whose name holds one of these")
     parser.add_argument("--profile", type=Path, help="write DIR/<request type>.prof")
+    parser.add_argument(
+        "--no-gc-freeze", action="store_true", help="leave the startup objects to the collector"
+    )
     args = parser.parse_args()
     from bench import province
     from bench.run import environment
@@ -164,8 +204,12 @@ def main() -> None:
     os.environ.update(env)
 
     province.ensure(os.environ["DATABASE_URL"], staff=args.staff, months=args.months)
+    if not args.no_gc_freeze:
+        import config.wsgi  # noqa: F401 — freezes the startup objects, as in a web worker
     only = {word.strip() for word in args.only.split(",") if word.strip()}
-    measure(args.months, args.repeat, only or None, args.profile)
+    with CollectionTimer() as collections:
+        measure(args.months, args.repeat, only or None, args.profile)
+    print(collections.line(), flush=True)
 
 
 if __name__ == "__main__":
