@@ -112,8 +112,8 @@ def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
     from django.db import connection, transaction
 
     from dashboards.frames import snapshot_period
-    from evaluation.models import EarlyWarning, Evaluation, Period, RuleSetCoverage
-    from scoring.models import Criterion, RuleSet
+    from evaluation.models import EarlyWarning, Evaluation, Period
+    from scoring.models import Criterion, RuleSet, RuleSetCoverage
     from staff.models import (
         Agency,
         AgencyType,

@@ -20,7 +20,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.db_router import reads_from_replica
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS, indicators
 from dashboards.par import par_feed
@@ -28,6 +27,7 @@ from dashboards.rankings import ranking
 from evaluation.models import Period
 from scoring.periods import PeriodFormatError, parse_period
 from staff.access import scope_for
+from staff.lib.replica import reads_from_replica
 
 HEADERS = {
     "rank": "Xếp hạng",

@@ -13,14 +13,8 @@ from django.db.models.functions import Floor
 
 from dashboards.frames import COLUMNS, LEVELS, SIGNED, compute_indicators
 from dashboards.models import IndicatorSnapshot
-from evaluation.models import (
-    EarlyWarning,
-    Evaluation,
-    Period,
-    PeriodKind,
-    PeriodStatus,
-    RuleSetCoverage,
-)
+from evaluation.models import EarlyWarning, Evaluation, Period, PeriodKind, PeriodStatus
+from scoring.models import RuleSetCoverage
 from staff.models import Agency
 
 DEFAULT_RULESET = "ND335-2025"

@@ -22,10 +22,10 @@ def run_export(job_id: str) -> str:
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from config.db_router import reads_from_replica
     from dashboards.exports import to_csv, to_xlsx
     from dashboards.models import ExportJob, ExportStatus
     from dashboards.tables import build_table
+    from staff.lib.replica import reads_from_replica
 
     job = ExportJob.objects.get(pk=job_id)
     ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)

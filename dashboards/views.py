@@ -30,7 +30,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from config.db_router import reads_from_replica
 from dashboards import charts, selectors
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.models import ExportJob, ExportStatus, ParSubCriterion, RankingWeight
@@ -40,6 +39,7 @@ from dashboards.tables import AGENCY_TABLES, Table, build_table, from_frame, hea
 from evaluation.models import Period
 from scoring.periods import PeriodFormatError, parse_period
 from staff.access import Scope, scope_for
+from staff.lib.replica import reads_from_replica
 from staff.models import Agency, AgencyType
 
 FORMATS = {

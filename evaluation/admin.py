@@ -2,69 +2,29 @@
 
 Almost everything here is read-only on purpose: evaluations, products, appeals, exceptions and
 periods change only through ``evaluation.services`` (which check the role, lock, and write the
-audit trail). The one thing the province admin edits here is which rule set each agency is
-rated under (``RuleSetCoverage``), and that change is recorded too. The audit trail itself has
-no add, change or delete permission at all — not even for a superuser.
+audit trail). Which rule set covers an agency is edited in the rule sets' admin (scoring);
+the audit trail is read in the staff admin.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from evaluation import audit
 from evaluation.models import (
     Appeal,
-    AuditEntry,
     EarlyWarning,
     Evaluation,
     Notification,
     Period,
     Product,
     QuotaException,
-    RuleSetCoverage,
 )
-from scoring.models import RuleSet
-from staff.names import query_terms
-
-
-class ViewOnlyMixin:
-    """Visible to whoever may view; changed only through the services."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class StaffSearchMixin:
-    """Search by the fields in ``search_fields`` (codes) or by the person's name, folded like
-    ``search_text``: "Nguyễn" and "nguyen" both match."""
-
-    staff_path = "staff"
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        found, may_duplicate = super().get_search_results(  # type: ignore[misc]
-            request, queryset, search_term
-        )
-        terms = query_terms(search_term)
-        if terms:
-            by_name = queryset
-            for term in terms:
-                by_name = by_name.filter(**{f"{self.staff_path}__search_text__contains": term})
-            found = found | by_name
-        return found, may_duplicate
+from staff.lib.admin import StaffSearchMixin, ViewOnlyMixin
 
 
 @admin.register(Period)
@@ -187,66 +147,6 @@ class QuotaExceptionAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_select_related = ["period__ruleset", "agency", "duty_group", "decided_by"]
 
 
-class RuleSetCoverageForm(forms.ModelForm):
-    """The rule set is chosen among the codes that exist (a typo would silently rate nobody)."""
-
-    ruleset_code = forms.ChoiceField(label=_("Mã bộ quy tắc"))
-
-    class Meta:
-        model = RuleSetCoverage
-        fields = ["agency", "ruleset_code"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        codes = sorted(set(RuleSet.objects.values_list("code", flat=True)))
-        self.fields["ruleset_code"].choices = [(c, c) for c in codes]
-
-
-@admin.register(RuleSetCoverage)
-class RuleSetCoverageAdmin(admin.ModelAdmin):
-    """The province admin assigns each agency to the rule set it is rated under. A change
-    takes effect from the next month opened; months already open keep their evaluations."""
-
-    form = RuleSetCoverageForm
-    list_display = ["agency", "ruleset_code"]
-    list_filter = ["ruleset_code", "agency__agency_type"]
-    search_fields = ["agency__code", "agency__name", "ruleset_code"]
-    autocomplete_fields = ["agency"]
-    list_select_related = ["agency"]
-    ordering = ["agency__code"]
-
-    def save_model(
-        self, request: HttpRequest, obj: RuleSetCoverage, form: Any, change: bool
-    ) -> None:
-        before = {}
-        if change and obj.pk:
-            old = RuleSetCoverage.objects.get(pk=obj.pk)
-            before = {"agency": old.agency.code, "ruleset_code": old.ruleset_code}
-        super().save_model(request, obj, form, change)
-        audit.record(
-            "coverage.changed" if change else "coverage.added",
-            actor=request.user,
-            agency=obj.agency,
-            obj=obj,
-            before=before,
-            after={"agency": obj.agency.code, "ruleset_code": obj.ruleset_code},
-        )
-
-    def delete_model(self, request: HttpRequest, obj: RuleSetCoverage) -> None:
-        audit.record(
-            "coverage.removed",
-            actor=request.user,
-            agency=obj.agency,
-            obj=obj,
-            before={"agency": obj.agency.code, "ruleset_code": obj.ruleset_code},
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset.select_related("agency"):
-            self.delete_model(request, obj)
-
-
 @admin.register(Notification)
 class NotificationAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
@@ -284,41 +184,3 @@ class EarlyWarningAdmin(StaffSearchMixin, ViewOnlyMixin, admin.ModelAdmin):
     list_filter = ["kind", "agency", "period__label"]
     search_fields = ["staff__code"]
     list_select_related = ["staff", "agency", "period__ruleset"]
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(StaffSearchMixin, admin.ModelAdmin):
-    """The trail, read-only for everyone: no add, change or delete permission, no actions.
-    ``manage.py verify_audit`` checks that nobody changed it behind the admin's back."""
-
-    staff_path = "evaluation__staff"
-    list_display = [
-        "at",
-        "action",
-        "actor",
-        "agency",
-        "period",
-        "evaluation",
-        "chained",
-        "sequence",
-        "short_hash",
-    ]
-    list_filter = ["action", "chained", "agency"]
-    search_fields = ["action", "evaluation__staff__code"]
-    list_select_related = ["actor", "agency", "period__ruleset", "evaluation__staff"]
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
-    actions = None
-    show_full_result_count = False
-
-    @admin.display(description="hash")
-    def short_hash(self, obj: AuditEntry) -> str:
-        return obj.hash[:12]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

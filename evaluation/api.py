@@ -28,7 +28,6 @@ from evaluation import serializers as s
 from evaluation.errors import WorkflowError
 from evaluation.models import (
     Appeal,
-    AuditEntry,
     CriterionScore,
     Evaluation,
     Notification,
@@ -37,6 +36,7 @@ from evaluation.models import (
     Status,
 )
 from evaluation.rating import evaluations_for_rating, rate_one, reasons_json
+from evaluation.selectors.access import evaluations_in_scope
 from evaluation.services.appeals import appeal_file, appeal_resolve
 from evaluation.services.approval import (
     Adjustment,
@@ -56,7 +56,7 @@ from evaluation.services.workflow import (
 from scoring.selectors import template_criteria
 from staff import accesslog
 from staff.access import get_agency_or_404, get_unit_or_404, request_scope
-from staff.models import DutyGroup
+from staff.models import AuditEntry, DutyGroup
 
 ERRORS = {
     400: s.ErrorsSerializer,
@@ -181,10 +181,9 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
             # A workflow step only needs to know the evaluation is in scope: its service
             # re-reads it under a lock with what the detail shows, and ``_detail`` answers with
             # that row. A month-end save paid for the joins twice (docs/performance.md).
-            return request_scope(self.request).evaluations().order_by()
+            return evaluations_in_scope(request_scope(self.request)).order_by()
         qs = (
-            request_scope(self.request)
-            .evaluations()
+            evaluations_in_scope(request_scope(self.request))
             .select_related("period", "staff", "agency", "unit", "duty_group")
             .order_by("-period__ends_on", "period__kind", "staff__sort_key", "staff__code", "id")
         )
@@ -389,7 +388,7 @@ class ProductViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[Product]:
-        return _products().filter(evaluation__in=request_scope(self.request).evaluations())
+        return _products().filter(evaluation__in=evaluations_in_scope(request_scope(self.request)))
 
     @extend_schema(
         summary="Xóa sản phẩm / Remove a product",
@@ -431,7 +430,7 @@ class AppealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID
 
     def get_queryset(self) -> QuerySet[Appeal]:
-        return _appeals().filter(evaluation__in=request_scope(self.request).evaluations())
+        return _appeals().filter(evaluation__in=evaluations_in_scope(request_scope(self.request)))
 
     def get_object(self) -> Appeal:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])

@@ -35,22 +35,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluation.errors import WorkflowError
-from evaluation.models import (
-    Appeal,
-    Evaluation,
-    Period,
-    PeriodKind,
-    PeriodStatus,
-    RuleSetCoverage,
-    Status,
-)
+from evaluation.models import Appeal, Evaluation, Period, PeriodKind, PeriodStatus, Status
 from evaluation.services.appeals import appeal_file, appeal_resolve
 from evaluation.services.approval import agency_publish, unit_approve
 from evaluation.services.common import second_factor_waived
 from evaluation.services.periods import period_close, period_open
 from evaluation.services.products import product_register, product_set_outcome
 from evaluation.services.workflow import evaluation_manager_score, evaluation_self_assess
-from scoring.models import Criterion, RuleSet
+from scoring.models import Criterion, RuleSet, RuleSetCoverage
 from scoring.models import Status as RuleSetStatus
 from staff.demo import PROVINCE_CODE, VALID_FROM
 from staff.models import APPROVER_ROLES, Agency, Role, RoleAssignment, StaffMember, Unit

@@ -23,10 +23,10 @@ from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from config.db_router import reads_from_replica
-from dashboards.exports import neutralise
 from evaluation.models import SIGNED_STATUSES, Evaluation
 from scoring.models import RatingLevel
+from staff.lib.replica import reads_from_replica
+from staff.lib.spreadsheets import neutralise
 from staff.models import Agency
 
 OFFICIAL_TITLE = "Danh sách kết quả đánh giá, xếp loại chất lượng"

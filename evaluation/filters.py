@@ -15,7 +15,6 @@ from django.db.models import Q, QuerySet
 from evaluation.models import (
     Appeal,
     AppealStatus,
-    AuditEntry,
     Evaluation,
     Notification,
     Period,
@@ -24,6 +23,7 @@ from evaluation.models import (
     Status,
 )
 from scoring.models import RatingLevel
+from staff.models import AuditEntry
 
 
 def _period(queryset: QuerySet[Any], field: str, value: str) -> QuerySet[Any]:

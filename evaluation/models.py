@@ -14,8 +14,6 @@ database itself can enforce (one evaluation per person and period, score ranges)
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,23 +32,6 @@ class PeriodKind(models.TextChoices):
 class PeriodStatus(models.TextChoices):
     OPEN = "open", _("Đang mở")
     CLOSED = "closed", _("Đã khóa")
-
-
-class RuleSetCoverage(models.Model):
-    """Which rule set (by code) an agency is rated under. One rule set per agency: the rule set
-    decides the template, the quota and the deadlines of everyone in it."""
-
-    agency = models.OneToOneField(
-        Agency, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("Cơ quan")
-    )
-    ruleset_code = models.CharField(_("Mã bộ quy tắc"), max_length=40, db_index=True)
-
-    class Meta:
-        verbose_name = _("Phạm vi áp dụng bộ quy tắc")
-        verbose_name_plural = _("Phạm vi áp dụng bộ quy tắc")
-
-    def __str__(self) -> str:
-        return f"{self.agency} → {self.ruleset_code}"
 
 
 class Period(models.Model):
@@ -445,88 +426,6 @@ class QuotaException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.ceiling}"
-
-
-class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
-
-
-class AuditEntry(models.Model):
-    """One recorded action: who, when, what, before → after, why. Append-only.
-
-    Sign-offs (approval, exception, publication, appeal decision, close) are chained per agency:
-    each holds the hash of the previous sign-off of the agency and its own hash over a canonical
-    snapshot, so a rewrite anywhere breaks the chain (``manage.py verify_audit``).
-    """
-
-    at = models.DateTimeField(_("Thời điểm"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Người thực hiện"),
-    )
-    action = models.CharField(_("Hành động"), max_length=60, db_index=True)
-    agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    evaluation = models.ForeignKey(
-        Evaluation, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
-    )
-    object_type = models.CharField(max_length=60, blank=True)
-    object_id = models.CharField(max_length=60, blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
-    chained = models.BooleanField(default=False)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
-
-    objects = AuditEntryQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("Nhật ký")
-        verbose_name_plural = _("Nhật ký")
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["agency", "sequence"],
-                condition=Q(chained=True),
-                name="audit_chain_sequence_unique",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
-
-
-class AuditChainHead(models.Model):
-    """The last sign-off of each agency's chain; locked while a new one is appended."""
-
-    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="+")
-    sequence = models.PositiveIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.agency_id}#{self.sequence}"
 
 
 class NotificationKind(models.TextChoices):

@@ -14,17 +14,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evaluation.models import (
-    Appeal,
-    AuditEntry,
-    Evaluation,
-    Notification,
-    Period,
-    Product,
-    Status,
-)
+from evaluation.models import Appeal, Evaluation, Notification, Period, Product, Status
 from scoring.models import RatingLevel
 from scoring.rules import Discipline
+from staff.models import AuditEntry
 
 # --- common -----------------------------------------------------------------------------------
 

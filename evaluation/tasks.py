@@ -19,7 +19,7 @@ def run_daily_jobs(date: str | None = None) -> dict[str, Any]:
     """The daily job (``manage.py run_daily_jobs``), for Celery beat; returns its report."""
     import datetime as dt
 
-    from evaluation.jobs import run_daily_jobs as run
+    from evaluation.services.daily import run_daily_jobs as run
 
     return run(today=dt.date.fromisoformat(date) if date else None).as_dict()
 

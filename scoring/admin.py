@@ -30,9 +30,11 @@ from scoring.models import (
     Criterion,
     CriterionGroup,
     RuleSet,
+    RuleSetCoverage,
 )
 from scoring.template_io import TemplateFileInvalid, template_export_xlsx, template_import
-from staff.imports.safety import MAX_UPLOAD_BYTES
+from staff import audit
+from staff.lib.uploads import MAX_UPLOAD_BYTES
 
 _COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -354,3 +356,63 @@ class RuleSetAdmin(VersionedAdmin):
             lambda r: services.ruleset_publish(ruleset=r, user=request.user),
             gettext("Đã công bố %(obj)s."),
         )
+
+
+class RuleSetCoverageForm(forms.ModelForm):
+    """The rule set is chosen among the codes that exist (a typo would silently rate nobody)."""
+
+    ruleset_code = forms.ChoiceField(label=_("Mã bộ quy tắc"))
+
+    class Meta:
+        model = RuleSetCoverage
+        fields = ["agency", "ruleset_code"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        codes = sorted(set(RuleSet.objects.values_list("code", flat=True)))
+        self.fields["ruleset_code"].choices = [(c, c) for c in codes]
+
+
+@admin.register(RuleSetCoverage)
+class RuleSetCoverageAdmin(admin.ModelAdmin):
+    """The province admin assigns each agency to the rule set it is rated under. A change
+    takes effect from the next month opened; months already open keep their evaluations."""
+
+    form = RuleSetCoverageForm
+    list_display = ["agency", "ruleset_code"]
+    list_filter = ["ruleset_code", "agency__agency_type"]
+    search_fields = ["agency__code", "agency__name", "ruleset_code"]
+    autocomplete_fields = ["agency"]
+    list_select_related = ["agency"]
+    ordering = ["agency__code"]
+
+    def save_model(
+        self, request: HttpRequest, obj: RuleSetCoverage, form: Any, change: bool
+    ) -> None:
+        before = {}
+        if change and obj.pk:
+            old = RuleSetCoverage.objects.get(pk=obj.pk)
+            before = {"agency": old.agency.code, "ruleset_code": old.ruleset_code}
+        super().save_model(request, obj, form, change)
+        audit.record(
+            "coverage.changed" if change else "coverage.added",
+            actor=request.user,
+            agency=obj.agency,
+            obj=obj,
+            before=before,
+            after={"agency": obj.agency.code, "ruleset_code": obj.ruleset_code},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: RuleSetCoverage) -> None:
+        audit.record(
+            "coverage.removed",
+            actor=request.user,
+            agency=obj.agency,
+            obj=obj,
+            before={"agency": obj.agency.code, "ruleset_code": obj.ruleset_code},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset.select_related("agency"):
+            self.delete_model(request, obj)

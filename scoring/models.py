@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from scoring import rules
+from staff.models import Agency
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -837,3 +838,21 @@ class CapRule(ImmutableWhenPublished):
         errors = self.own_field_errors()
         if errors:
             raise ValidationError(errors, code="invalid_cap")
+
+
+class RuleSetCoverage(models.Model):
+    """Which rule set (by code) an agency is rated under. One rule set per agency: the rule set
+    decides the template, the quota and the deadlines of everyone in it."""
+
+    agency = models.OneToOneField(
+        Agency, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("Cơ quan")
+    )
+    ruleset_code = models.CharField(_("Mã bộ quy tắc"), max_length=40, db_index=True)
+
+    class Meta:
+        db_table = "evaluation_rulesetcoverage"  # created by the workflow app; moved in state only
+        verbose_name = _("Phạm vi áp dụng bộ quy tắc")
+        verbose_name_plural = _("Phạm vi áp dụng bộ quy tắc")
+
+    def __str__(self) -> str:
+        return f"{self.agency} → {self.ruleset_code}"

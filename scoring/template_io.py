@@ -35,7 +35,6 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from dashboards.exports import FORMULA_STARTS, neutralise
 from scoring.models import (
     AdjustmentItem,
     AdjustmentKind,
@@ -45,8 +44,9 @@ from scoring.models import (
     Status,
     TaskModeChoice,
 )
-from staff.imports.columns import fold_header
-from staff.imports.safety import UnsafeFile, bilingual, check_upload
+from staff.lib.spreadsheets import FORMULA_STARTS, fold_header, neutralise
+from staff.lib.text import bilingual
+from staff.lib.uploads import UnsafeFile, check_upload
 
 SHEET_CRITERIA = "Tiêu chí"
 SHEET_SETTINGS = "Thiết lập"
@@ -712,7 +712,7 @@ def template_import(*, data: bytes, filename: str, user: Any = None) -> Criteria
         for item in parsed.items:
             item.template = template
         AdjustmentItem.objects.bulk_create(parsed.items)
-        from evaluation.audit import record
+        from staff.audit import record
 
         record(
             "scoring.template_imported",

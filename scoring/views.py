@@ -24,7 +24,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from evaluation.models import RuleSetCoverage
 from scoring.models import (
     AdjustmentItem,
     CapRule,
@@ -33,6 +32,7 @@ from scoring.models import (
     CriterionGroup,
     RatingLevel,
     RuleSet,
+    RuleSetCoverage,
     Status,
 )
 from scoring.simulator import SimulationError, ruleset_simulate

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
 from django.http import Http404
@@ -44,7 +44,13 @@ from staff.models import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from evaluation.models import Evaluation
+
+class PersonRecord(Protocol):
+    """What the grants read of a record kept per person (an evaluation, in the workflow)."""
+
+    staff_id: int
+    manager_id: int | None
+    agency_id: int
 
 
 @dataclass(frozen=True)
@@ -122,25 +128,24 @@ class Scope:
             q |= Q(pk=self.own_unit_id)
         return qs.filter(q)
 
-    def evaluations(self) -> QuerySet[Evaluation]:
-        """Evaluations this user may see (one query): their own; as a manager, those of the
+    def person_records_filter(self) -> Q:
+        """Which records kept per person and period (evaluations: ``agency_id``, ``staff_id``,
+        ``manager_id``) this user may see, as one filter: their own; as a manager, those of the
         people they evaluate; in their agency for the head, delegate and HR; all for the
-        province admin and the inspector."""
-        from evaluation.models import Evaluation
-
-        qs = Evaluation.objects.all()
+        province admin and the inspector. The workflow applies it to its own model
+        (``evaluation.selectors.access.evaluations_in_scope``)."""
         if self.sees_all:
-            return qs
-        if self.user_id is None:
-            return qs.none()
+            return Q()
         q = Q(pk__in=[])
+        if self.user_id is None:
+            return q
         if self.agency_ids:
             q |= Q(agency_id__in=sorted(self.agency_ids))
         if self.own_staff_id is not None:
             q |= Q(staff_id=self.own_staff_id)
             if self.manages_direct_reports:
                 q |= Q(manager_id=self.own_staff_id)
-        return qs.filter(q)
+        return q
 
     # --- capabilities ----------------------------------------------------------------------
 
@@ -152,10 +157,10 @@ class Scope:
         """The audit trail of any evaluation: the inspector and the province admin."""
         return self.sees_all
 
-    def can_self_assess(self, evaluation: Evaluation) -> bool:
+    def can_self_assess(self, evaluation: PersonRecord) -> bool:
         return self.own_staff_id is not None and evaluation.staff_id == self.own_staff_id
 
-    def can_score_as_manager(self, evaluation: Evaluation) -> bool:
+    def can_score_as_manager(self, evaluation: PersonRecord) -> bool:
         """The direct manager ("whoever assigns the work evaluates it"); for someone with no
         manager in the agency (its head), the head's delegate. Never one's own evaluation."""
         if self.own_staff_id is None or evaluation.staff_id == self.own_staff_id:
@@ -190,13 +195,6 @@ class Scope:
     def can_manage_staff_of(self, agency_id: int) -> bool:
         """May edit staff records (HR work) of that agency."""
         return self.writes_province or agency_id in self.hr_agency_ids
-
-    def is_read_only(self) -> bool:
-        """True when the user may look but never change anything (an inspector, or nobody).
-
-        A plain staff member is NOT read-only: they still self-assess their own evaluation.
-        """
-        return self.user_id is None or self.inspector_only
 
 
 # The scopes resolved during the current request, by user id (``scope_cache_middleware``): the
@@ -315,14 +313,6 @@ def _resolve_scope(user: AbstractBaseUser) -> Scope:
         own_unit_id=own[1] if own else None,
         own_agency_id=own[2] if own else None,
     )
-
-
-def get_staff_or_404(scope: Scope, code: str) -> StaffMember:
-    """The staff member with that code if the scope sees them; 404 otherwise (never 403)."""
-    try:
-        return scope.staff_members().select_related("unit", "agency").get(code=code)
-    except StaffMember.DoesNotExist:
-        raise Http404 from None
 
 
 def get_agency_or_404(scope: Scope, code: str) -> Agency:

@@ -7,8 +7,11 @@ deleted.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -17,11 +20,13 @@ from staff.access import scope_for
 from staff.imports.formats import StaffCSV, StaffXLSX, UnitCSV, UnitXLSX
 from staff.imports.reader import FileError
 from staff.imports.resources import StaffMemberResource, UnitResource
-from staff.imports.safety import UnsafeFile
+from staff.lib.admin import StaffSearchMixin
+from staff.lib.uploads import UnsafeFile
 from staff.models import (
     AccessLog,
     Agency,
     AgencyType,
+    AuditEntry,
     DutyGroup,
     ImportJob,
     LeavePeriod,
@@ -291,4 +296,42 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(StaffSearchMixin, admin.ModelAdmin):
+    """The trail, read-only for everyone: no add, change or delete permission, no actions.
+    ``manage.py verify_audit`` checks that nobody changed it behind the admin's back."""
+
+    staff_path = "evaluation__staff"
+    list_display = [
+        "at",
+        "action",
+        "actor",
+        "agency",
+        "period",
+        "evaluation",
+        "chained",
+        "sequence",
+        "short_hash",
+    ]
+    list_filter = ["action", "chained", "agency"]
+    search_fields = ["action", "evaluation__staff__code"]
+    list_select_related = ["actor", "agency", "period__ruleset", "evaluation__staff"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    actions = None
+    show_full_result_count = False
+
+    @admin.display(description="hash")
+    def short_hash(self, obj: AuditEntry) -> str:
+        return obj.hash[:12]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

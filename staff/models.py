@@ -576,7 +576,7 @@ class ImportJobStatus(models.TextChoices):
 class ImportJob(models.Model):
     """One upload of a staff or unit spreadsheet, run as a background job (``staff.tasks``).
 
-    Holds the uploaded bytes (bounded by ``staff.imports.safety.MAX_UPLOAD_BYTES``) so a worker
+    Holds the uploaded bytes (bounded by ``staff.lib.uploads.MAX_UPLOAD_BYTES``) so a worker
     can read them, the progress for the page's bar, the totals and first errors for display,
     and the downloadable error report (the original rows plus an error column, .xlsx).
     """
@@ -708,3 +708,100 @@ class AccessLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("The access log is append-only / nhật ký truy cập chỉ được ghi thêm")
+
+
+# --- The audit trail ------------------------------------------------------------------------
+# On the ground floor because every layer records into it (staff imports, template changes,
+# the workflow's sign-offs). Higher-layer rows (periods, evaluations) are named by string.
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
+
+
+class AuditEntry(models.Model):
+    """One recorded action: who, when, what, before → after, why. Append-only.
+
+    Sign-offs (approval, exception, publication, appeal decision, close) are chained per agency:
+    each holds the hash of the previous sign-off of the agency and its own hash over a canonical
+    snapshot, so a rewrite anywhere breaks the chain (``manage.py verify_audit``).
+    """
+
+    at = models.DateTimeField(_("Thời điểm"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Người thực hiện"),
+    )
+    action = models.CharField(_("Hành động"), max_length=60, db_index=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    period = models.ForeignKey(
+        "evaluation.Period", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    evaluation = models.ForeignKey(
+        "evaluation.Evaluation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=60, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    chained = models.BooleanField(default=False)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        # The table keeps the name it was created with: the audit trail moved down to the
+        # ground floor in the model state only, no row was copied.
+        db_table = "evaluation_auditentry"
+        verbose_name = _("Nhật ký")
+        verbose_name_plural = _("Nhật ký")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "sequence"],
+                condition=Q(chained=True),
+                name="audit_chain_sequence_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit trail is append-only / nhật ký chỉ được ghi thêm")
+
+
+class AuditChainHead(models.Model):
+    """The last sign-off of each agency's chain; locked while a new one is appended."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="+")
+    sequence = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        db_table = "evaluation_auditchainhead"
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}#{self.sequence}"

@@ -22,10 +22,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
-from evaluation import audit
-from evaluation.models import Evaluation, Period, RuleSetCoverage
+from evaluation.models import Evaluation, Period
 from evaluation.services.periods import period_open
-from scoring.models import RuleSet
+from scoring.models import RuleSet, RuleSetCoverage
+from staff import audit
 from staff.models import AccessKind, AccessLog, DutyGroup
 from tests.evaluation.conftest import STAFF_NAMES, month, standard_rules  # noqa: F401
 from tests.evaluation.helpers import manager_score, open_month, self_assess

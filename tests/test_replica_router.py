@@ -19,9 +19,10 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from config.db_router import REPLICA, PrimaryReplicaRouter, read_alias, reads_from_replica
+from config.db_router import PrimaryReplicaRouter
 from dashboards.models import ExportJob, ExportStatus
 from evaluation.models import Evaluation
+from staff.lib.replica import REPLICA, read_alias, reads_from_replica
 from staff.models import Agency
 from tests.dashboards.conftest import october  # noqa: F401 — the closed month
 from tests.evaluation.conftest import month, standard_rules  # noqa: F401

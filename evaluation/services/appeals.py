@@ -8,7 +8,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from evaluation import audit
 from evaluation.errors import WorkflowError, forbidden
 from evaluation.models import (
     Appeal,
@@ -28,6 +27,7 @@ from evaluation.services.common import (
 )
 from evaluation.services.notifications import notify
 from scoring.models import RatingLevel
+from staff import audit
 from staff.access import scope_for
 
 

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from evaluation import audit
 from evaluation.errors import WorkflowError, forbidden
 from evaluation.models import (
     Evaluation,
@@ -34,6 +33,7 @@ from evaluation.services.common import require_reason, require_verified
 from evaluation.services.notifications import notify
 from scoring.models import RatingLevel
 from scoring.rules import Level
+from staff import audit
 from staff.access import scope_for
 from staff.models import Agency, DutyGroup, Unit
 

@@ -18,7 +18,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from evaluation import audit
 from evaluation.bulk import bulk_insert
 from evaluation.models import Evaluation, Period, PeriodKind, QuotaException, Status
 from evaluation.rating import rate_agency, reasons_json, rules_for_period
@@ -27,6 +26,7 @@ from scoring.engine import MonthScore, PersonInput, PersonResult
 from scoring.models import RuleSet
 from scoring.periods import parse_period
 from scoring.rules import Discipline, Leadership
+from staff import audit
 from staff.models import Agency, DutyGroup
 
 # The months a quarter or year is derived from: signed, and not under appeal (a month with an

@@ -10,21 +10,14 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from evaluation import audit
 from evaluation.bulk import bulk_insert
 from evaluation.errors import WorkflowError, forbidden
-from evaluation.models import (
-    Evaluation,
-    Period,
-    PeriodKind,
-    PeriodStatus,
-    RuleSetCoverage,
-    Status,
-)
-from scoring.models import RuleSet
+from evaluation.models import Evaluation, Period, PeriodKind, PeriodStatus, Status
+from scoring.models import RuleSet, RuleSetCoverage
 from scoring.periods import Period as PeriodLabel
 from scoring.periods import PeriodFormatError, parse_period
 from scoring.selectors import ruleset_get_published
+from staff import audit
 from staff.access import scope_for
 from staff.models import LeavePeriod, StaffMember
 

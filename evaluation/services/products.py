@@ -14,7 +14,6 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from evaluation import audit
 from evaluation.errors import WorkflowError, forbidden
 from evaluation.models import Evaluation, Product, Status
 from evaluation.services.common import (
@@ -23,6 +22,7 @@ from evaluation.services.common import (
     require_open_period,
     require_status,
 )
+from staff import audit
 from staff.access import scope_for
 
 MAX_WEIGHT = 1000

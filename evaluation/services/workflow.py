@@ -14,7 +14,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from evaluation import audit
 from evaluation.errors import WorkflowError, forbidden, unknown_criterion
 from evaluation.models import CriterionScore, Evaluation, NotificationKind, Status
 from evaluation.rating import MANAGER_INPUTS, rate_one, reasons_json
@@ -30,6 +29,7 @@ from evaluation.services.notifications import notify
 from scoring.models import Criterion
 from scoring.rules import Discipline
 from scoring.selectors import template_criteria
+from staff import audit
 from staff.access import scope_for
 
 MANAGER_ONLY_FIELDS = (*MANAGER_INPUTS, "manager_comment")

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluation.errors import WorkflowError
 from evaluation.models import AppealStatus, Period
-from evaluation.selectors_approval import (
+from evaluation.selectors.approval import (
     AgencyBoard,
     UnitBoard,
     agency_periods,

@@ -10,12 +10,13 @@ from django.utils import translation
 
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation
+from evaluation.selectors.access import evaluations_in_scope
 from staff.access import request_scope
 
 
 def evaluation_or_404(request: HttpRequest, pk: int, *, queryset: Any = None) -> Evaluation:
     """An evaluation the caller may see, or 404 — another agency's id never confirms it exists."""
-    qs = queryset if queryset is not None else request_scope(request).evaluations()
+    qs = queryset if queryset is not None else evaluations_in_scope(request_scope(request))
     try:
         return qs.get(pk=pk)
     except Evaluation.DoesNotExist as exc:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evaluation.exports import official_filename, official_results_xlsx
 from evaluation.models import Notification
-from evaluation.selectors import NEXT_STEP, home_summary, notification_target
+from evaluation.selectors.home import NEXT_STEP, home_summary, notification_target
 from staff.access import request_scope, scope_for
 from staff.models import Agency
 

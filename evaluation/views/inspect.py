@@ -15,7 +15,7 @@ from django.urls import URLPattern, path
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from evaluation.selectors_inspect import (
+from evaluation.selectors.inspect import (
     PAGE_SIZE,
     audit_trail,
     chain_summary,

@@ -26,9 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, PeriodKind, PeriodStatus, Product, Status
-from evaluation.previews import level_preview
 from evaluation.rating import evaluations_for_rating
-from evaluation.selectors import NEXT_STEP
+from evaluation.selectors.access import evaluations_in_scope
+from evaluation.selectors.home import NEXT_STEP
+from evaluation.selectors.previews import level_preview
 from evaluation.services.appeals import appeal_file
 from evaluation.services.products import product_delete, product_register, product_set_outcome
 from evaluation.services.workflow import evaluation_self_assess
@@ -55,7 +56,7 @@ def _own(request: HttpRequest) -> QuerySet[Evaluation]:
     scope = request_scope(request)
     if scope.own_staff_id is None:
         return Evaluation.objects.none()
-    return scope.evaluations().filter(staff_id=scope.own_staff_id)
+    return evaluations_in_scope(scope).filter(staff_id=scope.own_staff_id)
 
 
 def _own_or_404(request: HttpRequest, pk: int) -> Evaluation:

@@ -33,7 +33,7 @@ from evaluation.models import (
     PeriodStatus,
     Status,
 )
-from evaluation.selectors_periods import (
+from evaluation.selectors.periods import (
     STATUS_ORDER,
     openable_rulesets,
     period_close_preview,

@@ -6,7 +6,7 @@ inputs (prefilled with the person's points), and "Chấm xong và sang người 
 straight to the next person still to score.
 
 Who is on the team is decided by the scope (``Scope.can_score_as_manager``, written as one
-query in ``evaluation.selectors_team``): anyone else's evaluation is a 404, and someone who
+query in ``evaluation.selectors.team``): anyone else's evaluation is a 404, and someone who
 scores nobody gets a 404 on the list too (the navigation does not show them the link).
 Views parse the form, call one service, render; a stale version shows the conflict.
 """
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Product
 from evaluation.rating import evaluations_for_rating
-from evaluation.selectors_team import (
+from evaluation.selectors.team import (
     STATUS_FILTERS,
     can_return_now,
     can_score_now,
@@ -47,7 +47,7 @@ from scoring.models import DisciplineChoice, TaskModeChoice
 from staff.access import Scope, request_scope
 
 try:  # the live level of the scoring form (another screen's helper; optional)
-    from evaluation.previews import level_preview
+    from evaluation.selectors.previews import level_preview
 except ImportError:  # pragma: no cover - the form then shows the level after saving
     level_preview = None
 

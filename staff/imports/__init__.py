@@ -5,5 +5,5 @@ columns.py  the Vietnamese column layouts and tolerant header matching
 resources.py django-import-export resources: the row ↔ model mapping shared by the admin, the
             web page and the ``import_staff`` command
 services.py ``import_preview`` / ``import_run``: cross-row checks, all-or-nothing, transfers
-safety.py   what an uploaded file must pass before anything parses it
+
 """

@@ -7,10 +7,9 @@ spellings met in real files are accepted as aliases.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from staff.names import normalize_query
+from staff.lib.spreadsheets import fold_header
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,6 @@ UNIT_COLUMNS: tuple[Column, ...] = (
     Column(UNIT_PARENT, "Parent code", False, ("Mã đơn vị cấp trên",)),
     Column(UNIT_KIND, "Unit kind"),
 )
-
-_SPACE = re.compile(r"[\s_]+")
-
-
-def fold_header(text: object) -> str:
-    """ "  MÃ  cán bộ\u00a0" → "ma can bo"; also ignores a trailing colon or asterisk."""
-    folded = normalize_query(str(text) if text is not None else "")
-    return _SPACE.sub(" ", folded.strip(" :*")).strip()
 
 
 def lookup(columns: tuple[Column, ...]) -> dict[str, Column]:

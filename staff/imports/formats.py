@@ -13,7 +13,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from staff.imports import columns as cols
 from staff.imports.reader import read_table
-from staff.imports.safety import check_upload
+from staff.lib.uploads import check_upload
 
 
 def dataset_from_upload(data: bytes, kind: str, layout) -> tablib.Dataset:

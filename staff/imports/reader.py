@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from staff.imports import columns as cols
-from staff.imports.safety import UnsafeFile, bilingual
+from staff.lib.text import bilingual
+from staff.lib.uploads import UnsafeFile
 
 HEADER_SEARCH_ROWS = 30
 MAX_ROWS = 200_000

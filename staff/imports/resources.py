@@ -28,7 +28,8 @@ from import_export.instance_loaders import CachedInstanceLoader
 
 from staff import services as staff_services
 from staff.imports import columns as cols
-from staff.imports.safety import bilingual
+from staff.lib.spreadsheets import neutralise
+from staff.lib.text import bilingual
 from staff.models import (
     Agency,
     DutyGroup,
@@ -42,18 +43,9 @@ from staff.names import normalize_query
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_SPLIT = re.compile(r"[/.\-]")
-# Cells that a spreadsheet would run as a formula (CSV/formula injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 MISSING = bilingual("Thiếu giá trị bắt buộc", "missing required value")
-
-
-def neutralise(value: object) -> object:
-    """Prefix text that a spreadsheet would evaluate with an apostrophe (export only)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 class TextWidget(widgets.CharWidget):

@@ -31,8 +31,9 @@ from django.utils.translation import gettext as _
 from staff.access import scope_for
 from staff.imports import columns as cols
 from staff.imports.reader import FileError, Table, read_table
-from staff.imports.resources import StaffMemberResource, UnitResource, bilingual, neutralise
-from staff.imports.safety import Limits, UnsafeFile, check_upload
+from staff.imports.resources import StaffMemberResource, UnitResource, bilingual
+from staff.lib.spreadsheets import neutralise
+from staff.lib.uploads import Limits, UnsafeFile, check_upload
 from staff.models import Agency, StaffMember, Unit
 
 if TYPE_CHECKING:
@@ -792,7 +793,7 @@ def import_job_run(job_id: int) -> None:
         done["data"] = b""  # the file has served its purpose; do not keep personal data
     ImportJob.objects.filter(pk=job.pk).update(**done)
     if report.written:
-        from evaluation.audit import record
+        from staff.audit import record
 
         record(
             "staff.imported",

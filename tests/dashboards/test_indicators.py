@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from dashboards.exports import neutralise, to_csv, to_xlsx
+from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import compute_indicators, indicators
 from dashboards.models import RankingWeight
 from dashboards.par import sub_criterion_points
@@ -18,6 +18,7 @@ from dashboards.rankings import composite, ranking
 from evaluation.models import EarlyWarning, Evaluation, Period
 from evaluation.services.approval import unit_approve
 from evaluation.services.periods import period_close
+from staff.lib.spreadsheets import neutralise
 from staff.models import Agency
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import FLAWED, GOOD, manager_score, open_month, self_assess

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from evaluation.models import RuleSetCoverage
+from scoring.models import RuleSetCoverage
 from staff.models import Leadership, Role, StaffMember
 from tests.factories import (
     AgencyFactory,

@@ -10,16 +10,16 @@ from django.urls import reverse
 
 from evaluation.models import (
     Appeal,
-    AuditEntry,
     EarlyWarning,
     Evaluation,
     Notification,
     Period,
     Product,
     QuotaException,
-    RuleSetCoverage,
 )
 from evaluation.services.approval import unit_approve
+from scoring.models import RuleSetCoverage
+from staff.models import AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import open_month, score_unit
 from tests.factories import AgencyFactory, UserFactory

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.test import Client
 
-from evaluation.audit import verify_chains
 from evaluation.models import Evaluation, Notification
+from staff.audit import verify_chains
 from tests.evaluation.conftest import STAFF_NAMES
 
 FULL = {f"G{i}": 5 for i in range(1, 7)}

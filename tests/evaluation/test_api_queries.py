@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from evaluation import audit
 from evaluation.models import Appeal, Evaluation, Notification, Product
 from evaluation.services.periods import period_open
+from staff import audit
 from staff.models import DutyGroup
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.factories import StaffMemberFactory

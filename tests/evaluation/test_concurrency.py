@@ -7,10 +7,11 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from evaluation.audit import verify_chains
 from evaluation.errors import WorkflowError
-from evaluation.models import AuditEntry, Evaluation, Status
+from evaluation.models import Evaluation, Status
 from evaluation.services.approval import unit_approve
+from staff.audit import verify_chains
+from staff.models import AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import manager_score, open_month, score_unit, self_assess
 

@@ -12,21 +12,13 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from evaluation.audit import verify_chains
 from evaluation.demo import _month_label, _previous_month, plan_person
-from evaluation.models import (
-    Appeal,
-    AuditEntry,
-    CriterionScore,
-    Evaluation,
-    Notification,
-    Period,
-    Product,
-    RuleSetCoverage,
-)
+from evaluation.models import Appeal, CriterionScore, Evaluation, Notification, Period, Product
+from scoring.models import RuleSetCoverage
 from staff.access import scope_for
+from staff.audit import verify_chains
 from staff.demo import DEMO_PASSWORD, LOGINS
-from staff.models import Agency, RoleAssignment, StaffMember
+from staff.models import Agency, AuditEntry, RoleAssignment, StaffMember
 
 # django-axes checks every sign-in against its lockout and needs the request to do so.
 SIGN_IN = RequestFactory().post("/accounts/login/")

@@ -17,10 +17,11 @@ import pytest
 from django.core import mail
 from django.db import OperationalError
 
-from evaluation import audit
-from evaluation.jobs import run_daily_jobs
-from evaluation.models import AuditEntry, Evaluation, Notification, Status
+from evaluation.models import Evaluation, Notification, Status
 from evaluation.services.approval import agency_publish, unit_approve
+from evaluation.services.daily import run_daily_jobs
+from staff import audit
+from staff.models import AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import manager_score, open_month, score_unit, self_assess
 

@@ -9,9 +9,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from evaluation.jobs import run_daily_jobs
-from evaluation.models import AuditEntry, Evaluation, Notification, Period
+from evaluation.models import Evaluation, Notification, Period
 from evaluation.services.approval import unit_approve
+from evaluation.services.daily import run_daily_jobs
+from staff.models import AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import manager_score, open_month, self_assess
 from tests.factories import StaffMemberFactory, UserFactory

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.audit import verify_chains
 from evaluation.errors import WorkflowError
-from evaluation.models import AuditEntry, Evaluation, Notification, Status
+from evaluation.models import Evaluation, Notification, Status
 from evaluation.services.appeals import appeal_file, appeal_resolve
 from evaluation.services.approval import (
     Adjustment,
@@ -20,6 +19,8 @@ from evaluation.services.workflow import (
     evaluation_return,
     evaluation_self_assess,
 )
+from staff.audit import verify_chains
+from staff.models import AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import FLAWED, FULL, GOOD, ev, manager_score, self_assess
 

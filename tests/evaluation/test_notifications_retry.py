@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
-from evaluation.jobs import run_daily_jobs
 from evaluation.models import Notification
+from evaluation.services.daily import run_daily_jobs
 from evaluation.services.workflow import evaluation_return
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import ev, open_month, self_assess

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from evaluation.errors import WorkflowError
-from evaluation.models import AuditEntry, Evaluation, Period, Status
+from evaluation.models import Evaluation, Period, Status
 from evaluation.services.approval import Adjustment, agency_publish, unit_approve
 from evaluation.services.periods import period_close, period_open
 from evaluation.services.products import product_register, product_set_outcome
@@ -15,7 +15,7 @@ from evaluation.services.workflow import (
     evaluation_return,
     evaluation_self_assess,
 )
-from staff.models import StaffMember
+from staff.models import AuditEntry, StaffMember
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import (
     FLAWED,

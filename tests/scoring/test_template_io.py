@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from evaluation.models import AuditEntry
 from scoring import services
 from scoring.models import AdjustmentItem, CriteriaTemplate, Criterion, Status
 from scoring.template_io import (
@@ -23,7 +22,7 @@ from scoring.template_io import (
     template_export_xlsx,
     template_import,
 )
-from staff.models import Role
+from staff.models import AuditEntry, Role
 from tests.factories import RoleAssignmentFactory, UserFactory
 
 CODE = "ND335-2025-TPL"

@@ -130,7 +130,7 @@ def test_the_demo_logins_see_what_their_role_allows():
     total = StaffMember.objects.count()
     assert user["admin"].is_superuser
     assert scope_for(user["sonoivu"]).staff_members().count() == total
-    assert scope_for(user["thanhtra"]).is_read_only()
+    assert scope_for(user["thanhtra"]).inspector_only
     snv = set(StaffMember.objects.filter(agency__code="SNV").values_list("pk", flat=True))
     assert set(scope_for(user["giamdoc"]).staff_members().values_list("pk", flat=True)) == snv
     assert set(scope_for(user["tccb"]).staff_members().values_list("pk", flat=True)) == snv

@@ -10,8 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from evaluation.models import AuditEntry
-from staff.models import ImportJob, Role, StaffMember
+from staff.models import AuditEntry, ImportJob, Role, StaffMember
 from tests.factories import RoleAssignmentFactory, UserFactory
 from tests.staff.sheets import csv_bytes, staff_row, xlsx
 

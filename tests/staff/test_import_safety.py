@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 
 from staff.imports.columns import STAFF_COLUMNS
 from staff.imports.reader import FileError, read_xlsx
-from staff.imports.safety import Limits, UnsafeFile, check_upload
 from staff.imports.services import import_preview
+from staff.lib.uploads import Limits, UnsafeFile, check_upload
 from staff.models import StaffMember
 from tests.staff.sheets import staff_row, xlsx
 

@@ -10,11 +10,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from evaluation import audit
-from evaluation.models import AuditEntry, Evaluation
+from evaluation.models import Evaluation
 from evaluation.services.appeals import appeal_file
 from evaluation.services.periods import period_open
-from staff.models import AccessKind, AccessLog
+from staff import audit
+from staff.models import AccessKind, AccessLog, AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import (
     ev,

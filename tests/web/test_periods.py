@@ -9,15 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from evaluation.models import (
-    Evaluation,
-    Period,
-    PeriodJob,
-    PeriodStatus,
-    RuleSetCoverage,
-    Status,
-)
+from evaluation.models import Evaluation, Period, PeriodJob, PeriodStatus, Status
 from evaluation.services.period_jobs import period_job_open
+from scoring.models import RuleSetCoverage
 from tests.evaluation.helpers import open_month
 from tests.factories import AgencyFactory, StaffMemberFactory, UnitFactory
 

@@ -8,10 +8,11 @@ import pytest
 from django.utils import translation
 
 from evaluation.errors import WorkflowError
-from evaluation.models import AuditEntry, CriterionScore, Evaluation
-from evaluation.previews import level_preview
+from evaluation.models import CriterionScore, Evaluation
 from evaluation.rating import evaluations_for_rating
+from evaluation.selectors.previews import level_preview
 from evaluation.services.workflow import evaluation_self_assess
+from staff.models import AuditEntry
 from tests.evaluation.helpers import ev, open_month, self_assess
 
 SON = "Sơn"

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from evaluation.models import CriterionScore, Evaluation, Period, Product, Status
-from evaluation.selectors_team import team_evaluations
+from evaluation.selectors.team import team_evaluations
 from evaluation.services.workflow import evaluation_manager_score
 from staff.access import scope_for
 from tests.evaluation.conftest import STAFF_NAMES
@@ -101,7 +101,7 @@ def test_to_score_counts_the_rows_it_links_before_and_after_the_deadline(month, 
     link agree — self-assessed ones before the deadline, drafts too after it, none once the
     period is closed."""
     from evaluation.models import PeriodStatus
-    from evaluation.selectors_team import TO_SCORE, team_board
+    from evaluation.selectors.team import TO_SCORE, team_board
     from staff.access import scope_for
 
     self_assess(month, "Sơn", period)

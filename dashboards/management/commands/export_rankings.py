@@ -11,11 +11,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.db_router import reads_from_replica
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS
 from dashboards.rankings import ranking
 from scoring.periods import PeriodFormatError, parse_period
+from staff.lib.replica import reads_from_replica
 from staff.models import AgencyType
 
 HEADERS = {"rank": "Xếp hạng", "composite": "Điểm tổng hợp", "movement": "Thay đổi hạng"}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.db_router import reads_from_replica
 from evaluation.exports import official_results, official_results_xlsx
+from staff.lib.replica import reads_from_replica
 from staff.models import Agency
 
 

@@ -1,4 +1,4 @@
-"""``python manage.py run_daily_jobs [--date YYYY-MM-DD]``: the daily job (see evaluation.jobs).
+"""``manage.py run_daily_jobs [--date YYYY-MM-DD]``: the daily job (evaluation.services.daily).
 
 Run it once a day from cron (``0 6 * * *``) or let Celery beat run the same job at 06:00
 Asia/Ho_Chi_Minh. Safe to run again: every step is idempotent. Exits 1 when a step failed.
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from evaluation.jobs import quiet_eager_task_logs, run_daily_jobs
+from evaluation.services.daily import quiet_eager_task_logs, run_daily_jobs
 
 
 class Command(BaseCommand):

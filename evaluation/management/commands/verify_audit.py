@@ -10,9 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from evaluation.audit import verify_chains
-from evaluation.models import AuditChainHead, AuditEntry
-from staff.models import Agency
+from staff.audit import verify_chains
+from staff.models import Agency, AuditChainHead, AuditEntry
 
 
 class Command(BaseCommand):

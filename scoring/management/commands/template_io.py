@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scoring.models import CriteriaTemplate
 from scoring.template_io import TemplateFileInvalid, template_export_xlsx, template_import
-from staff.imports.safety import MAX_UPLOAD_BYTES
+from staff.lib.uploads import MAX_UPLOAD_BYTES
 
 
 class Command(BaseCommand):

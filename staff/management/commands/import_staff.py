@@ -14,8 +14,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from staff.imports.safety import MAX_UPLOAD_BYTES
 from staff.imports.services import STAFF, UNITS, ImportRefused, import_preview, import_run
+from staff.lib.uploads import MAX_UPLOAD_BYTES
 
 
 class Command(BaseCommand):

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         )
         if not options["no_evaluations"]:
             from evaluation.demo import build_demo_months
-            from evaluation.jobs import quiet_eager_task_logs
+            from evaluation.services.daily import quiet_eager_task_logs
 
             with quiet_eager_task_logs():
                 months = build_demo_months(seed=options["seed"])

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import CriterionScore, Evaluation, Period, PeriodKind, PeriodStatus, Status
+from evaluation.selectors.access import evaluations_in_scope
 from scoring.models import Criterion, RatingLevel
 from scoring.selectors import template_criteria
 from staff.access import Scope
@@ -54,7 +55,7 @@ def team_evaluations(scope: Scope) -> QuerySet[Evaluation]:
         q |= Q(manager_id=scope.own_staff_id)
     if scope.approver_agency_ids:
         q |= Q(manager__isnull=True, agency_id__in=sorted(scope.approver_agency_ids))
-    return scope.evaluations().filter(q).exclude(staff_id=scope.own_staff_id)
+    return evaluations_in_scope(scope).filter(q).exclude(staff_id=scope.own_staff_id)
 
 
 def scorable_statuses(period: Period, today: dt.date | None = None) -> tuple[str, ...]:

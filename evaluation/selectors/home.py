@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import Evaluation, Notification, PeriodStatus, Status
+from evaluation.selectors.access import evaluations_in_scope
 from staff.access import scope_for
 
 
@@ -28,7 +29,7 @@ def home_summary(*, user: Any) -> HomeSummary:
     """Six queries whatever the size of the team or agency."""
     scope = scope_for(user)
     summary = HomeSummary()
-    visible = scope.evaluations().filter(period__status=PeriodStatus.OPEN)
+    visible = evaluations_in_scope(scope).filter(period__status=PeriodStatus.OPEN)
     if scope.own_staff_id is not None:
         summary.own = list(
             visible.filter(staff_id=scope.own_staff_id)

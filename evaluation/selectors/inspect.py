@@ -15,18 +15,12 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.audit import entry_hash
-from evaluation.models import (
-    Appeal,
-    AuditEntry,
-    CriterionScore,
-    Evaluation,
-    Period,
-    Product,
-    Status,
-)
+from evaluation.models import Appeal, CriterionScore, Evaluation, Period, Product, Status
+from evaluation.selectors.access import evaluations_in_scope
 from scoring.models import Criterion
 from staff.access import Scope
+from staff.audit import entry_hash
+from staff.models import AuditEntry
 from staff.names import query_terms
 
 ACTION_LABELS: dict[str, Any] = {
@@ -93,7 +87,7 @@ def inspect_search(
 ) -> QuerySet[Evaluation]:
     """Evaluations the caller sees, matching every word of ``q`` in the person's folded name or
     code (diacritics ignored: "nguyen van son" finds "Nguyễn Văn Sơn"), newest period first."""
-    qs = scope.evaluations()
+    qs = evaluations_in_scope(scope)
     for term in query_terms(q):
         qs = qs.filter(staff__search_text__contains=term)
     if period:
@@ -113,7 +107,7 @@ def inspect_search(
 def inspect_evaluation(*, scope: Scope, pk: int) -> Evaluation | None:
     """One evaluation with everything the read-only page shows, or None if out of scope."""
     return (
-        scope.evaluations()
+        evaluations_in_scope(scope)
         .filter(pk=pk)
         .select_related(
             "period",

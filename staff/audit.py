@@ -20,8 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from evaluation.models import AuditChainHead, AuditEntry
-from staff.models import Agency
+from staff.models import Agency, AuditChainHead, AuditEntry
 
 SIGN_OFF_ACTIONS = frozenset(
     {

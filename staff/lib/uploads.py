@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from staff.lib.text import bilingual
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB: a 50,000-row staff file is about 3 MB
 MAX_ZIP_ENTRIES = 500
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -39,15 +41,6 @@ class Limits:
     max_entries: int = MAX_ZIP_ENTRIES
     max_uncompressed: int = MAX_UNCOMPRESSED_BYTES
     max_ratio: int = MAX_COMPRESSION_RATIO
-
-
-def bilingual(vi: str, en: str) -> str:
-    """ "Vietnamese — English", the form of every import message. ``vi`` is usually a
-    translated string: when the user's language is English it already is the English text,
-    which is then shown once rather than twice."""
-    if vi.strip().rstrip(".").casefold() == en.strip().rstrip(".").casefold():
-        return vi
-    return f"{vi} — {en}"
 
 
 def _refuse(vi: str, en: str) -> UnsafeFile:

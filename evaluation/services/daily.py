@@ -26,19 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluation.errors import WorkflowError
-from evaluation.models import (
-    Evaluation,
-    NotificationKind,
-    Period,
-    PeriodKind,
-    PeriodStatus,
-    RuleSetCoverage,
-    Status,
-)
+from evaluation.models import Evaluation, NotificationKind, Period, PeriodKind, PeriodStatus, Status
 from evaluation.services.common import approver_users
 from evaluation.services.notifications import notify, send_pending_emails
 from evaluation.services.periods import period_open
-from scoring.models import RuleSet
+from scoring.models import RuleSet, RuleSetCoverage
 from scoring.models import Status as RuleSetStatus
 from staff.models import StaffMember
 

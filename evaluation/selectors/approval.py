@@ -25,13 +25,12 @@ from evaluation.models import (
     PeriodKind,
     PeriodStatus,
     QuotaException,
-    RuleSetCoverage,
     Status,
 )
 from evaluation.rating import RatedEvaluation, rate_agency, rules_for_period
 from evaluation.services.approval import leaders_blocked
 from scoring import engine
-from scoring.models import RatingLevel
+from scoring.models import RatingLevel, RuleSetCoverage
 from scoring.rules import Level, QuotaScope
 from staff.access import Scope
 from staff.models import Agency, DutyGroup, Unit
