@@ -5,7 +5,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from evaluation.views import home as evaluation_home
+from evaluation.views import people as evaluation_people
 from staff import otp
+from staff import urls as staff_urls
 
 urlpatterns = [
     path("", evaluation_home.home, name="home"),
@@ -14,7 +16,8 @@ urlpatterns = [
     path("accounts/otp/verify/", otp.otp_verify, name="otp-verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("staff/", include("staff.urls")),
+    # The person page shows evaluations too, so the workflow app serves it (still staff:person).
+    path("staff/", include(([*staff_urls.urlpatterns, *evaluation_people.urls], "staff"))),
     path("evaluation/", include("evaluation.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("rules/", include("scoring.urls")),

@@ -4,8 +4,8 @@ Who may use it: HR officers (their agency), the province admin and the inspector
 anyone else gets a 404, like a person outside one's scope. The list is ``staff_list`` (scoped by
 ``staff.access``, official Vietnamese order by ``sort_key`` — given name, then middle, then
 family name — and a search that ignores diacritics); a page costs the same few queries whether
-it shows 5 people or 50. The person page is read-only: records change through the import and
-the admin.
+it shows 5 people or 50. The person page, which adds the person's evaluations, is
+``evaluation.views.people``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ STATUSES = {
 }
 
 
-def _require_reader(request: HttpRequest) -> Scope:
+def require_staff_reader(request: HttpRequest) -> Scope:
     """The staff list: HR officers, the province admin and the inspector; others see a 404."""
     scope = request_scope(request)
     if not (scope.imports_staff() or scope.sees_all):
@@ -68,7 +68,7 @@ def _with_status(qs: QuerySet[StaffMember], status: str, today: dt.date) -> Quer
 @require_GET
 def people(request: HttpRequest) -> HttpResponse:
     """The staff a user may see, filtered and paginated, with the count."""
-    scope = _require_reader(request)
+    scope = require_staff_reader(request)
     today = timezone.localdate()
     province = scope.sees_all
     filters = {
@@ -122,40 +122,6 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/people/list.html", context)
 
 
-@login_required
-@require_GET
-def person_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """One person: unit, position, duty group, manager, leave and evaluations (read-only)."""
-    scope = _require_reader(request)
-    person = (
-        scope.staff_members()
-        .select_related("unit", "agency", "position", "duty_group", "manager")
-        .filter(code=code)
-        .first()
-    )
-    if person is None:
-        raise Http404
-    today = timezone.localdate()
-    leaves = list(person.leave_periods.order_by("-start"))
-    on_leave = any(lp.start <= today and (lp.end is None or lp.end >= today) for lp in leaves)
-    evaluations = list(
-        scope.evaluations()
-        .filter(staff=person)
-        .select_related("period", "period__ruleset", "unit")
-        .order_by("-period__year", "-period__index", "period__kind", "period__ruleset__code")
-    )
-    context = {
-        "person": person,
-        "status": "left" if not person.is_active else ("on_leave" if on_leave else "active"),
-        "statuses": STATUSES,
-        "leaves": leaves,
-        "evaluations": evaluations,
-        "today": today,
-    }
-    return render(request, "staff/people/detail.html", context)
-
-
 urls: list[URLPattern] = [
     path("people/", people, name="people"),
-    path("people/<str:code>/", person_detail, name="person"),
 ]

@@ -1,6 +1,8 @@
 """``python manage.py seed_demo [--staff N] [--seed S] [--no-evaluations]``: the demo province,
 deterministic and safe to re-run (see ``staff.demo``), then its months of evaluations made by
-the real services: last month done and closed, this month under way (see ``evaluation.demo``)."""
+the real services: last month done and closed, this month under way (see ``evaluation.demo``).
+
+It lives in the workflow app because it builds both floors: the province (staff) and the months."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from evaluation.demo import build_demo_months
+from evaluation.services.daily import quiet_eager_task_logs
 from staff.demo import build_demo_province
 
 
@@ -39,9 +43,6 @@ class Command(BaseCommand):
             )
         )
         if not options["no_evaluations"]:
-            from evaluation.demo import build_demo_months
-            from evaluation.services.daily import quiet_eager_task_logs
-
             with quiet_eager_task_logs():
                 months = build_demo_months(seed=options["seed"])
             prev, cur = months["previous"], months["current"]
