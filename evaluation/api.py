@@ -46,7 +46,8 @@ from evaluation.services.approval import (
     unit_approve,
 )
 from evaluation.services.common import DETAIL_RELATIONS
-from evaluation.services.periods import period_close, period_open
+from evaluation.services.period_close import period_close
+from evaluation.services.periods import period_open
 from evaluation.services.products import product_delete, product_register, product_set_outcome
 from evaluation.services.workflow import (
     evaluation_manager_score,

@@ -39,7 +39,8 @@ from evaluation.models import Appeal, Evaluation, Period, PeriodKind, PeriodStat
 from evaluation.services.appeals import appeal_file, appeal_resolve
 from evaluation.services.approval import agency_publish, unit_approve
 from evaluation.services.common import second_factor_waived
-from evaluation.services.periods import period_close, period_open
+from evaluation.services.period_close import period_close
+from evaluation.services.periods import period_open
 from evaluation.services.products import product_register, product_set_outcome
 from evaluation.services.workflow import evaluation_manager_score, evaluation_self_assess
 from scoring.models import Criterion, RuleSet, RuleSetCoverage

@@ -1,4 +1,4 @@
-"""Accountable access (issue 8 item 3): the one place that writes ``AccessLog`` rows.
+"""Accountable access: the one place that writes ``AccessLog`` rows.
 
 Three kinds of rows, each with time and source address:
 
@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from staff.models import AccessKind, AccessLog
+from staff.models import AccessKind, AccessLog, StaffMember
 
-if TYPE_CHECKING:
-    from evaluation.models import Evaluation
+
+class PersonRecord(Protocol):
+    """What is logged of a record read (an evaluation, in the workflow)."""
+
+    pk: Any
+    staff_id: int
+    staff: StaffMember
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +55,7 @@ def _user_of(request: Any) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
-def record_read(request: Any, evaluation: Evaluation) -> None:
+def record_read(request: Any, evaluation: PersonRecord) -> None:
     """Log that the caller opened ``evaluation`` — unless it is their own."""
     user = _user_of(request)
     if user is None or evaluation.staff.user_id == user.pk:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -260,3 +261,10 @@ def run_daily_jobs(*, today: dt.date | None = None) -> DailyReport:
     step("reminders", _reminders)
     step("emails", _emails)
     return report
+
+
+@shared_task(name="evaluation.tasks.run_daily_jobs")
+def run_daily_jobs_task(date: str | None = None) -> dict[str, Any]:
+    """The daily job for Celery beat (``manage.py run_daily_jobs`` is the cron way); returns
+    its report."""
+    return run_daily_jobs(today=dt.date.fromisoformat(date) if date else None).as_dict()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -85,8 +86,6 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
 
 
 def _queue_emails(ids: list[int]) -> None:
-    from evaluation.tasks import send_notification_emails
-
     try:
         send_notification_emails.delay(ids)
     except Exception:  # a broker outage must not break the request; retried later
@@ -129,3 +128,11 @@ def send_pending_emails() -> int:
         emailed_at__isnull=True, email_attempts__lt=MAX_EMAIL_ATTEMPTS, recipient__email__gt=""
     ).values_list("pk", flat=True)
     return send_emails(list(ids))
+
+
+# Task names are what a broker's queued messages carry: they stay "evaluation.tasks.…" (the
+# module that gathers the tasks for Celery's autodiscovery) whatever module declares them.
+@shared_task(name="evaluation.tasks.send_notification_emails")
+def send_notification_emails(ids: list[int]) -> int:
+    """Send these notifications' e-mails (queued after the commit that stored them)."""
+    return send_emails(ids)

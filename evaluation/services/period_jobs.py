@@ -1,25 +1,22 @@
 """Opening and closing a period as background jobs (Celery; eager without a broker).
 
 The services that do the work stay ``period_open`` / ``period_close``; this module only queues
-them for a worker, records who asked, and keeps the outcome — counts, or the precise error —
-for the page that polls the job.
+them for a worker (its task is declared here, beside the service it runs), records who asked,
+and keeps the outcome — counts, or the precise error — for the page that polls the job.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
 from evaluation.errors import WorkflowError
 from evaluation.models import Period, PeriodJob, PeriodJobKind, PeriodJobStatus
-from evaluation.services.periods import (
-    period_close,
-    period_label_parse,
-    period_open,
-    require_province_admin,
-)
+from evaluation.services.period_close import period_close
+from evaluation.services.periods import period_label_parse, period_open, require_province_admin
 
 
 def period_job_open(*, ruleset_code: str, label: str, user: Any) -> PeriodJob:
@@ -47,8 +44,6 @@ def period_job_close(*, period: Period, user: Any) -> PeriodJob:
 
 
 def _queue(job: PeriodJob) -> PeriodJob:
-    from evaluation.tasks import run_period_job
-
     job.save()
     transaction.on_commit(lambda: run_period_job.delay(job.pk))
     return job
@@ -78,3 +73,9 @@ def period_job_run(job_id: int) -> PeriodJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["period", "result", "error", "status", "finished_at"])
     return job
+
+
+@shared_task(name="evaluation.tasks.run_period_job")
+def run_period_job(job_id: int) -> str:
+    """The worker's side of ``_queue``: open or close a period for the whole province."""
+    return period_job_run(job_id).status

@@ -1,4 +1,5 @@
-"""Opening and closing periods; deriving quarters and years from their months (DOMAIN.md §5)."""
+"""Opening periods: a month for every covered agency's staff (DOMAIN.md §5). Closing is
+``period_close``; deriving quarters and years from their months is ``derive``."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Q
 
 from evaluation.bulk import bulk_insert
 from evaluation.errors import WorkflowError, forbidden
-from evaluation.models import Evaluation, Period, PeriodKind, PeriodStatus, Status
+from evaluation.models import Evaluation, Period, PeriodKind, PeriodStatus
 from scoring.models import RuleSet, RuleSetCoverage
 from scoring.periods import Period as PeriodLabel
 from scoring.periods import PeriodFormatError, parse_period
@@ -182,72 +182,3 @@ def _add_evaluations(period: Period) -> int:
         for member in staff.iterator(chunk_size=BULK_SIZE)
     ]
     return bulk_insert(Evaluation, rows)
-
-
-def period_close(*, period: Period, user: Any) -> dict[str, int]:
-    """Close a period: published evaluations become closed and nothing changes after that
-    except through a recorded appeal decision. A month that ends a quarter (or the year)
-    derives the quarter (or the year) from its months. Returns counts."""
-    require_province_admin(user)
-    with transaction.atomic():
-        period = Period.objects.select_for_update().get(pk=period.pk)
-        if period.status != PeriodStatus.OPEN:
-            raise WorkflowError(
-                "period_closed",
-                f"Kỳ {period.label} đã khóa",
-                f"Period {period.label} is already closed",
-                status=409,
-            )
-        open_appeals = period.evaluations.filter(status=Status.UNDER_APPEAL).count()
-        if open_appeals:
-            raise WorkflowError(
-                "open_appeals",
-                f"Còn {open_appeals} kiến nghị chưa giải quyết",
-                f"{open_appeals} appeals are still open",
-                status=409,
-            )
-        now = timezone.now()
-        by_agency = _status_counts_by_agency(period)
-        counts: dict[str, int] = {}
-        for agency_id, agency_counts in sorted(by_agency.items()):
-            for status, n in agency_counts.items():
-                counts[status] = counts.get(status, 0) + n
-            audit.record(
-                "period.closed",
-                actor=user,
-                agency=agency_id,
-                period=period,
-                obj=period,
-                after={"label": period.label, "counts": agency_counts},
-            )
-        closed = period.evaluations.filter(status=Status.PUBLISHED).update(status=Status.CLOSED)
-        period.status, period.closed_at = PeriodStatus.CLOSED, now
-        period.closed_by = user if getattr(user, "pk", None) else None
-        period.save(update_fields=["status", "closed_at", "closed_by"])
-        counts["closed"] = closed
-    from dashboards.frames import snapshot_period
-    from evaluation.services.derive import period_derive
-    from evaluation.services.warnings import warnings_for_period
-
-    counts["warnings"] = len(warnings_for_period(period=period))
-    # The indicators are frozen with the period: history never moves.
-    counts["snapshots"] = snapshot_period(period)
-    if period.kind == PeriodKind.MONTH:
-        if period.index % 3 == 0:
-            counts["quarter_evaluations"] = period_derive(
-                ruleset=period.ruleset, label=f"{period.year}-Q{period.index // 3}", user=user
-            )[1]
-        if period.index == 12:
-            counts["year_evaluations"] = period_derive(
-                ruleset=period.ruleset, label=str(period.year), user=user
-            )[1]
-    return counts
-
-
-def _status_counts_by_agency(period: Period) -> dict[int, dict[str, int]]:
-    """How many evaluations of the period are in each status, per agency (one query)."""
-    counts: dict[int, dict[str, int]] = {}
-    rows = period.evaluations.order_by().values_list("agency_id", "status").annotate(n=Count("pk"))
-    for agency_id, status, n in rows:
-        counts.setdefault(agency_id, {})[status] = n
-    return counts
