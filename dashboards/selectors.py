@@ -8,12 +8,20 @@ computed live (``frames.compute_indicators``).
 from __future__ import annotations
 
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Floor
 
 from dashboards.frames import COLUMNS, LEVELS, SIGNED, compute_indicators
 from dashboards.models import IndicatorSnapshot
-from evaluation.models import EarlyWarning, Evaluation, Period, PeriodKind, PeriodStatus
+from evaluation.models import (
+    CriterionScore,
+    EarlyWarning,
+    Evaluation,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+)
 from scoring.models import RuleSetCoverage
 from staff.models import Agency
 
@@ -203,10 +211,6 @@ def scatter_pairs(*, period: Period, agency: Agency) -> pd.DataFrame:
     """The manager-vs-self scatter without shipping every evaluation: per evaluation the sums of
     the person's and the manager's general-criteria points, then how many evaluations share each
     (self, manager) pair — both groupings in the database (one query)."""
-    from django.db import connection
-
-    from evaluation.models import CriterionScore
-
     scores = CriterionScore._meta.db_table
     evaluations = Evaluation._meta.db_table
     sql = (

@@ -19,6 +19,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from dashboards import selectors
+from dashboards.charts import stage_names
 from dashboards.frames import COLUMNS, indicators
 from dashboards.models import ParSubCriterion
 from dashboards.par import par_feed
@@ -109,7 +110,7 @@ def agency_table(*, agency: Agency, period: Period, table: str) -> Table:
         return from_frame(stem, selectors.trend_frame(period=period, agency=agency))
     if table == "funnel":
         frame = selectors.funnel_frame(period=period, agency=agency)
-        names = _stage_names()
+        names = stage_names()
         frame["stage"] = [names[s] for s in frame["stage"]]
         return from_frame(stem, frame)
     if table == "scores":
@@ -133,12 +134,6 @@ def agency_table(*, agency: Agency, period: Period, table: str) -> Table:
 
 
 AGENCY_TABLES = ("indicators", "units", "trend", "funnel", "scores", "persons", "warnings")
-
-
-def _stage_names() -> dict[str, str]:
-    from dashboards.charts import stage_names
-
-    return stage_names()
 
 
 def heat_frame(*, ruleset_code: str, label: str, agency_type: str | None) -> pd.DataFrame:

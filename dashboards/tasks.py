@@ -10,6 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from celery import shared_task
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from dashboards.exports import to_csv, to_xlsx
+from dashboards.models import ExportJob, ExportStatus
+from dashboards.tables import build_table
+from staff.lib.replica import reads_from_replica
 
 logger = logging.getLogger(__name__)
 
@@ -19,14 +26,6 @@ PROGRESS_EVERY = 500
 @shared_task(name="dashboards.tasks.run_export")
 def run_export(job_id: str) -> str:
     """Build the job's table from its spec and write the file, saving progress as rows go."""
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from dashboards.exports import to_csv, to_xlsx
-    from dashboards.models import ExportJob, ExportStatus
-    from dashboards.tables import build_table
-    from staff.lib.replica import reads_from_replica
-
     job = ExportJob.objects.get(pk=job_id)
     ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
     try:

@@ -36,6 +36,7 @@ from dashboards.models import ExportJob, ExportStatus, ParSubCriterion, RankingW
 from dashboards.par import par_feed
 from dashboards.rankings import ranking
 from dashboards.tables import AGENCY_TABLES, Table, build_table, from_frame, heat_frame
+from dashboards.tasks import run_export
 from evaluation.models import Period
 from scoring.periods import PeriodFormatError, parse_period
 from staff.access import Scope, scope_for
@@ -61,8 +62,6 @@ def _download(request: HttpRequest, spec: dict[str, Any], table: Table | None = 
         return None
     table = table if table is not None else build_table(spec)
     if len(table) > inline_limit():
-        from dashboards.tasks import run_export
-
         job = ExportJob.objects.create(
             user=request.user, spec=spec, fmt=fmt, title=table.name, rows=len(table)
         )

@@ -24,6 +24,7 @@ from evaluation.models import (
     Product,
     QuotaException,
 )
+from evaluation.services.notifications import send_emails
 from staff.lib.admin import StaffSearchMixin, ViewOnlyMixin
 
 
@@ -166,8 +167,6 @@ class NotificationAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Gửi lại thư điện tử chưa gửi được / Retry unsent e-mails"))
     def retry_emails(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        from evaluation.services.notifications import send_emails
-
         sent = send_emails(queryset.filter(emailed_at__isnull=True).values_list("pk", flat=True))
         self.message_user(request, _("Đã gửi %(n)d thư.") % {"n": sent}, messages.INFO)
 

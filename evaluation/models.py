@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from scoring.models import CriteriaTemplate, Criterion, RatingLevel, RuleSet
+from scoring.periods import Period as RatedPeriod
+from scoring.rules import PeriodKind as RulesPeriodKind
 from staff.models import Agency, DutyGroup, StaffMember, Unit
 
 
@@ -90,6 +92,12 @@ class Period(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ruleset.code} {self.label}"
+
+    @property
+    def rated_period(self) -> RatedPeriod:
+        """The period as the engine sees it (kind, year, index, its months): built from the
+        columns, never by parsing ``label`` again."""
+        return RatedPeriod(self.year, RulesPeriodKind(self.kind), self.index)
 
     @property
     def is_open(self) -> bool:

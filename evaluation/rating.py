@@ -27,7 +27,6 @@ from evaluation.models import (
 from scoring import engine
 from scoring.engine import BatchResult, MonthScore, PersonInput, PersonResult, ProductOutcome
 from scoring.models import RuleSet
-from scoring.periods import parse_period
 from scoring.rules import Discipline, Leadership, Level, RuleSetRules
 from scoring.selectors import ruleset_rules
 from staff.models import Agency, DutyGroup
@@ -190,7 +189,7 @@ def monthly_scores(
     evaluations: Sequence[Evaluation | RatedEvaluation], period: Period
 ) -> dict[int, list[MonthScore]]:
     """For a quarter or year: each person's signed monthly scores inside it, by staff id."""
-    labels = parse_period(period.label).month_labels
+    labels = period.rated_period.month_labels
     rows = Evaluation.objects.filter(
         staff_id__in=[e.staff_id for e in evaluations],
         period__ruleset__code=period.ruleset.code,
@@ -348,9 +347,7 @@ def rate_agency(period: Period, agency_id: int, *, unsigned: Iterable[int] = ())
             "agency", "duty_group"
         )
     ]
-    batch = engine.rate_batch(
-        inputs, rules_for_period(period), parse_period(period.label), exceptions
-    )
+    batch = engine.rate_batch(inputs, rules_for_period(period), period.rated_period, exceptions)
     by_evaluation = {e.pk: r for e, r in zip(evaluations, batch.people, strict=True)}
     return AgencyRating(batch, by_evaluation, {e.pk: e for e in evaluations})
 
@@ -367,7 +364,7 @@ def rate_one(evaluation: Evaluation, *, source: str = "manager") -> PersonResult
     return engine.rate_individual(
         person_input(evaluation, months=months, source=source, signed=False),
         rules_for_period(period),
-        parse_period(period.label),
+        period.rated_period,
     )
 
 

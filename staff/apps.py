@@ -9,4 +9,4 @@ class StaffConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the failed sign-in receiver.
-        from staff import accesslog  # noqa: F401
+        import staff.accesslog  # noqa: F401

@@ -31,7 +31,6 @@ from evaluation.services.common import parse_points
 from evaluation.services.workflow import _manager_fields  # the services' own validation
 from scoring import engine
 from scoring.models import RatingLevel
-from scoring.periods import parse_period
 from scoring.rules import Discipline
 from scoring.selectors import template_criteria
 
@@ -120,7 +119,7 @@ def level_preview(
     )
     person = person_input(evaluation, months=months, source=source, signed=False)
     person = dataclasses.replace(person, general=general, **extra)
-    result = engine.rate_individual(person, rules_for_period(period), parse_period(period.label))
+    result = engine.rate_individual(person, rules_for_period(period), period.rated_period)
 
     english = translation.get_language() == "en"
     components = result.components

@@ -21,6 +21,7 @@ from evaluation.rating import rate_agency, reasons_json
 from evaluation.services.common import (
     approver_users,
     lock_evaluation,
+    lock_for_step,
     require_reason,
     require_status,
     require_verified,
@@ -40,8 +41,13 @@ def appeal_file(*, evaluation: Evaluation, user: Any, reason: str) -> Appeal:
         )
     reason = require_reason(reason)
     with transaction.atomic():
-        evaluation = lock_evaluation(evaluation)
-        require_status(evaluation, (Status.PUBLISHED, Status.CLOSED), "kiến nghị", "appeal")
+        # An appeal may come after the period closed (DOMAIN.md §6): no open-period check.
+        evaluation = lock_for_step(
+            evaluation,
+            statuses=(Status.PUBLISHED, Status.CLOSED),
+            action=("kiến nghị", "appeal"),
+            open_period=False,
+        )
         today = timezone.localdate()
         if evaluation.appeal_until is None or today > evaluation.appeal_until:
             raise WorkflowError(

@@ -10,7 +10,7 @@ from typing import Any
 
 from evaluation.errors import WorkflowError, stale, wrong_state
 from evaluation.models import Evaluation, PeriodStatus
-from staff.models import APPROVER_ROLES, Role, RoleAssignment
+from staff.models import APPROVER_ROLES, RoleAssignment
 
 MAX_POINTS_PLACES = 2
 
@@ -92,6 +92,28 @@ def require_open_period(evaluation: Evaluation) -> None:
         )
 
 
+def lock_for_step(
+    evaluation: Evaluation | int,
+    *,
+    statuses: tuple[str, ...],
+    action: tuple[str, str],
+    version: int | None = None,
+    open_period: bool = True,
+) -> Evaluation:
+    """The guard every step on one evaluation passes, inside the step's transaction: the row
+    re-read under its lock, the version the caller saw (409 when stale), the period still open
+    (DOMAIN.md §6: after close only an appeal decision changes anything), and a status the step
+    may start from. ``action`` is the step's name in Vietnamese and English, for the refusal.
+    Who may take the step is checked before, by the caller's scope, with the step's own message.
+    """
+    locked = lock_evaluation(evaluation)
+    check_version(locked, version)
+    if open_period:
+        require_open_period(locked)
+    require_status(locked, statuses, *action)
+    return locked
+
+
 def require_reason(reason: str | None, path: str = "reason") -> str:
     text = (reason or "").strip()
     if not text:
@@ -157,7 +179,3 @@ def agency_role_users(agency_ids: Iterable[int], roles: Iterable[str]) -> dict[i
 def approver_users(agency_id: int) -> list[Any]:
     """Users who currently head the agency or act as the head's delegate."""
     return agency_role_users([agency_id], APPROVER_ROLES).get(agency_id, [])
-
-
-def hr_users(agency_id: int) -> list[Any]:
-    return agency_role_users([agency_id], [Role.HR_OFFICER]).get(agency_id, [])

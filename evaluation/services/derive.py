@@ -21,10 +21,10 @@ from django.utils import timezone
 from evaluation.bulk import bulk_insert
 from evaluation.models import Evaluation, Period, PeriodKind, QuotaException, Status
 from evaluation.rating import rate_agency, reasons_json, rules_for_period
+from evaluation.services.periods import period_get_or_create, period_label_parse
 from scoring import engine
 from scoring.engine import MonthScore, PersonInput, PersonResult
 from scoring.models import RuleSet
-from scoring.periods import parse_period
 from scoring.rules import Discipline, Leadership
 from staff import audit
 from staff.models import Agency, DutyGroup
@@ -139,9 +139,7 @@ def _rate_new_agency(
         )
         for staff_id in staff_ids
     ]
-    batch = engine.rate_batch(
-        inputs, rules_for_period(period), parse_period(period.label), exceptions
-    )
+    batch = engine.rate_batch(inputs, rules_for_period(period), period.rated_period, exceptions)
     return dict(zip(staff_ids, batch.people, strict=True))
 
 
@@ -170,8 +168,6 @@ def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, i
     """Derive a quarter or year from its signed months: one evaluation per person who worked
     at least one of them, scored as the mean of the months worked and proposed for approval
     (status ``manager_scored``) — the approver signs quarters and years as they sign months."""
-    from evaluation.services.periods import period_get_or_create, period_label_parse
-
     parsed = period_label_parse(label)
     with transaction.atomic():
         period, _ = period_get_or_create(ruleset=ruleset, label=parsed, user=user)

@@ -17,10 +17,8 @@ from django.utils import timezone
 from evaluation.errors import WorkflowError, forbidden
 from evaluation.models import Evaluation, Product, Status
 from evaluation.services.common import (
-    lock_evaluation,
+    lock_for_step,
     parse_points,
-    require_open_period,
-    require_status,
 )
 from staff import audit
 from staff.access import scope_for
@@ -147,6 +145,11 @@ def _role_for(evaluation: Evaluation, user: Any) -> str:
     )
 
 
+def _editable_by(role: str) -> tuple[str, ...]:
+    """Products change while the person drafts; the manager also while it awaits them."""
+    return (Status.DRAFT,) if role == "person" else (Status.DRAFT, Status.SELF_ASSESSED)
+
+
 def _check_evidence_url(url: str) -> None:
     """An evidence link must be a web address: ``javascript:``, ``file:`` or ``ftp:`` links
     would run or fetch something else when the manager or inspector follows them."""
@@ -185,10 +188,9 @@ def product_register(
     _check_evidence(evidence_file)
     _check_evidence_url(evidence_url)
     with transaction.atomic():
-        evaluation = lock_evaluation(evaluation)
-        require_open_period(evaluation)
-        allowed = (Status.DRAFT,) if role == "person" else (Status.DRAFT, Status.SELF_ASSESSED)
-        require_status(evaluation, allowed, "thêm sản phẩm", "add a product")
+        evaluation = lock_for_step(
+            evaluation, statuses=_editable_by(role), action=("thêm sản phẩm", "add a product")
+        )
         product = Product(
             evaluation=evaluation,
             title=title[:500],
@@ -239,11 +241,12 @@ def product_set_outcome(
             code="manager_field",
         )
     with transaction.atomic():
-        evaluation = lock_evaluation(evaluation)
+        evaluation = lock_for_step(
+            evaluation,
+            statuses=_editable_by(role),
+            action=("ghi kết quả sản phẩm", "record an outcome"),
+        )
         product = Product.objects.select_for_update().get(pk=product.pk)
-        require_open_period(evaluation)
-        allowed = (Status.DRAFT,) if role == "person" else (Status.DRAFT, Status.SELF_ASSESSED)
-        require_status(evaluation, allowed, "ghi kết quả sản phẩm", "record an outcome")
         before = _snapshot(product)
         product.completed, product.major_errors, product.delays = completed, major_errors, delays
         if role == "manager":
@@ -271,10 +274,9 @@ def product_delete(*, product: Product, user: Any) -> None:
     if product.created_by_id != user.pk:
         raise forbidden("Chỉ người tạo được xóa sản phẩm", "Only its creator removes a product")
     with transaction.atomic():
-        evaluation = lock_evaluation(evaluation)
-        require_open_period(evaluation)
-        allowed = (Status.DRAFT,) if role == "person" else (Status.DRAFT, Status.SELF_ASSESSED)
-        require_status(evaluation, allowed, "xóa sản phẩm", "remove a product")
+        evaluation = lock_for_step(
+            evaluation, statuses=_editable_by(role), action=("xóa sản phẩm", "remove a product")
+        )
         audit.record(
             "product.removed",
             actor=user,

@@ -18,12 +18,9 @@ from evaluation.errors import WorkflowError, forbidden, unknown_criterion
 from evaluation.models import CriterionScore, Evaluation, NotificationKind, Status
 from evaluation.rating import MANAGER_INPUTS, rate_one, reasons_json
 from evaluation.services.common import (
-    check_version,
-    lock_evaluation,
+    lock_for_step,
     parse_points,
-    require_open_period,
     require_reason,
-    require_status,
 )
 from evaluation.services.notifications import notify
 from scoring.models import Criterion
@@ -104,10 +101,12 @@ def evaluation_self_assess(
             "Only the person evaluated fills in their self-assessment",
         )
     with transaction.atomic():
-        evaluation = lock_evaluation(evaluation)
-        check_version(evaluation, version)
-        require_open_period(evaluation)
-        require_status(evaluation, (Status.DRAFT,), "tự đánh giá", "self-assess")
+        evaluation = lock_for_step(
+            evaluation,
+            statuses=(Status.DRAFT,),
+            action=("tự đánh giá", "self-assess"),
+            version=version,
+        )
         if scores:
             _save_points(evaluation, scores, field="self_points", user=user)
         if comment is not None and comment != evaluation.self_comment:
@@ -209,11 +208,13 @@ def evaluation_manager_score(
             "Only the direct manager scores this evaluation",
         )
     with transaction.atomic():
-        evaluation = lock_evaluation(evaluation)
-        check_version(evaluation, version)
-        require_open_period(evaluation)
+        evaluation = lock_for_step(
+            evaluation,
+            statuses=(Status.SELF_ASSESSED, Status.DRAFT),
+            action=("chấm điểm", "score"),
+            version=version,
+        )
         late = timezone.localdate() > evaluation.period.self_assessment_due
-        allowed = (Status.SELF_ASSESSED, Status.DRAFT) if late else (Status.SELF_ASSESSED,)
         if evaluation.status == Status.DRAFT and not late:
             raise WorkflowError(
                 "self_assessment_pending",
@@ -224,7 +225,6 @@ def evaluation_manager_score(
                 path="status",
                 status=409,
             )
-        require_status(evaluation, allowed, "chấm điểm", "score")
         if scores:
             _save_points(evaluation, scores, field="manager_points", user=user)
         values = _manager_fields(evaluation, fields or {})
@@ -324,10 +324,9 @@ def evaluation_return(
             "Bạn không có quyền trả lại phiếu này", "You may not return this evaluation"
         )
     with transaction.atomic():
-        evaluation = lock_evaluation(evaluation)
-        check_version(evaluation, version)
-        require_open_period(evaluation)
-        require_status(evaluation, from_states, "trả lại", "return")
+        evaluation = lock_for_step(
+            evaluation, statuses=from_states, action=("trả lại", "return"), version=version
+        )
         before = evaluation.status
         evaluation.status = target
         evaluation.return_reason = reason

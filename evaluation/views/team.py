@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Product
 from evaluation.rating import evaluations_for_rating
+from evaluation.selectors.previews import level_preview
 from evaluation.selectors.team import (
     STATUS_FILTERS,
     can_return_now,
@@ -45,11 +46,6 @@ from evaluation.services.workflow import evaluation_manager_score, evaluation_re
 from evaluation.views.common import errors_by_field
 from scoring.models import DisciplineChoice, TaskModeChoice
 from staff.access import Scope, request_scope
-
-try:  # the live level of the scoring form (another screen's helper; optional)
-    from evaluation.selectors.previews import level_preview
-except ImportError:  # pragma: no cover - the form then shows the level after saving
-    level_preview = None
 
 ACTIONS = ("save", "submit", "submit_next")
 YES, NO = "yes", "no"
@@ -228,10 +224,8 @@ def _product_entries(
 
 
 def _preview(evaluation: Evaluation, scores: Mapping[str, Any], fields: Mapping[str, Any]):
-    """The engine's proposal from the manager's values (typed or saved), when the preview
-    helper exists; errors come back as the message to show in its place."""
-    if level_preview is None:
-        return None
+    """The engine's proposal from the manager's values (typed or saved); errors come back as
+    the message to show in its place."""
     rated = evaluations_for_rating(Evaluation.objects.filter(pk=evaluation.pk)).get()
     fields = {k: v for k, v in fields.items() if k != "manager_comment"}
     try:
@@ -242,8 +236,6 @@ def _preview(evaluation: Evaluation, scores: Mapping[str, Any], fields: Mapping[
 
 def _self_preview(evaluation: Evaluation):
     """The level the person's own points propose (shown beside the manager's)."""
-    if level_preview is None:
-        return None
     rated = evaluations_for_rating(Evaluation.objects.filter(pk=evaluation.pk)).get()
     try:
         return level_preview(evaluation=rated, source="self", scores={})

@@ -53,7 +53,7 @@ def root(client, db):
 
 
 def _url(model, view: str, *args) -> str:
-    return reverse(f"admin:evaluation_{model._meta.model_name}_{view}", args=args)
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
