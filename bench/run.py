@@ -1,4 +1,4 @@
-"""Province scale, one command: every figure of issue 7 against its floor.
+"""Province scale, one command: every figure against its floor.
 
     .venv/bin/python bench/run.py [--staff 50000] [--months 12] [--only NAMES] \
         [--database-url postgresql://postgres@127.0.0.1:5432/danhgia_bench] [--rebuild] \

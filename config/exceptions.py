@@ -91,7 +91,7 @@ def flatten(detail: Any, path: str = "") -> list[dict[str, str]]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     response = _handle(exc, context)
     if response is not None and response.status_code in (403, 404):
-        # Every refused access of a signed-in user is accountable (issue 8 item 3).
+        # Every refused access of a signed-in user is accountable (staff.accesslog).
         accesslog.record_refused(context.get("request"), response.status_code)
     return response
 

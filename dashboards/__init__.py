@@ -1,1 +1,1 @@
-"""Agency indicators, rankings, the PAR-index feed and exports (the dashboards issue)."""
+"""Agency indicators, rankings, the PAR-index feed and exports (DOMAIN.md §8)."""

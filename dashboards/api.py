@@ -1,6 +1,6 @@
 """Dashboard data over the API: agency indicators, the provincial ranking, the PAR feed.
 
-Who sees what (DOMAIN.md §8, issue 5): the province admin and the inspector see every agency;
+Who sees what (DOMAIN.md §8): the province admin and the inspector see every agency;
 the head, the delegate and the HR officer see their own agency's indicators and read the
 ranking; everyone else is refused. ``?download=csv|xlsx`` downloads the same table with
 Vietnamese headers (formula cells neutralised). Reads go to the read replica when one is

@@ -1,7 +1,7 @@
 """Dashboard pages: the agency dashboard, the provincial ranking, the PAR-index feed, and the
 background export jobs behind large downloads.
 
-Who sees what (DOMAIN.md §8, issue 5), resolved once per request by ``scope_for``:
+Who sees what (DOMAIN.md §8), resolved once per request by ``scope_for``:
 
 - agency dashboard: the head, the delegate and the HR officer of that agency; the province
   admin and the inspector for any agency. Any other agency is a 404 (never confirm it exists).

@@ -1,1 +1,1 @@
-"""Periods, evaluations, products, workflow, appeals, audit, notifications (the workflow issue)."""
+"""Periods, evaluations, products, workflow, appeals, audit, notifications (DOMAIN.md §5–7)."""

@@ -1,4 +1,4 @@
-"""The official results list of an agency for a period (issue 6):
+"""The official results list of an agency for a period:
 
     Danh sách kết quả đánh giá, xếp loại chất lượng
 

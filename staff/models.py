@@ -630,7 +630,7 @@ class ImportJob(models.Model):
         return f"{self.filename} ({self.get_status_display()}, {self.progress}%)"
 
 
-# --- accountable access (issue 8 item 3) ------------------------------------------------------
+# --- accountable access: who read or was refused what ------------------------------------------
 
 
 class AccessKind(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Two-factor sign-in (issue 8 item 2) with django-otp: TOTP plus ten single-use backup codes.
+"""Two-factor sign-in for approvers with django-otp: TOTP plus ten single-use backup codes.
 
 Required for everyone who can approve, publish or resolve appeals (``Scope.approver_agency_ids``):
 after the password, the sign-in page sends them to ``/accounts/otp/verify/`` (or to

@@ -1,4 +1,4 @@
-"""Bad text and bad files (issue 8, item 6).
+"""Bad text and bad files.
 
 A name or comment may hold HTML or a script: it is shown as text everywhere — the home page, the
 agency dashboard (table and chart data), the admin list, the API (JSON data), the downloads

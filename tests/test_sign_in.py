@@ -1,4 +1,4 @@
-"""Sign-in (issue 8 item 2): lockout by username and address together, password rules,
+"""Sign-in: lockout by username and address together, password rules,
 session expiry."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def second_factor_waived() -> Iterator[None]:
 
 def require_verified(user: Any) -> None:
     """Approving, publishing, lifting a quota and resolving an appeal need a sign-in that passed
-    the second factor (django-otp, issue 8 item 2). django-otp's middleware gives the signed-in
+    the second factor (django-otp, docs/security.md). django-otp's middleware gives the signed-in
     user ``is_verified()``; a user object from anywhere else (Basic auth, a shell) has none and
     is refused."""
     if _second_factor_waived.get():

@@ -1,4 +1,4 @@
-"""Every access is accountable (issue 8 item 3): who opened whose evaluation, failed sign-ins
+"""Every access is accountable: who opened whose evaluation, failed sign-ins
 and refused accesses are logged with time and source address, append-only, and only the
 inspector and the province admin read the log."""
 

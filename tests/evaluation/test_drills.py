@@ -1,4 +1,4 @@
-"""Failure drills (issue 8, item 8): what an outage in the middle of the month leaves behind.
+"""Failure drills: what an outage in the middle of the month leaves behind.
 
 1. The database drops in the middle of an approval: the batch is signed in one transaction, so
    either every evaluation of the unit is approved or none is, and no approval is in the audit.

@@ -1,4 +1,4 @@
-"""Two-factor sign-in (issue 8 item 2): required for whoever approves, publishes or resolves
+"""Two-factor sign-in: required for whoever approves, publishes or resolves
 appeals, and re-checked by those actions themselves — a page or API call that skipped the step
 is refused with 403 ``otp_required``."""
 
