@@ -4,7 +4,7 @@ import pytest
 
 from evaluation.models import EarlyWarning, Period
 from evaluation.services.approval import unit_approve
-from evaluation.services.periods import period_close
+from evaluation.services.period_close import period_close
 from tests.evaluation.conftest import STAFF_NAMES, month, standard_rules  # noqa: F401
 from tests.evaluation.helpers import FLAWED, GOOD, manager_score, open_month, self_assess
 

@@ -17,7 +17,7 @@ from dashboards.par import sub_criterion_points
 from dashboards.rankings import composite, ranking
 from evaluation.models import EarlyWarning, Evaluation, Period
 from evaluation.services.approval import unit_approve
-from evaluation.services.periods import period_close
+from evaluation.services.period_close import period_close
 from staff.lib.spreadsheets import neutralise
 from staff.models import Agency
 from tests.evaluation.conftest import STAFF_NAMES

@@ -10,7 +10,7 @@ from __future__ import annotations
 from evaluation.models import Evaluation, Period, Status
 from evaluation.rating import rate_agency, reasons_json
 from evaluation.services.derive import period_derive
-from evaluation.services.periods import period_close
+from evaluation.services.period_close import period_close
 from tests.evaluation.helpers import publish_alpha
 
 

@@ -118,7 +118,7 @@ def test_the_approvers_are_reminded_of_scored_evaluations(month, october):
 
 
 def test_a_closed_month_reminds_nobody(month, october):
-    from evaluation.services.periods import period_close
+    from evaluation.services.period_close import period_close
 
     period_close(period=october, user=month.user("sam"))
     assert run_daily_jobs(today=october.self_assessment_due).reminders == 0

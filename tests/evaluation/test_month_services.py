@@ -14,7 +14,8 @@ from evaluation.services.approval import (
     quota_exception_record,
     unit_approve,
 )
-from evaluation.services.periods import period_close, period_open
+from evaluation.services.period_close import period_close
+from evaluation.services.periods import period_open
 from evaluation.services.workflow import (
     evaluation_return,
     evaluation_self_assess,

@@ -9,7 +9,8 @@ import pytest
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Period, Status
 from evaluation.services.approval import Adjustment, agency_publish, unit_approve
-from evaluation.services.periods import period_close, period_open
+from evaluation.services.period_close import period_close
+from evaluation.services.periods import period_open
 from evaluation.services.products import product_register, product_set_outcome
 from evaluation.services.workflow import (
     evaluation_return,

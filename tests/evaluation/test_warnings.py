@@ -5,7 +5,7 @@ from __future__ import annotations
 from evaluation.models import EarlyWarning, Notification
 from evaluation.services.approval import unit_approve
 from evaluation.services.common import agency_role_users, approver_users
-from evaluation.services.periods import period_close
+from evaluation.services.period_close import period_close
 from evaluation.services.warnings import warnings_for_period
 from staff.models import APPROVER_ROLES, Role
 from tests.evaluation.conftest import STAFF_NAMES
