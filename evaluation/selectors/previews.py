@@ -28,7 +28,7 @@ from evaluation.rating import (
     rules_for_period,
 )
 from evaluation.services.common import parse_points
-from evaluation.services.workflow import _manager_fields  # the services' own validation
+from evaluation.services.workflow import manager_fields_validate
 from scoring import engine
 from scoring.models import RatingLevel
 from scoring.rules import Discipline
@@ -69,7 +69,7 @@ def _typed_general(
 
 def _typed_fields(evaluation: Evaluation, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The manager's fields as ``PersonInput`` takes them (the comment does not rate)."""
-    values = _manager_fields(evaluation, fields)
+    values = manager_fields_validate(evaluation, fields)
     values.pop("manager_comment", None)
     if "discipline" in values:
         values["discipline"] = Discipline(values["discipline"])

@@ -152,8 +152,10 @@ def evaluation_self_assess(
     return evaluation
 
 
-def _manager_fields(evaluation: Evaluation, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate the manager's scalar fields against the pinned template."""
+def manager_fields_validate(evaluation: Evaluation, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the manager's scalar fields against the pinned template. The live preview of
+    the proposed level (``selectors.previews``) calls it too, so it refuses exactly what a save
+    would refuse."""
     template = evaluation.template
     values: dict[str, Any] = {}
     if "task_points" in data:
@@ -227,7 +229,7 @@ def evaluation_manager_score(
             )
         if scores:
             _save_points(evaluation, scores, field="manager_points", user=user)
-        values = _manager_fields(evaluation, fields or {})
+        values = manager_fields_validate(evaluation, fields or {})
         changed = {k: v for k, v in values.items() if getattr(evaluation, k) != v}
         if changed:
             audit.record(
