@@ -218,11 +218,6 @@ def round_ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     return cents.scaleb(-2)
 
 
-def round_half_up(numerator: int, denominator: int) -> Decimal:
-    """Round the integer ratio numerator/denominator half-up (away from zero) to 2 decimals."""
-    return round_ratio(Decimal(numerator), Decimal(denominator))
-
-
 def round_decimal(value: Decimal) -> Decimal:
     """Round a Decimal half-up to 2 decimals."""
     return round_ratio(value, ONE)

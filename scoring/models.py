@@ -55,9 +55,6 @@ class RatingLevel(models.TextChoices):
     HTNV = "HTNV", _("Hoàn thành nhiệm vụ")
     KHTNV = "KHTNV", _("Không hoàn thành nhiệm vụ")
 
-    def to_rule(self) -> rules.Level:
-        return rules.Level[self.value]
-
 
 class PeriodKindChoice(models.TextChoices):
     MONTH = rules.PeriodKind.MONTH.value, _("Tháng")

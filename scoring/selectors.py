@@ -64,19 +64,6 @@ def ruleset_get_published(*, code: str, version: int | None = None) -> RuleSet:
     return ruleset
 
 
-def template_get_published(*, code: str, version: int | None = None) -> CriteriaTemplate:
-    """The published template version (latest when ``version`` is None); DoesNotExist if none."""
-    qs = CriteriaTemplate.objects.filter(code=code, status=Status.PUBLISHED).prefetch_related(
-        _criteria_prefetch()
-    )
-    if version is not None:
-        return qs.get(version=version)
-    template = qs.order_by("-version").first()
-    if template is None:
-        raise CriteriaTemplate.DoesNotExist(f"No published template {code!r}.")
-    return template
-
-
 def template_criteria(template: CriteriaTemplate) -> tuple[Criterion, ...]:
     """The template's criteria in the form's order (order, code).
 

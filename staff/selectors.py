@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -135,28 +135,3 @@ def staff_unit_for_period(*, staff: StaffMember, start: dt.date, end: dt.date) -
     if unit_id == staff.unit_id:
         return staff.unit
     return Unit.objects.select_related("agency").get(pk=unit_id)
-
-
-def staff_units_for_period(
-    *, staff: Iterable[StaffMember], start: dt.date, end: dt.date
-) -> dict[int, Unit]:
-    """``staff_unit_for_period`` for many people in two queries: {staff pk: Unit}.
-
-    For building a whole agency's period at once without one query per person.
-    """
-    members = list(staff)
-    by_staff: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-    for staff_id, eff, from_id, to_id in (
-        Transfer.objects.filter(staff__in=[m.pk for m in members])
-        .order_by("staff_id", "effective_on", "id")
-        .values_list("staff_id", "effective_on", "from_unit_id", "to_unit_id")
-    ):
-        by_staff[staff_id].append((eff, from_id, to_id))
-    unit_ids = {
-        m.pk: _unit_id_for_period(
-            current_unit_id=m.unit_id, transfers=by_staff.get(m.pk, []), start=start, end=end
-        )
-        for m in members
-    }
-    units = Unit.objects.select_related("agency").in_bulk(set(unit_ids.values()))
-    return {pk: units[uid] for pk, uid in unit_ids.items()}

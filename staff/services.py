@@ -10,49 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from staff.models import DutyGroup, Position, StaffMember, Transfer, Unit
+from staff.models import StaffMember, Transfer, Unit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-
-def staff_create(
-    *,
-    code: str,
-    full_name: str,
-    unit: Unit,
-    category: str,
-    joined_on: dt.date,
-    position: Position | None = None,
-    duty_group: DutyGroup | None = None,
-    manager: StaffMember | None = None,
-    user: AbstractBaseUser | None = None,
-    email: str = "",
-    date_of_birth: dt.date | None = None,
-    gender: str = "",
-    party_member: bool = False,
-) -> StaffMember:
-    """Create a staff member; names, sort key, search text and agency are derived on save."""
-    member = StaffMember(
-        code=code.strip(),
-        full_name=full_name,
-        unit=unit,
-        agency=unit.agency,
-        category=category,
-        joined_on=joined_on,
-        position=position,
-        duty_group=duty_group,
-        manager=manager,
-        user=user,
-        email=email,
-        date_of_birth=date_of_birth,
-        gender=gender,
-        party_member=party_member,
-    )
-    member.derive_fields()
-    member.full_clean()
-    member.save()
-    return member
 
 
 def staff_transfer_check(*, staff: StaffMember, to_unit: Unit, effective_on: dt.date) -> None:

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from scoring.engine import monthly_score, rate_batch, round_half_up, task_result
+from scoring.engine import monthly_score, rate_batch, round_ratio, task_result
 from scoring.periods import parse_period
 from scoring.rules import Level
 from tests.scoring.builders import HN3814, ND335, ND335_TEMPLATE, person, product
@@ -105,10 +105,10 @@ def test_rounding_reads_the_rounded_total():
     assert down.score == D("69.99") and down.band is Level.HTNV
 
 
-def test_round_half_up_handles_negative_and_exact_halves():
-    assert round_half_up(1, 8) == D("0.13")  # 0.125
-    assert round_half_up(-1, 8) == D("-0.13")
-    assert round_half_up(2, 3) == D("0.67")
+def test_round_ratio_handles_negative_and_exact_halves():
+    assert round_ratio(D(1), D(8)) == D("0.13")  # 0.125
+    assert round_ratio(D(-1), D(8)) == D("-0.13")
+    assert round_ratio(D(2), D(3)) == D("0.67")
 
 
 def test_hanoi_bonus_adds_up_to_one_hundred():

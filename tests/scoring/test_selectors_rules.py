@@ -39,7 +39,6 @@ from scoring.selectors import (
     ruleset_get_published,
     ruleset_list,
     ruleset_rules,
-    template_get_published,
     template_rules,
 )
 from tests.scoring.conftest import STANDARD_FIXTURE
@@ -191,12 +190,6 @@ def test_get_published_raises_does_not_exist(standard_rules, draft_ruleset):
         ruleset_get_published(code="ND335-2025", version=7)
     with pytest.raises(RuleSet.DoesNotExist):
         ruleset_get_published(code=draft_ruleset.code)
-
-
-def test_template_get_published(standard_rules):
-    assert template_get_published(code="HN-3814-TPL").version == 1
-    with pytest.raises(CriteriaTemplate.DoesNotExist):
-        template_get_published(code="NOPE")
 
 
 def test_ruleset_list_filters_by_code_and_status(standard_rules, draft_ruleset):

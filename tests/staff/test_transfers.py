@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from staff.models import Transfer
-from staff.selectors import _unit_id_for_period, staff_unit_for_period, staff_units_for_period
+from staff.selectors import _unit_id_for_period, staff_unit_for_period
 from staff.services import staff_transfer
-from tests.factories import StaffMemberFactory, UnitFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -203,42 +203,3 @@ class TestUnitForPeriod:
             _unit_id_for_period(
                 current_unit_id=1, transfers=[], start=D(2026, 2, 1), end=D(2026, 1, 1)
             )
-
-    def test_many_people_at_once_in_constant_queries(self, org, django_assert_num_queries):
-        staff_transfer(
-            staff=org.ann,
-            to_unit=org.office,
-            effective_on=D(2026, 1, 20),
-            reason="",
-            recorded_by=None,
-        )
-        extra_unit = UnitFactory(agency=org.agency_a)
-        people = [org.ann, org.tom, *StaffMemberFactory.create_batch(10, unit=extra_unit)]
-        with django_assert_num_queries(2):
-            result = staff_units_for_period(staff=people, start=self.JAN[0], end=self.JAN[1])
-        assert result[org.ann.pk] == org.planning
-        assert result[org.tom.pk] == org.team
-        assert all(result[p.pk] == extra_unit for p in people[2:])
-
-
-def test_staff_create_derives_and_validates(org):
-    from staff.services import staff_create
-
-    member = staff_create(
-        code=" QN900001 ",
-        full_name="Trương  Thị Ưng",
-        unit=org.team,
-        category="VC",
-        joined_on=D(2024, 1, 1),
-        manager=org.bob_sm,
-    )
-    assert member.code == "QN900001"
-    assert member.agency == org.agency_a and member.given_name == "Ưng"
-    with pytest.raises(ValidationError):
-        staff_create(
-            code="QN900001", full_name="X", unit=org.team, category="VC", joined_on=D(2024, 1, 1)
-        )
-    with pytest.raises(ValidationError):
-        staff_create(
-            code="QN900002", full_name="Y", unit=org.team, category="ZZ", joined_on=D(2024, 1, 1)
-        )
