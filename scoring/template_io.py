@@ -1,7 +1,8 @@
-"""Criteria templates to and from .xlsx (issue 6): the province admin exports a version, edits
-it in a spreadsheet and imports it back as a NEW DRAFT version of the same code — a published
-version is never touched (they are frozen; see ``scoring.models``). The draft is then
-published in the admin as usual (``scoring.services.template_publish`` validates again).
+"""Criteria templates to and from .xlsx, so that they can be written in a spreadsheet: the
+province admin exports a version, edits it and imports it back as a NEW DRAFT version of the
+same code — a published version is never touched (they are frozen; see ``scoring.models``).
+The draft is then published in the admin as usual (``scoring.services.template_publish``
+validates again).
 
 The workbook has three sheets:
 
@@ -16,7 +17,7 @@ The workbook has three sheets:
 
 Every problem names the sheet, the spreadsheet row, the column and what is wrong, in
 Vietnamese — English; one problem and nothing is written. Text that a spreadsheet would run as
-a formula is exported with a leading apostrophe (``dashboards.exports.neutralise``) and the
+a formula is exported with a leading apostrophe (``staff.lib.spreadsheets.neutralise``) and the
 apostrophe is removed again on import, so a round trip is exact.
 """
 
@@ -44,6 +45,8 @@ from scoring.models import (
     Status,
     TaskModeChoice,
 )
+from staff import audit
+from staff.access import scope_for
 from staff.lib.spreadsheets import FORMULA_STARTS, fold_header, neutralise
 from staff.lib.text import bilingual
 from staff.lib.uploads import UnsafeFile, check_upload
@@ -670,11 +673,8 @@ def template_import(*, data: bytes, filename: str, user: Any = None) -> Criteria
     and bonus/deduction items. Raises ``TemplateFileInvalid`` (nothing written) on any error,
     ``PermissionDenied`` for anyone but the province admin (``user`` None: the command line).
     Settings missing from the file are taken from the latest version of the code."""
-    if user is not None:
-        from staff.access import scope_for
-
-        if not scope_for(user).is_province_admin():
-            raise PermissionDenied
+    if user is not None and not scope_for(user).is_province_admin():
+        raise PermissionDenied
     parsed = _read(data, filename)
     header = dict(parsed.header)
     code = header["code"]
@@ -712,9 +712,7 @@ def template_import(*, data: bytes, filename: str, user: Any = None) -> Criteria
         for item in parsed.items:
             item.template = template
         AdjustmentItem.objects.bulk_create(parsed.items)
-        from staff.audit import record
-
-        record(
+        audit.record(
             "scoring.template_imported",
             actor=user,
             obj=template,
