@@ -472,6 +472,9 @@ def ruleset_simulate(*, code: Any, data: Any, version: int | None = None) -> dic
     a draft included — trying a draft before publishing it is what the simulator is for.
     Raises SimulationError (path ``ruleset``) for an unknown rule set, as for any bad input.
     """
+    # Imported here, not at the top: the rest of this module is pure (engine, rules, periods)
+    # and is imported where Django is not set up — bench/engine.py rates a batch with no
+    # database — and importing the models there raises AppRegistryNotReady.
     from scoring.models import RuleSet
     from scoring.selectors import ruleset_get_published, ruleset_rules
 
