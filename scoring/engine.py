@@ -648,85 +648,149 @@ def apply_quota(
     period: Period,
     exceptions: Iterable[QuotaException] = (),
 ) -> list[QuotaResult]:
-    """Keep at most the allowed number of HTXSNV per group; the rest become HTTNV.
+    """Keep at most the allowed number of HTXSNV per group; the rest become HTTNV (DOMAIN.md
+    section 4, step 5: in Decree 335, 20 % of the HTTNV on the final ratings).
 
     Who keeps it: higher total, then higher general-criteria points, then staff code.
     A recorded exception replaces the group's ceiling (decision reference kept in the reason).
     """
     if rules.quota_percent is None or period.kind not in rules.quota_period_kinds:
         return []
-    percent = rules.quota_percent
     exception_by_group = {(e.agency, e.duty_group): e for e in exceptions}
+    groups = _quota_groups(results, rules.quota_scope)
+    return [
+        _apply_group_quota(
+            key, groups[key], rules, rules.quota_percent, exception_by_group.get(key)
+        )
+        for key in sorted(groups)
+    ]
+
+
+def _quota_groups(
+    results: Iterable[PersonResult], scope: QuotaScope
+) -> dict[tuple[str, str], list[PersonResult]]:
+    """The people of each quota group (agency, duty group) who have a level: the base is counted
+    on them; someone without a level counts nowhere."""
     groups: dict[tuple[str, str], list[PersonResult]] = {}
     for result in results:
         if result.level is not None:
-            groups.setdefault(_quota_key(result, rules.quota_scope), []).append(result)
-    summaries: list[QuotaResult] = []
-    for key in sorted(groups):
-        members = groups[key]
-        candidates = [r for r in members if r.level is Level.HTXSNV]
-        good = sum(1 for r in members if r.level is Level.HTTNV)
-        allowed = quota_allowed(
-            percent=percent,
-            candidates=len(candidates),
-            good=good,
-            rated=len(members),
-            base=rules.quota_base,
+            groups.setdefault(_quota_key(result, scope), []).append(result)
+    return groups
+
+
+def _apply_group_quota(
+    key: tuple[str, str],
+    members: list[PersonResult],
+    rules: RuleSetRules,
+    percent: Decimal,
+    exception: QuotaException | None,
+) -> QuotaResult:
+    """The quota in one group: rank the candidates, fix the ceiling, let the first ones keep
+    HTXSNV and move the others down to HTTNV, each with the reason why."""
+    candidates = _ranked_candidates(members)
+    good = sum(1 for r in members if r.level is Level.HTTNV)
+    allowed = _group_ceiling(
+        candidates=len(candidates),
+        good=good,
+        rated=len(members),
+        base=rules.quota_base,
+        percent=percent,
+        exception=exception,
+    )
+    # Ratings already signed off keep their level even past the ceiling (they rank first).
+    kept_count = max(allowed, sum(1 for r in candidates if r.signed))
+    kept, moved = candidates[:kept_count], candidates[kept_count:]
+    group = _group_reason(key)
+    limit = _limit_reason(rules.quota_base, percent, allowed, exception)
+    _record_kept(kept, candidates=len(candidates), group=group, limit=limit)
+    _move_down(
+        moved, first_rank=kept_count + 1, candidates=len(candidates), group=group, limit=limit
+    )
+    return QuotaResult(
+        agency=key[0],
+        duty_group=key[1],
+        percent=percent * 100,
+        base=rules.quota_base,
+        candidates=len(candidates),
+        good=good,
+        rated=len(members),
+        allowed=allowed,
+        kept=tuple(r.code for r in kept),
+        moved_down=tuple(r.code for r in moved),
+        exception=exception.reference if exception is not None else None,
+    )
+
+
+def _group_ceiling(
+    *,
+    candidates: int,
+    good: int,
+    rated: int,
+    base: QuotaBase,
+    percent: Decimal,
+    exception: QuotaException | None,
+) -> int:
+    """How many candidates may keep HTXSNV: the rule set's share of its base, or the ceiling of
+    a recorded exception — never more than there are candidates."""
+    if exception is not None:
+        return min(candidates, exception.ceiling)
+    return quota_allowed(percent=percent, candidates=candidates, good=good, rated=rated, base=base)
+
+
+def _ranked_candidates(members: Iterable[PersonResult]) -> list[PersonResult]:
+    """The group's HTXSNV candidates, first to keep it first: ratings already signed off keep
+    their level and their place; the rest compete for what remains, by total, then
+    general-criteria points, then code."""
+    candidates = [r for r in members if r.level is Level.HTXSNV]
+    candidates.sort(key=lambda r: (not r.signed, -(r.score or ZERO), -r.general_points, r.code))
+    return candidates
+
+
+def _group_reason(key: tuple[str, str]) -> Reason:
+    agency, duty_group = key
+    if duty_group:
+        return Reason(
+            "quota.group_duty", "quota.group_duty", {"agency": agency, "duty_group": duty_group}
         )
-        exception = exception_by_group.get(key)
-        if exception is not None:
-            allowed = min(len(candidates), exception.ceiling)
-        # Ratings already signed off keep their level and their place; the rest compete for
-        # what remains, by total, then general-criteria points, then code.
-        candidates.sort(key=lambda r: (not r.signed, -(r.score or ZERO), -r.general_points, r.code))
-        signed_count = sum(1 for r in candidates if r.signed)
-        kept_count = max(allowed, signed_count)
-        kept, moved = candidates[:kept_count], candidates[kept_count:]
-        group = (
-            Reason("quota.group_duty", "quota.group_duty", {"agency": key[0], "duty_group": key[1]})
-            if key[1]
-            else Reason("quota.group", "quota.group", {"agency": key[0]})
+    return Reason("quota.group", "quota.group", {"agency": agency})
+
+
+def _limit_reason(
+    base: QuotaBase, percent: Decimal, allowed: int, exception: QuotaException | None
+) -> Reason:
+    """The ceiling and where it comes from: the recorded exception's decision, or the share."""
+    if exception is not None:
+        return Reason(
+            "quota.limit",
+            "quota.limit_exception",
+            {"reference": exception.reference, "allowed": allowed},
         )
-        if exception is not None:
-            limit = Reason(
-                "quota.limit",
-                "quota.limit_exception",
-                {"reference": exception.reference, "allowed": allowed},
-            )
+    return Reason(
+        "quota.limit", f"quota.limit_{base.value}", {"percent": percent * 100, "allowed": allowed}
+    )
+
+
+def _record_kept(
+    kept: Sequence[PersonResult], *, candidates: int, group: Reason, limit: Reason
+) -> None:
+    for rank, result in enumerate(kept, start=1):
+        if result.signed:
+            result.add("quota.signed", group=group, limit=limit)
         else:
-            limit = Reason(
-                "quota.limit",
-                f"quota.limit_{rules.quota_base.value}",
-                {"percent": percent * 100, "allowed": allowed},
-            )
-        for rank, result in enumerate(kept, start=1):
-            if result.signed:
-                result.add("quota.signed", group=group, limit=limit)
-                continue
-            result.add(
-                "quota.kept", rank=rank, candidates=len(candidates), group=group, limit=limit
-            )
-        for rank, result in enumerate(moved, start=kept_count + 1):
-            result.level = Level.HTTNV
-            result.add(
-                "quota.moved_down", rank=rank, candidates=len(candidates), group=group, limit=limit
-            )
-        summaries.append(
-            QuotaResult(
-                agency=key[0],
-                duty_group=key[1],
-                percent=percent * 100,
-                base=rules.quota_base,
-                candidates=len(candidates),
-                good=good,
-                rated=len(members),
-                allowed=allowed,
-                kept=tuple(r.code for r in kept),
-                moved_down=tuple(r.code for r in moved),
-                exception=exception.reference if exception is not None else None,
-            )
-        )
-    return summaries
+            result.add("quota.kept", rank=rank, candidates=candidates, group=group, limit=limit)
+
+
+def _move_down(
+    moved: Sequence[PersonResult],
+    *,
+    first_rank: int,
+    candidates: int,
+    group: Reason,
+    limit: Reason,
+) -> None:
+    for rank, result in enumerate(moved, start=first_rank):
+        result.level = Level.HTTNV
+        result.add("quota.moved_down", rank=rank, candidates=candidates, group=group, limit=limit)
 
 
 # --------------------------------------------------------------------------------------------
