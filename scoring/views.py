@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from scoring.forms import SimulatorForm
 from scoring.models import (
     AdjustmentItem,
     CapRule,
@@ -39,7 +40,6 @@ from scoring.simulator import SimulationError, ruleset_simulate
 from scoring.template_io import template_export_xlsx
 from staff.access import Scope, request_scope
 
-MAX_BATCH_BYTES = 5 * 1024 * 1024
 # The page shows this many people of a batch; the whole batch is still rated.
 MAX_SHOWN = 500
 
@@ -307,122 +307,60 @@ def _published_rulesets() -> list[RuleSet]:
     )
 
 
-def _error(path: str, message: str, message_en: str) -> dict[str, str]:
-    english = translation.get_language() == "en"
-    return {
-        "path": path,
-        "message": message_en if english else message,
-        "translation": message if english else message_en,
-    }
-
-
-def _read_batch(request: HttpRequest) -> tuple[str, dict[str, str] | None]:
-    """The batch's text (an uploaded .json file wins over the pasted text) or an error."""
-    upload = request.FILES.get("batch_file")
-    text = request.POST.get("batch", "")
-    if upload is None:
-        return text, None
-    if upload.size > MAX_BATCH_BYTES:
-        return text, _error(
-            "batch_file",
-            _("Tệp lớn hơn 5 MB."),
-            "The file is larger than 5 MB.",
-        )
-    try:
-        return upload.read().decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return text, _error(
-            "batch_file",
-            _("Tệp không phải văn bản UTF-8 (cần tệp .json)."),
-            "The file is not UTF-8 text (a .json file is expected).",
-        )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def simulator(request: HttpRequest) -> HttpResponse:
     """Choose a published rule-set version, paste or upload a batch, see the ratings."""
     _province_scope(request)
-    rulesets = _published_rulesets()
-    choice = request.POST.get("ruleset") or request.GET.get("ruleset") or ""
-    selected = next((r for r in rulesets if f"{r.code}:{r.version}" == choice), None)
-    unknown_choice = bool(choice) and selected is None
-    if selected is None and rulesets:
-        selected = rulesets[0]
-    text = ""
-    errors: dict[str, dict[str, str]] = {}
-    result = None
-    if request.method == "POST":
-        if request.POST.get("action") == "example":
-            text = _example_batch(selected) if selected else ""
-        else:
-            text, file_error = _read_batch(request)
-            if file_error:
-                errors["batch_file"] = file_error
-            elif selected is None:
-                errors["ruleset"] = _error(
-                    "ruleset",
-                    _("Chưa có bộ quy tắc nào được công bố."),
-                    "No rule set is published yet.",
+    posted = request.method == "POST"
+    form = SimulatorForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        rulesets=_published_rulesets(),
+        default_choice=request.GET.get("ruleset", ""),
+    )
+    text, result = "", None
+    if form.wants_example:
+        text = _example_batch(form.selected) if form.selected else ""
+    elif form.is_bound:
+        if form.is_valid():
+            selected = form.selected
+            try:
+                result = ruleset_simulate(
+                    code=selected.code, version=selected.version, data=form.cleaned_data["data"]
                 )
-            elif unknown_choice:
-                errors["ruleset"] = _error(
-                    "ruleset",
-                    _("Hãy chọn một phiên bản đã công bố."),
-                    "Choose a published version.",
-                )
-            elif not text.strip():
-                errors["batch"] = _error(
-                    "",
-                    _("Hãy dán một lô JSON hoặc chọn tệp .json."),
-                    "Paste a JSON batch or choose a .json file.",
-                )
-            else:
-                try:
-                    data = json.loads(text, parse_float=Decimal)
-                except json.JSONDecodeError as exc:
-                    errors["batch"] = _error(
-                        "",
-                        _("JSON không hợp lệ ở dòng %(line)s, cột %(col)s: %(msg)s")
-                        % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
-                        f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                    )
-                else:
-                    try:
-                        result = ruleset_simulate(
-                            code=selected.code, version=selected.version, data=data
-                        )
-                    except SimulationError as exc:
-                        key = "ruleset" if exc.path == "ruleset" else "batch"
-                        errors[key] = _error(exc.path, exc.message, exc.message_en)
-    shown = None
-    if result is not None:
-        shown = {
-            "people": [
-                {**p, "level_name": _level_name(p["level"] or "")}
-                for p in result["people"][:MAX_SHOWN]
-            ],
-            "total": len(result["people"]),
-            "truncated": len(result["people"]) > MAX_SHOWN,
-            "levels": _level_counts(result["people"]),
-            "quota": result["quota"],
-            "ruleset": result["ruleset"],
-            "version": result["ruleset_version"],
-            "period": result["period"],
-        }
+            except SimulationError as exc:
+                form.add_simulation_error(exc)
+        text = form.text
     return render(
         request,
         "scoring/simulator.html",
         {
-            "rulesets": rulesets,
-            "selected": selected,
+            "rulesets": form.rulesets,
+            "selected": form.selected,
             "text": text,
-            "errors": errors,
-            "result": shown,
+            "errors": form.errors_shown,
+            "result": _shown_result(result) if result is not None else None,
             "english": translation.get_language() == "en",
             "max_shown": MAX_SHOWN,
         },
     )
+
+
+def _shown_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The simulator's output as the page shows it: the first ``MAX_SHOWN`` people, with their
+    level's name, and the count of each level over the whole batch."""
+    people = result["people"]
+    return {
+        "people": [{**p, "level_name": _level_name(p["level"] or "")} for p in people[:MAX_SHOWN]],
+        "total": len(people),
+        "truncated": len(people) > MAX_SHOWN,
+        "levels": _level_counts(people),
+        "quota": result["quota"],
+        "ruleset": result["ruleset"],
+        "version": result["ruleset_version"],
+        "period": result["period"],
+    }
 
 
 def _level_counts(people: list[dict[str, Any]]) -> list[tuple[str, str, int]]:

@@ -173,3 +173,38 @@ def test_the_rule_set_page_links_to_the_simulator_with_its_version(month, client
     assert 'href="/rules/simulator/?ruleset=ND335-2025:1"' in page
     page = client.get(URL, {"ruleset": "HN-3814:1"}).content.decode()
     assert 'value="HN-3814:1" selected' in page
+
+
+def test_one_problem_at_a_time_the_refused_file_first(month, client):
+    client.force_login(month.user("sam"))
+    upload = SimpleUploadedFile("lo.json", b"\xff", content_type="application/json")
+    page = client.post(
+        URL, {"ruleset": "NOPE:1", "action": "run", "batch": "", "batch_file": upload}
+    ).content.decode()
+    assert page.count('data-test="simulator-error"') == 1 and "UTF-8" in page
+    assert "Hãy chọn một phiên bản đã công bố" not in page
+
+
+def test_an_empty_file_is_an_empty_batch(month, client):
+    client.force_login(month.user("sam"))
+    upload = SimpleUploadedFile("lo.json", b"", content_type="application/json")
+    page = client.post(
+        URL, {"ruleset": "ND335-2025:1", "action": "run", "batch": "kept", "batch_file": upload}
+    ).content.decode()
+    assert "Hãy dán một lô JSON" in page and _textarea(page) == ""
+
+
+def test_the_pasted_text_is_judged_as_typed(month, client):
+    # No stripping and no refusal of NUL characters by the form: the JSON parser says where.
+    text = '{"period": "2026-10",\n "people": ["\x00"]}'
+    page = _post(client, month.user("sam"), batch=text).content.decode()
+    assert "JSON không hợp lệ ở dòng 2" in page and _textarea(page) == text
+
+
+def test_a_post_without_a_choice_takes_the_linked_version(month, client):
+    client.force_login(month.user("sam"))
+    page = client.post(
+        f"{URL}?ruleset=HN-3814:1", {"action": "run", "batch": json.dumps(_batch())}
+    ).content.decode()
+    assert 'value="HN-3814:1" selected' in page
+    assert "people[0].general.G1" in page  # rated with HN-3814, whose criteria are K1…K4
