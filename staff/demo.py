@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -105,6 +105,9 @@ AGENCIES: list[tuple[str, str, str, str, str, str, str, str, list[str]]] = [
      "Ban Giám đốc", "GD", "PGD", "hospital",
      ["Khoa Phòng chống bệnh truyền nhiễm", "Khoa Xét nghiệm", "Phòng Kế hoạch - Nghiệp vụ"]),
 ]  # fmt: skip
+
+_AGENCY_TYPE = {a[0]: a[3] for a in AGENCIES}
+_AGENCY_KIND = {a[0]: a[7] for a in AGENCIES}
 
 POSITIONS = [
     # code, name, name_en, leadership
@@ -262,14 +265,39 @@ def _unit_head_position(unit_name: str, kind: str) -> tuple[str, str]:
     return ("TP", "PTP")
 
 
+class _Slot(NamedTuple):
+    """A place in the province to be filled by one person, in the order people are numbered."""
+
+    kind: str  # head, deputy, unit_head, unit_deputy, member
+    agency_code: str
+    unit: UnitPlan
+    position_code: str
+    manager: int | None  # index of the manager's slot
+
+
 def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
-    """Draw the whole demo province from ``random.Random(seed)``; no database access."""
+    """Draw the whole demo province from ``random.Random(seed)``; no database access.
+
+    Every step draws from the same generator, so the steps keep this order: units, slots,
+    people, leave, transfers (the logins draw nothing).
+    """
     rng = random.Random(seed)
     plan = DemoPlan()
-    agency_kind = {a[0]: a[7] for a in AGENCIES}
-    agency_type = {a[0]: a[3] for a in AGENCIES}
+    regular_units = _plan_units(rng, plan)
+    slots = _plan_slots(rng, plan.units, regular_units, staff_count)
+    plan.staff = [_plan_person(rng, i, slot) for i, slot in enumerate(slots, start=1)]
+    plan.leaves = _plan_leave(rng, plan.staff)
+    plan.transfers = _plan_transfers(rng, plan.staff, slots, regular_units)
+    plan.login_staff = _plan_logins(plan.staff, slots, regular_units)
+    return plan
 
-    # --- units: a leadership unit + 2..5 others per agency; one tổ under SNV's first phòng ---
+
+def _plan_units(rng: random.Random, plan: DemoPlan) -> dict[str, list[UnitPlan]]:
+    """A leadership unit + 2..5 others per agency, and one tổ under SNV's first phòng.
+
+    Appends them all to ``plan.units`` (parents before children) and returns each agency's
+    units other than its leadership; SNV's first one is the ``truongphong`` login's.
+    """
     regular_units: dict[str, list[UnitPlan]] = {}
     for code, _n, _e, _t, lead_name, _h, _d, _k, unit_names in AGENCIES:
         plan.units.append(UnitPlan(f"{code}-LD", lead_name, code, None, True))
@@ -290,76 +318,88 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
     plan.units.append(team)
     regular_units["SNV"].append(team)
     plan.truongphong_unit = snv_first.code
+    return regular_units
 
-    # --- slots: leaders first so that a small staff_count still has heads -----------------
-    # (role, agency, unit, position, manager slot index or None)
-    slots: list[tuple[str, str, UnitPlan, str, int | None]] = []
+
+def _plan_slots(
+    rng: random.Random,
+    units: list[UnitPlan],
+    regular_units: dict[str, list[UnitPlan]],
+    staff_count: int,
+) -> list[_Slot]:
+    """Leaders first, so that a small ``staff_count`` still has heads; then the rank and file,
+    in random units, up to ``staff_count``."""
+    slots: list[_Slot] = []
     unit_head_slot: dict[str, int] = {}
     for code, _n, _e, _t, _l, head_pos, deputy_pos, _k, _u in AGENCIES:
-        lead_unit = next(u for u in plan.units if u.code == f"{code}-LD")
+        lead_unit = next(u for u in units if u.code == f"{code}-LD")
         head_idx = len(slots)
-        slots.append(("head", code, lead_unit, head_pos, None))
+        slots.append(_Slot("head", code, lead_unit, head_pos, None))
         deputies = [len(slots) + i for i in range(rng.randint(1, 3))]
         for _ in deputies:
-            slots.append(("deputy", code, lead_unit, deputy_pos, head_idx))
+            slots.append(_Slot("deputy", code, lead_unit, deputy_pos, head_idx))
         unit_head_slot[lead_unit.code] = head_idx
         for unit in regular_units[code]:
-            head_p, dep_p = _unit_head_position(unit.name, agency_kind[code])
+            head_p, dep_p = _unit_head_position(unit.name, _AGENCY_KIND[code])
             boss = (
                 unit_head_slot[unit.parent_code]
                 if unit.parent_code
                 else rng.choice(deputies or [head_idx])
             )
             unit_head_slot[unit.code] = len(slots)
-            slots.append(("unit_head", code, unit, head_p, boss))
+            slots.append(_Slot("unit_head", code, unit, head_p, boss))
             if rng.random() < 0.5:
-                slots.append(("unit_deputy", code, unit, dep_p, unit_head_slot[unit.code]))
+                slots.append(_Slot("unit_deputy", code, unit, dep_p, unit_head_slot[unit.code]))
     all_regular = [u for code in regular_units for u in regular_units[code]]
     while len(slots) < staff_count:
         unit = rng.choice(all_regular)
-        pos = _weighted(rng, _RANK_AND_FILE[agency_kind[unit.agency_code]])
-        slots.append(("member", unit.agency_code, unit, pos, unit_head_slot[unit.code]))
-    slots = slots[:staff_count]
+        pos = _weighted(rng, _RANK_AND_FILE[_AGENCY_KIND[unit.agency_code]])
+        slots.append(_Slot("member", unit.agency_code, unit, pos, unit_head_slot[unit.code]))
+    return slots[:staff_count]
 
-    # --- people -------------------------------------------------------------------------
-    for i, (kind, agency_code, unit, pos, boss) in enumerate(slots, start=1):
-        gender = "female" if rng.random() < 0.52 else "male"
-        leader = kind != "member"
-        dob = _date_between(rng, dt.date(1966, 1, 1), dt.date(1985 if leader else 2001, 12, 31))
-        # 22 years after birth, counted in days: dob.replace(year=…) fails on 29 February.
-        earliest = max(dt.date(1990, 1, 1), dob + dt.timedelta(days=22 * 365))
-        joined = _date_between(rng, earliest, dt.date(2024, 6, 30))
-        if agency_type[agency_code] == "ubnd" and kind in ("head", "deputy"):
-            category = StaffCategory.CB  # elected: cán bộ
-        elif pos == "NV":
-            category = StaffCategory.NLD
-        elif agency_type[agency_code] == "dvsn":
-            category = StaffCategory.VC
-        else:
-            category = StaffCategory.CC
-        left_on = None
-        if not leader and rng.random() < 0.02:
-            left_on = _date_between(rng, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-        plan.staff.append(
-            StaffPlan(
-                code=f"QN{i:06d}",
-                full_name=_name(rng, gender),
-                gender=gender,
-                category=category,
-                position_code=pos,
-                duty_group_code="LD" if leader else ("NV" if pos == "NV" else "CV"),
-                unit_code=unit.code,
-                agency_code=agency_code,
-                manager_code=f"QN{boss + 1:06d}" if boss is not None and boss < i else None,
-                date_of_birth=dob,
-                joined_on=joined,
-                left_on=left_on,
-                party_member=rng.random() < (0.95 if leader else 0.4),
-            )
-        )
 
-    # --- leave and transfers: drawn after the people, from the people ---------------------
-    for person in plan.staff:
+def _plan_person(rng: random.Random, i: int, slot: _Slot) -> StaffPlan:
+    """The ``i``-th person (``QN00000i``), filling ``slot``."""
+    kind, agency_code, unit, pos, boss = slot
+    agency_type = _AGENCY_TYPE[agency_code]
+    gender = "female" if rng.random() < 0.52 else "male"
+    leader = kind != "member"
+    dob = _date_between(rng, dt.date(1966, 1, 1), dt.date(1985 if leader else 2001, 12, 31))
+    # 22 years after birth, counted in days: dob.replace(year=…) fails on 29 February.
+    earliest = max(dt.date(1990, 1, 1), dob + dt.timedelta(days=22 * 365))
+    joined = _date_between(rng, earliest, dt.date(2024, 6, 30))
+    if agency_type == "ubnd" and kind in ("head", "deputy"):
+        category = StaffCategory.CB  # elected: cán bộ
+    elif pos == "NV":
+        category = StaffCategory.NLD
+    elif agency_type == "dvsn":
+        category = StaffCategory.VC
+    else:
+        category = StaffCategory.CC
+    left_on = None
+    if not leader and rng.random() < 0.02:
+        left_on = _date_between(rng, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    return StaffPlan(
+        code=f"QN{i:06d}",
+        full_name=_name(rng, gender),
+        gender=gender,
+        category=category,
+        position_code=pos,
+        duty_group_code="LD" if leader else ("NV" if pos == "NV" else "CV"),
+        unit_code=unit.code,
+        agency_code=agency_code,
+        manager_code=f"QN{boss + 1:06d}" if boss is not None and boss < i else None,
+        date_of_birth=dob,
+        joined_on=joined,
+        left_on=left_on,
+        party_member=rng.random() < (0.95 if leader else 0.4),
+    )
+
+
+def _plan_leave(rng: random.Random, staff: list[StaffPlan]) -> list[LeavePlan]:
+    """Maternity, sick and study leave for a few people (drawn after the people, from them)."""
+    leaves = []
+    for person in staff:
         r = rng.random()
         if person.gender == "female" and r < 0.03 and person.date_of_birth.year >= 1985:
             start = _date_between(rng, dt.date(2025, 3, 1), dt.date(2025, 12, 1))
@@ -373,16 +413,26 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
         else:
             continue
         end = start + dt.timedelta(days=days)
-        plan.leaves.append(LeavePlan(person.code, kind, start, end, note))
-    members = [(p, s) for p, s in zip(plan.staff, slots, strict=True) if s[0] == "member"]
-    for person, _slot in members:
-        if rng.random() >= 0.015:
+        leaves.append(LeavePlan(person.code, kind, start, end, note))
+    return leaves
+
+
+def _plan_transfers(
+    rng: random.Random,
+    staff: list[StaffPlan],
+    slots: list[_Slot],
+    regular_units: dict[str, list[UnitPlan]],
+) -> list[TransferPlan]:
+    """About 1.5 % of the rank and file came in 2025 from another unit of their agency."""
+    transfers = []
+    for person, slot in zip(staff, slots, strict=True):
+        if slot.kind != "member" or rng.random() >= 0.015:
             continue
         others = [u for u in regular_units[person.agency_code] if u.code != person.unit_code]
         if not others:
             continue
         origin = rng.choice(others)
-        plan.transfers.append(
+        transfers.append(
             TransferPlan(
                 person.code,
                 origin.code,
@@ -393,19 +443,26 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
                 "Điều động theo nhu cầu công tác",
             )
         )
+    return transfers
 
-    # --- which staff record each demo login is --------------------------------------------
-    by_code = {p.code: p for p in plan.staff}
+
+def _plan_logins(
+    staff: list[StaffPlan], slots: list[_Slot], regular_units: dict[str, list[UnitPlan]]
+) -> dict[str, str | None]:
+    """Which staff record each demo login is (None: no record fits, or ``admin``)."""
+    # SNV's first unit is the truongphong's; the tổ under it was appended last (_plan_units).
+    snv_first, team = regular_units["SNV"][0], regular_units["SNV"][-1]
+    by_code = {p.code: p for p in staff}
 
     def first(pred) -> str | None:
-        return next((p.code for p, s in zip(plan.staff, slots, strict=True) if pred(p, s)), None)
+        return next((p.code for p, s in zip(staff, slots, strict=True) if pred(p, s)), None)
 
-    giamdoc = first(lambda p, s: s[0] == "head" and p.agency_code == "SNV")
-    uyquyen = first(lambda p, s: s[0] == "deputy" and p.agency_code == "SNV")
-    truongphong = first(lambda p, s: s[0] == "unit_head" and p.unit_code == snv_first.code)
+    giamdoc = first(lambda p, s: s.kind == "head" and p.agency_code == "SNV")
+    uyquyen = first(lambda p, s: s.kind == "deputy" and p.agency_code == "SNV")
+    truongphong = first(lambda p, s: s.kind == "unit_head" and p.unit_code == snv_first.code)
     canbo = first(
         lambda p, s: (
-            s[0] == "member"
+            s.kind == "member"
             and p.unit_code == snv_first.code
             and p.manager_code == truongphong
             and p.left_on is None
@@ -414,15 +471,18 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
     )
     snv_others = [u.code for u in regular_units["SNV"] if u.code not in (snv_first.code, team.code)]
     tccb = first(
-        lambda p, s: s[0] == "member" and p.unit_code in snv_others[:1] and p.left_on is None
+        lambda p, s: s.kind == "member" and p.unit_code in snv_others[:1] and p.left_on is None
     )
     sonoivu = first(
         lambda p, s: (
-            s[0] == "member" and p.unit_code in snv_others and p.left_on is None and p.code != tccb
+            s.kind == "member"
+            and p.unit_code in snv_others
+            and p.left_on is None
+            and p.code != tccb
         )
     )
-    thanhtra = first(lambda p, s: s[0] == "member" and p.agency_code == "TTT" and not p.left_on)
-    plan.login_staff = {
+    thanhtra = first(lambda p, s: s.kind == "member" and p.agency_code == "TTT" and not p.left_on)
+    login_staff = {
         "admin": None,
         "sonoivu": sonoivu,
         "thanhtra": thanhtra,
@@ -432,8 +492,8 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
         "truongphong": truongphong,
         "canbo": canbo,
     }
-    assert all(c is None or c in by_code for c in plan.login_staff.values())
-    return plan
+    assert all(c is None or c in by_code for c in login_staff.values())
+    return login_staff
 
 
 # --- persistence ------------------------------------------------------------------------------
@@ -454,7 +514,25 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
     run are removed with their leave and transfer rows.
     """
     plan = plan_demo(staff_count=staff_count, seed=seed)
+    province, agencies, units = _build_organisations(plan)
+    positions, groups = _build_positions_and_groups()
+    ids = _build_staff(plan, province=province, units=units, positions=positions, groups=groups)
+    _drop_stale_history(plan, ids=ids)
+    _add_missing_history(plan, ids=ids, units=units)
+    logins = _build_logins(plan, ids=ids, agency=agencies["SNV"], units=units)
+    return {
+        "province": province.code,
+        "agencies": len(agencies),
+        "units": len(units),
+        "staff": len(ids),
+        "leave_periods": LeavePeriod.objects.filter(staff_id__in=ids.values()).count(),
+        "transfers": Transfer.objects.filter(staff_id__in=ids.values()).count(),
+        "logins": logins,
+    }
 
+
+def _build_organisations(plan: DemoPlan) -> tuple[Province, dict[str, Agency], dict[str, Unit]]:
+    """The agency types, the province, its agencies and the planned units, by code."""
     types = {}
     for code, name, name_en, order in AGENCY_TYPES:
         types[code], _ = AgencyType.objects.update_or_create(
@@ -487,6 +565,10 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
                 "valid_from": VALID_FROM,
             },
         )
+    return province, agencies, units
+
+
+def _build_positions_and_groups() -> tuple[dict[str, Position], dict[str, DutyGroup]]:
     positions = {}
     for code, name, name_en, leadership in POSITIONS:
         positions[code], _ = Position.objects.update_or_create(
@@ -497,8 +579,19 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
         groups[code], _ = DutyGroup.objects.update_or_create(
             code=code, defaults={"name": name, "name_en": name_en}
         )
+    return positions, groups
 
-    # --- staff: bulk, in two passes (rows, then managers, which need the rows' ids) --------
+
+def _build_staff(
+    plan: DemoPlan,
+    *,
+    province: Province,
+    units: dict[str, Unit],
+    positions: dict[str, Position],
+    groups: dict[str, DutyGroup],
+) -> dict[str, int]:
+    """The planned staff, in bulk and in two passes (the rows, then their managers, which need
+    the rows' ids); demo staff not in the plan are removed. Returns {staff code: pk}."""
     wanted = {p.code for p in plan.staff}
     demo_staff = StaffMember.objects.filter(agency__province=province)
     _remove_extra_staff(demo_staff.exclude(code__in=wanted))
@@ -528,10 +621,15 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
     for m in changed:
         m.manager_id = managers[m.code]
     StaffMember.objects.bulk_update(changed, ["manager"], batch_size=500)
+    return ids
 
-    # --- history rows, keyed by their natural key ------------------------------------------
-    # Rows of an earlier run with other arguments are dropped, so the database equals the plan.
-    # (Queryset deletes: Transfer.delete() refuses single rows; this is a demo reset.)
+
+# History rows (leave, transfers) are keyed by their natural key: those of an earlier run with
+# other arguments are dropped, the planned ones missing are added, so the database equals the
+# plan. (Queryset deletes: Transfer.delete() refuses single rows; this is a demo reset.)
+
+
+def _drop_stale_history(plan: DemoPlan, *, ids: dict[str, int]) -> None:
     planned_leave = {(ids[lp.staff_code], lp.kind, lp.start) for lp in plan.leaves}
     planned_transfer = {(ids[t.staff_code], t.effective_on) for t in plan.transfers}
     stale_leave = [
@@ -550,6 +648,9 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
         if tuple(key) not in planned_transfer
     ]
     Transfer.objects.filter(pk__in=stale_transfer).delete()
+
+
+def _add_missing_history(plan: DemoPlan, *, ids: dict[str, int], units: dict[str, Unit]) -> None:
     have_leave = set(
         LeavePeriod.objects.filter(staff_id__in=ids.values()).values_list(
             "staff_id", "kind", "start"
@@ -580,17 +681,6 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
             if (ids[t.staff_code], t.effective_on) not in have_transfer
         ]
     )
-
-    logins = _build_logins(plan, ids=ids, agency=agencies["SNV"], units=units)
-    return {
-        "province": province.code,
-        "agencies": len(agencies),
-        "units": len(units),
-        "staff": len(ids),
-        "leave_periods": LeavePeriod.objects.filter(staff_id__in=ids.values()).count(),
-        "transfers": Transfer.objects.filter(staff_id__in=ids.values()).count(),
-        "logins": logins,
-    }
 
 
 def _remove_extra_staff(extra) -> None:
