@@ -9,6 +9,7 @@ the same engine; the server stays the judge when the approver signs (``unit_appr
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -27,7 +28,7 @@ from evaluation.models import (
     QuotaException,
     Status,
 )
-from evaluation.rating import RatedEvaluation, rate_agency, rules_for_period
+from evaluation.rating import AgencyRating, RatedEvaluation, rate_agency, rules_for_period
 from evaluation.services.approval import leaders_blocked
 from scoring import engine
 from scoring.models import RatingLevel, RuleSetCoverage
@@ -213,7 +214,8 @@ class AgencyBoard:
 
 def _unit_order(units: dict[int, Unit], facts: list[dict[str, Any]]) -> list[Unit]:
     """Units in the order the service accepts them: a leader's unit after the units of the
-    people the leader manages (bottom-up), then by the unit tree."""
+    people the leader manages (bottom-up: leaders after their units, DOMAIN.md §4.4), then by
+    the unit tree."""
     unit_of_staff = {f["staff_id"]: f["unit_id"] for f in facts}
     after: dict[int, set[int]] = defaultdict(set)  # unit -> units that must come before it
     for f in facts:
@@ -237,91 +239,193 @@ def _unit_order(units: dict[int, Unit], facts: list[dict[str, Any]]) -> list[Uni
     return [units[pk] for pk in order]
 
 
+@dataclass(frozen=True)
+class _QuotaFigures:
+    """What the quota meters are drawn from (DOMAIN.md §4.5: the quota is counted per agency
+    and duty group, on the final ratings): every rated person of each quota group at the
+    engine's levels, the engine's count of each group, the recorded exceptions and the duty
+    groups' names."""
+
+    totals: dict[str, dict[str, int]]
+    engine: dict[str, Any]
+    exceptions: dict[str, QuotaException]
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _UnitTallies:
+    """What the board shows of every unit, listed or not, counted from the facts and the one
+    rating of the agency without building any unit's rows."""
+
+    not_scored: defaultdict[int, int]
+    approved: defaultdict[int, int]
+    waiting: defaultdict[int, int]  # proposals the caller may sign
+    blocked: defaultdict[int, list[dict[str, Any]]]
+
+
 def approval_board(
     *, period: Period, agency: Agency, scope: Scope, unit_code: str | None = None
 ) -> AgencyBoard:
     """Every unit of the agency with its counts and gates, and the proposals, reasons and
     quota meters of the units shown: all of them, or — above
     ``settings.APPROVAL_BOARD_ALL_UNITS_UP_TO`` people — one (``unit_code``, default the first
-    with proposals waiting). About a dozen queries whatever the number of people."""
-    # Unordered (by id): the model's default ordering joins four tables and sorts the agency.
-    facts = list(
+    with proposals waiting). About a dozen queries whatever the number of people: the agency
+    is rated once and the result split by unit."""
+    facts = _evaluation_facts(period, agency)
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={f["unit_id"] for f in facts})}
+    rating = rate_agency(period, agency.pk)
+    agency_wide = rules_for_period(period).quota_scope is QuotaScope.AGENCY
+    tallies = _unit_tallies(period, facts, rating, scope)
+    group_names = dict(DutyGroup.objects.values_list("code", "name"))
+    exceptions = _quota_exceptions(period, agency)
+    figures = _quota_figures(rating, agency_wide, exceptions, group_names)
+    ordered = _unit_order(units, facts)
+    paged, listed = _listed_units(ordered, tallies.waiting, unit_code, people=len(facts))
+    rows_by_unit = _rows_by_unit(rating, listed, scope, agency_wide)
+    boards = _unit_boards(ordered, rows_by_unit, tallies, figures)
+    return AgencyBoard(
+        period=period,
+        agency=agency,
+        units=boards,
+        quota=_quota_rows(rating, figures),
+        counts=_status_counts(facts),
+        exceptions=exceptions,
+        open_appeals=_open_appeal_count(period, agency),
+        paged=paged,
+        shown=[b for b in boards if b.unit.pk in listed],
+    )
+
+
+def _evaluation_facts(period: Period, agency: Agency) -> list[dict[str, Any]]:
+    """The few columns of every evaluation of the agency the board counts and orders units by.
+
+    Unordered (by id): the model's default ordering joins four tables and sorts the agency."""
+    return list(
         Evaluation.objects.filter(period=period, agency=agency)
         .order_by("pk")
         .values("pk", "unit_id", "staff_id", "manager_id", "status")
     )
+
+
+def _status_counts(facts: list[dict[str, Any]]) -> dict[str, int]:
+    """How many evaluations of the agency stand at each step of the workflow (DOMAIN.md §6)."""
     counts: dict[str, int] = defaultdict(int)
     for f in facts:
         counts[f["status"]] += 1
-    units = {u.pk: u for u in Unit.objects.filter(pk__in={f["unit_id"] for f in facts})}
-    rating = rate_agency(period, agency.pk)
-    rules = rules_for_period(period)
-    agency_wide = rules.quota_scope is QuotaScope.AGENCY
-    pending = [f["pk"] for f in facts if f["status"] == Status.MANAGER_SCORED]
-    blocked_by_pk = {b["evaluation"]: b for b in leaders_blocked(period, pending)}
-    group_names = dict(DutyGroup.objects.values_list("code", "name"))
-    exceptions = list(
+    return dict(counts)
+
+
+def _quota_exceptions(period: Period, agency: Agency) -> list[QuotaException]:
+    """The recorded decisions lifting a group's HTXSNV ceiling (DOMAIN.md §4.5), by group."""
+    return list(
         QuotaException.objects.filter(period=period, agency=agency)
         .select_related("duty_group", "decided_by")
         .order_by("duty_group__code")
     )
-    exception_by_group = {(e.duty_group.code if e.duty_group else ""): e for e in exceptions}
 
-    # Every rated person of each quota group, at the engine's levels (a unit's form then
-    # takes its own rows out: those are counted live, at the levels the approver chooses),
-    # and what each unit has waiting — for every unit, without building its rows.
+
+def _unit_tallies(
+    period: Period, facts: list[dict[str, Any]], rating: AgencyRating, scope: Scope
+) -> _UnitTallies:
+    """Per unit: proposals not yet scored, those past approval, those the caller may sign and
+    the leaders who must wait for their units — for every unit, so a paged board still shows
+    each unit's figures in its list."""
+    not_scored: defaultdict[int, int] = defaultdict(int)
+    approved: defaultdict[int, int] = defaultdict(int)
+    for f in facts:
+        if f["status"] in NOT_SCORED:
+            not_scored[f["unit_id"]] += 1
+        elif f["status"] != Status.MANAGER_SCORED:
+            approved[f["unit_id"]] += 1
+    waiting: defaultdict[int, int] = defaultdict(int)
+    for pk, result in rating.by_evaluation.items():
+        evaluation = rating.rated[pk]
+        if result.level and _selectable(evaluation, scope, result):
+            waiting[evaluation.unit_id] += 1
+    return _UnitTallies(
+        not_scored=not_scored,
+        approved=approved,
+        waiting=waiting,
+        blocked=_blocked_by_unit(period, facts, rating),
+    )
+
+
+def _blocked_by_unit(
+    period: Period, facts: list[dict[str, Any]], rating: AgencyRating
+) -> defaultdict[int, list[dict[str, Any]]]:
+    """The leaders waiting for approval whose direct reports are not scored yet, by unit and
+    staff code: leaders are approved after their units (DOMAIN.md §4.4), so the board shows
+    why their unit cannot be signed yet. Two queries (``leaders_blocked``)."""
+    pending = [f["pk"] for f in facts if f["status"] == Status.MANAGER_SCORED]
+    blocked_by_pk = {b["evaluation"]: b for b in leaders_blocked(period, pending)}
+    blocked: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for pk in sorted(blocked_by_pk, key=lambda pk: rating.rated[pk].staff.code):
+        evaluation = rating.rated[pk]
+        blocked[evaluation.unit_id].append(
+            blocked_by_pk[pk] | {"full_name": evaluation.staff.full_name}
+        )
+    return blocked
+
+
+def _quota_figures(
+    rating: AgencyRating,
+    agency_wide: bool,
+    exceptions: list[QuotaException],
+    group_names: dict[str, str],
+) -> _QuotaFigures:
+    """Every rated person of each quota group, at the engine's levels (DOMAIN.md §4.5 counts
+    the quota on the whole group, not the unit being signed): a unit's form then takes its own
+    rows out, as those are counted live at the levels the approver chooses."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    waiting: dict[int, int] = defaultdict(int)
     for pk, result in rating.by_evaluation.items():
         evaluation = rating.rated[pk]
         if result.level:
             group = totals[_group(evaluation, agency_wide)]
             group["rated"] += 1
             group[result.level.name] += 1
-            if _selectable(evaluation, scope, result):
-                waiting[evaluation.unit_id] += 1
-    blocked_by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for pk in sorted(blocked_by_pk, key=lambda pk: rating.rated[pk].staff.code):
-        evaluation = rating.rated[pk]
-        blocked_by_unit[evaluation.unit_id].append(
-            blocked_by_pk[pk] | {"full_name": evaluation.staff.full_name}
-        )
-    ordered = _unit_order(units, facts)
-    paged = len(facts) > settings.APPROVAL_BOARD_ALL_UNITS_UP_TO and bool(ordered)
-    if paged:
-        chosen = next((u for u in ordered if u.code == unit_code), None)
-        chosen = chosen or next((u for u in ordered if waiting[u.pk]), ordered[0])
-        listed = {chosen.pk}
-    else:
-        listed = set(units)
-    rows_by_unit: dict[int, list[Row]] = defaultdict(list)
+    return _QuotaFigures(
+        totals=totals,
+        engine={q.duty_group: q for q in rating.batch.quota},
+        exceptions={(e.duty_group.code if e.duty_group else ""): e for e in exceptions},
+        names=group_names,
+    )
+
+
+def _listed_units(
+    ordered: list[Unit], waiting: Mapping[int, int], unit_code: str | None, *, people: int
+) -> tuple[bool, set[int]]:
+    """Whether the board is paged, and the units whose proposals it lists: every unit of an
+    agency up to ``settings.APPROVAL_BOARD_ALL_UNITS_UP_TO`` people (one page stays light
+    enough to render), else the unit asked for, or the first with proposals waiting."""
+    paged = people > settings.APPROVAL_BOARD_ALL_UNITS_UP_TO and bool(ordered)
+    if not paged:
+        return paged, {u.pk for u in ordered}
+    chosen = next((u for u in ordered if u.code == unit_code), None)
+    chosen = chosen or next((u for u in ordered if waiting[u.pk]), ordered[0])
+    return paged, {chosen.pk}
+
+
+def _rows_by_unit(
+    rating: AgencyRating, listed: set[int], scope: Scope, agency_wide: bool
+) -> defaultdict[int, list[Row]]:
+    """The proposals of the listed units only: a paged board builds no rows it won't show."""
+    rows_by_unit: defaultdict[int, list[Row]] = defaultdict(list)
     for pk, result in rating.by_evaluation.items():
         evaluation = rating.rated[pk]
         if evaluation.unit_id in listed:
             rows_by_unit[evaluation.unit_id].append(_row(evaluation, result, scope, agency_wide))
-    not_scored: dict[int, int] = defaultdict(int)
-    approved: dict[int, int] = defaultdict(int)
-    for f in facts:
-        if f["status"] in NOT_SCORED:
-            not_scored[f["unit_id"]] += 1
-        elif f["status"] != Status.MANAGER_SCORED:
-            approved[f["unit_id"]] += 1
+    return rows_by_unit
 
-    quota = [
-        {
-            "group": q.duty_group,
-            "name": group_names.get(q.duty_group, q.duty_group) if q.duty_group else "",
-            "used": len(q.kept),
-            "allowed": _group_allowed(q, exception_by_group.get(q.duty_group)),
-            "candidates": q.candidates,
-            "good": q.good,
-            "percent": q.percent,
-            "moved_down": len(q.moved_down),
-            "exception": q.exception or "",
-        }
-        for q in rating.batch.quota
-    ]
-    quota_by_group = {q.duty_group: q for q in rating.batch.quota}
+
+def _unit_boards(
+    ordered: list[Unit],
+    rows_by_unit: Mapping[int, list[Row]],
+    tallies: _UnitTallies,
+    figures: _QuotaFigures,
+) -> list[UnitBoard]:
+    """One board per unit in signing order, with the meters of the unit's form; within a
+    unit, staff first and leaders last, as leaders are finalised after the people they lead
+    (DOMAIN.md §4.4)."""
     boards = []
     for unit in ordered:
         rows = sorted(
@@ -331,27 +435,42 @@ def approval_board(
             UnitBoard(
                 unit=unit,
                 rows=rows,
-                meters=_meters(rows, totals, quota_by_group, exception_by_group, group_names),
-                blocked=blocked_by_unit[unit.pk],
-                not_scored=not_scored[unit.pk],
-                approved=approved[unit.pk],
-                pending=waiting[unit.pk],
+                meters=_meters(
+                    rows, figures.totals, figures.engine, figures.exceptions, figures.names
+                ),
+                blocked=tallies.blocked[unit.pk],
+                not_scored=tallies.not_scored[unit.pk],
+                approved=tallies.approved[unit.pk],
+                pending=tallies.waiting[unit.pk],
             )
         )
-    open_appeals = Appeal.objects.filter(
+    return boards
+
+
+def _quota_rows(rating: AgencyRating, figures: _QuotaFigures) -> list[dict[str, Any]]:
+    """The agency's quota meter per group as the engine counted it (DOMAIN.md §4.5), with the
+    ceiling the rule or a recorded exception allows."""
+    return [
+        {
+            "group": q.duty_group,
+            "name": figures.names.get(q.duty_group, q.duty_group) if q.duty_group else "",
+            "used": len(q.kept),
+            "allowed": _group_allowed(q, figures.exceptions.get(q.duty_group)),
+            "candidates": q.candidates,
+            "good": q.good,
+            "percent": q.percent,
+            "moved_down": len(q.moved_down),
+            "exception": q.exception or "",
+        }
+        for q in rating.batch.quota
+    ]
+
+
+def _open_appeal_count(period: Period, agency: Agency) -> int:
+    """Appeals of the period still waiting for the approver (DOMAIN.md §6: appeal)."""
+    return Appeal.objects.filter(
         status=AppealStatus.OPEN, evaluation__period=period, evaluation__agency=agency
     ).count()
-    return AgencyBoard(
-        period=period,
-        agency=agency,
-        units=boards,
-        quota=quota,
-        counts=dict(counts),
-        exceptions=exceptions,
-        open_appeals=open_appeals,
-        paged=paged,
-        shown=[b for b in boards if b.unit.pk in listed],
-    )
 
 
 def _meters(

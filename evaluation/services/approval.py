@@ -31,6 +31,7 @@ from evaluation.models import (
 from evaluation.rating import AgencyRating, rate_agency, reasons_json
 from evaluation.services.common import require_reason, require_verified
 from evaluation.services.notifications import notify
+from scoring.engine import PersonResult
 from scoring.models import RatingLevel
 from scoring.rules import Level
 from staff import audit
@@ -161,6 +162,8 @@ def leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[
 def _apply_adjustments(
     evaluations: Mapping[int, Evaluation], adjustments: Iterable[Adjustment], user: Any
 ) -> None:
+    """Record each lowered ceiling on its evaluation, with its reason and an audit record
+    (DOMAIN.md §6: every score change is recorded), before the engine rates the batch."""
     for index, adjustment in enumerate(adjustments):
         path = f"adjustments[{index}]"
         evaluation = evaluations.get(adjustment.evaluation_id)
@@ -207,97 +210,156 @@ def unit_approve(
     ``levels``: the level the approver chose for each evaluation (the approval board sends
     what it showed). When given, nothing is signed unless it covers the whole batch (409
     ``batch_changed``) and the rules and the quota give exactly those levels — a choice over
-    the quota is refused (409 ``quota_exceeded``) instead of being moved down silently."""
+    the quota is refused (409 ``quota_exceeded``) instead of being moved down silently.
+
+    Order matters: the period's row is locked before the batch's rows (``period_close`` and
+    ``agency_publish`` take the period's lock first too, so a close cannot slip between the
+    check and the signatures and the locks are never taken in the other order); each sign-off
+    is recorded in the audit chain inside the transaction; the notifications are stored last,
+    once every signature is written, and their e-mail leaves on commit — so a refusal
+    anywhere signs, records and tells nothing."""
     _require_approver(user, unit.agency_id)
     require_verified(user)  # and signed in with the second factor
     own_staff = scope_for(user).own_staff_id
     with transaction.atomic():
-        period = Period.objects.select_for_update().get(pk=period.pk)
-        _require_open(period)
-        batch = {
-            e.pk: e
-            for e in Evaluation.objects.select_for_update(of=("self",))
-            .filter(period=period, unit=unit, status=Status.MANAGER_SCORED)
-            .order_by("pk")
-        }
-        if not batch:
-            raise WorkflowError(
-                "nothing_to_approve",
-                "Đơn vị không còn phiếu nào chờ phê duyệt",
-                "Nothing in this unit is waiting for approval",
-                status=409,
-            )
-        # Nobody signs their own rating: it stays for the other approver (head or delegate).
-        batch = {pk: e for pk, e in batch.items() if e.staff_id != own_staff}
-        if not batch:
-            raise WorkflowError(
-                "nothing_to_approve",
-                "Chỉ còn phiếu của chính bạn: người có thẩm quyền khác phê duyệt",
-                "Only your own evaluation is left: another approver signs it",
-                status=409,
-            )
-        blocked = leaders_blocked(period, batch)
-        if blocked:
-            codes = ", ".join(b["staff"] for b in blocked)
-            raise WorkflowError(
-                "leaders_first_units",
-                f"Lãnh đạo được phê duyệt sau đơn vị: cấp dưới của {codes} chưa được chấm",
-                f"Leaders are approved after their units: reports of {codes} are not scored yet",
-                status=409,
-                extra={"blocked": blocked},
-            )
+        period = _lock_open_period(period)
+        batch = _lock_batch(period, unit, own_staff)
+        _require_leaders_after_units(period, batch)
         _apply_adjustments(batch, adjustments, user)
         rating = rate_agency(period, unit.agency_id, unsigned=batch)
         if levels is not None:
             _check_chosen_levels(rating, batch, levels)
-        now = timezone.now()
-        signed = []
-        for evaluation in batch.values():
-            result = rating.by_evaluation[evaluation.pk]
-            if result.level is None:
-                raise WorkflowError(
-                    "cannot_rate",
-                    f"Chưa thể xếp loại {rating.rated[evaluation.pk].staff.code}: "
-                    + (result.reasons[-1].message if result.reasons else ""),
-                    f"{rating.rated[evaluation.pk].staff.code} cannot be rated: "
-                    + (result.reasons[-1].message_en if result.reasons else ""),
-                    status=409,
-                )
-            before = {"status": evaluation.status, "proposed_level": evaluation.proposed_level}
-            evaluation.score = result.score
-            evaluation.band = result.band.name if result.band else ""
-            evaluation.final_level = result.level.name
-            evaluation.reasons = reasons_json(result)
-            evaluation.status = Status.APPROVED
-            evaluation.approved_by, evaluation.approved_at = user, now
-            evaluation.version += 1
-            evaluation.save()
-            audit.record(
-                "evaluation.approved",
-                actor=user,
-                evaluation=evaluation,
-                obj=evaluation,
-                before=before,
-                after=_signed_snapshot(evaluation),
-            )
-            signed.append(evaluation)
-        notify(
-            users=get_user_model()
-            .objects.filter(staff_member__in=[e.staff_id for e in signed])
-            .order_by("pk"),
-            kind=NotificationKind.APPROVED,
-            subject=f"Kết quả đánh giá kỳ {period.label} đã được phê duyệt / Approved",
-            body=f"Kết quả đánh giá kỳ {period.label} của bạn đã được phê duyệt và sẽ được công "
-            "khai. / Your evaluation was approved and will be published.",
-        )
+        signed = _sign_batch(rating, batch, user)
+        _notify_approved(period, signed)
     return signed
+
+
+def _lock_open_period(period: Period) -> Period:
+    """The period, locked for the rest of the transaction and still open: a period closed
+    meanwhile takes no more signatures (DOMAIN.md §6: after close nothing changes)."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    _require_open(period)
+    return period
+
+
+def _lock_batch(period: Period, unit: Unit, own_staff: int | None) -> dict[int, Evaluation]:
+    """The unit's evaluations waiting for approval, row-locked, by id, without the caller's own.
+
+    Locking the rows makes a second, concurrent approval wait, then find nothing left (409).
+    Nobody signs their own rating: it stays for the other approver, head or delegate
+    (DOMAIN.md §6: approval)."""
+    batch = {
+        e.pk: e
+        for e in Evaluation.objects.select_for_update(of=("self",))
+        .filter(period=period, unit=unit, status=Status.MANAGER_SCORED)
+        .order_by("pk")
+    }
+    if not batch:
+        raise WorkflowError(
+            "nothing_to_approve",
+            "Đơn vị không còn phiếu nào chờ phê duyệt",
+            "Nothing in this unit is waiting for approval",
+            status=409,
+        )
+    batch = {pk: e for pk, e in batch.items() if e.staff_id != own_staff}
+    if not batch:
+        raise WorkflowError(
+            "nothing_to_approve",
+            "Chỉ còn phiếu của chính bạn: người có thẩm quyền khác phê duyệt",
+            "Only your own evaluation is left: another approver signs it",
+            status=409,
+        )
+    return batch
+
+
+def _require_leaders_after_units(period: Period, batch: Mapping[int, Evaluation]) -> None:
+    """Refuse a batch holding a leader whose direct reports are not scored yet: a leader's
+    level is bound by the unit's, so leaders are approved after their units (DOMAIN.md §4.4)."""
+    blocked = leaders_blocked(period, batch)
+    if blocked:
+        codes = ", ".join(b["staff"] for b in blocked)
+        raise WorkflowError(
+            "leaders_first_units",
+            f"Lãnh đạo được phê duyệt sau đơn vị: cấp dưới của {codes} chưa được chấm",
+            f"Leaders are approved after their units: reports of {codes} are not scored yet",
+            status=409,
+            extra={"blocked": blocked},
+        )
+
+
+def _sign_batch(
+    rating: AgencyRating, batch: Mapping[int, Evaluation], user: Any
+) -> list[Evaluation]:
+    """Sign each evaluation of the batch at the engine's level, all at one moment, each
+    sign-off recorded in the audit chain (DOMAIN.md §6: every transition is recorded). The
+    first one the engine cannot rate refuses the whole batch (409 ``cannot_rate``)."""
+    now = timezone.now()
+    signed = []
+    for evaluation in batch.values():
+        result = rating.by_evaluation[evaluation.pk]
+        if result.level is None:
+            raise _cannot_rate(rating, evaluation.pk)
+        _sign(evaluation, result, user, now)
+        signed.append(evaluation)
+    return signed
+
+
+def _cannot_rate(rating: AgencyRating, pk: int) -> WorkflowError:
+    """The refusal for an evaluation the engine gives no level, with the engine's last reason."""
+    result = rating.by_evaluation[pk]
+    code = rating.rated[pk].staff.code
+    return WorkflowError(
+        "cannot_rate",
+        f"Chưa thể xếp loại {code}: " + (result.reasons[-1].message if result.reasons else ""),
+        f"{code} cannot be rated: " + (result.reasons[-1].message_en if result.reasons else ""),
+        status=409,
+    )
+
+
+def _sign(evaluation: Evaluation, result: PersonResult, user: Any, now: dt.datetime) -> None:
+    """Write the engine's score, band, level and reasons on one evaluation and mark it
+    approved (DOMAIN.md §6), recording the sign-off with what it covers."""
+    assert result.level is not None  # checked by the caller, which refuses the batch
+    before = {"status": evaluation.status, "proposed_level": evaluation.proposed_level}
+    evaluation.score = result.score
+    evaluation.band = result.band.name if result.band else ""
+    evaluation.final_level = result.level.name
+    evaluation.reasons = reasons_json(result)
+    evaluation.status = Status.APPROVED
+    evaluation.approved_by, evaluation.approved_at = user, now
+    evaluation.version += 1
+    evaluation.save()
+    audit.record(
+        "evaluation.approved",
+        actor=user,
+        evaluation=evaluation,
+        obj=evaluation,
+        before=before,
+        after=_signed_snapshot(evaluation),
+    )
+
+
+def _notify_approved(period: Period, signed: list[Evaluation]) -> None:
+    """Tell each signed person their result is approved and will be published (DOMAIN.md §6).
+    Called inside the transaction: the notifications roll back with the signatures, and the
+    e-mail is queued only on commit (``notify``)."""
+    notify(
+        users=get_user_model()
+        .objects.filter(staff_member__in=[e.staff_id for e in signed])
+        .order_by("pk"),
+        kind=NotificationKind.APPROVED,
+        subject=f"Kết quả đánh giá kỳ {period.label} đã được phê duyệt / Approved",
+        body=f"Kết quả đánh giá kỳ {period.label} của bạn đã được phê duyệt và sẽ được công "
+        "khai. / Your evaluation was approved and will be published.",
+    )
 
 
 def _check_chosen_levels(
     rating: AgencyRating, batch: Mapping[int, Evaluation], levels: Mapping[int, str]
 ) -> None:
     """Refuse a batch that changed since the approver looked (a proposal they never saw), or
-    the first evaluation whose level the rules or the quota set otherwise than chosen."""
+    the first evaluation whose level the rules or the quota set otherwise than chosen: the
+    approver decides who keeps HTXSNV within the quota (DOMAIN.md §4.5), never above it."""
     unseen = [rating.rated[pk].staff.code for pk in batch if pk not in levels]
     if unseen:
         codes = ", ".join(unseen)
