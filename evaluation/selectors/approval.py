@@ -23,8 +23,6 @@ from evaluation.models import (
     AppealStatus,
     Evaluation,
     Period,
-    PeriodKind,
-    PeriodStatus,
     QuotaException,
     Status,
 )
@@ -52,19 +50,6 @@ def agency_periods(agency: Agency) -> list[Period]:
         .select_related("ruleset")
         .order_by("-year", "-index", "kind")
     )
-
-
-def default_period(periods: list[Period]) -> Period | None:
-    """The open month if there is one, else the newest open period, else the newest."""
-    for wanted in (
-        lambda p: p.status == PeriodStatus.OPEN and p.kind == PeriodKind.MONTH,
-        lambda p: p.status == PeriodStatus.OPEN,
-        lambda p: True,
-    ):
-        for period in periods:
-            if wanted(period):
-                return period
-    return None
 
 
 def level_options(ceiling: str | None) -> list[tuple[str, str]]:

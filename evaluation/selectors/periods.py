@@ -9,6 +9,7 @@ one query for the agencies themselves.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -229,3 +230,18 @@ def period_job_pending_for(
     else:
         qs = qs.filter(ruleset_code=ruleset_code, label=label)
     return qs.order_by("-pk").first()
+
+
+def current_period(periods: Iterable[Period]) -> Period | None:
+    """The period a page shows first among ``periods`` (newest first): the open month if there
+    is one, else the newest open period (a quarter or year under approval), else the newest."""
+    periods = list(periods)
+    for wanted in (
+        lambda p: p.status == PeriodStatus.OPEN and p.kind == PeriodKind.MONTH,
+        lambda p: p.status == PeriodStatus.OPEN,
+        lambda p: True,
+    ):
+        for period in periods:
+            if wanted(period):
+                return period
+    return None

@@ -10,7 +10,6 @@ is never on it. ``tests/web/test_team.py`` checks the two agree row by row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import CriterionScore, Evaluation, Period, PeriodKind, PeriodStatus, Status
+from evaluation.models import CriterionScore, Evaluation, Period, PeriodStatus, Status
 from evaluation.selectors.access import evaluations_in_scope
+from evaluation.selectors.periods import current_period
 from scoring.models import Criterion, RatingLevel
 from scoring.selectors import template_criteria
 from staff.access import Scope
@@ -78,15 +78,6 @@ def team_periods(scope: Scope) -> list[Period]:
             "-year", "-index", "kind", "pk"
         )
     )
-
-
-def default_period(periods: Iterable[Period]) -> Period | None:
-    """The current open month if there is one, else the newest period."""
-    periods = list(periods)
-    for period in periods:
-        if period.kind == PeriodKind.MONTH and period.status == PeriodStatus.OPEN:
-            return period
-    return periods[0] if periods else None
 
 
 def is_late(evaluation: Evaluation, period: Period, today: dt.date | None = None) -> bool:
@@ -149,7 +140,7 @@ def team_board(*, scope: Scope, period_id: int | None = None, status: str = "") 
     periods = team_periods(scope)
     period = next((p for p in periods if p.pk == period_id), None) if period_id else None
     if period is None:
-        period = default_period(periods)
+        period = current_period(periods)
     board = TeamBoard(period=period, periods=periods, status_filter=status)
     if period is None:
         return board

@@ -31,10 +31,10 @@ from evaluation.selectors.approval import (
     appeal_or_none,
     approval_board,
     approver_agencies,
-    default_period,
     open_appeals,
     recent_resolved_appeals,
 )
+from evaluation.selectors.periods import current_period
 from evaluation.services.appeals import appeal_resolve
 from evaluation.services.approval import (
     Adjustment,
@@ -77,7 +77,7 @@ def _pick(
     period = next((p for p in periods if p.label == label), None) if label else None
     if label and period is None:
         raise Http404
-    period = period or default_period(periods)
+    period = period or current_period(periods)
     if period is None and required:
         raise Http404
     return agencies, agency, periods, period
