@@ -25,7 +25,9 @@ import calendar
 import datetime as dt
 import random
 import time
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from bench.common import (
     copy_rows,
@@ -52,6 +54,8 @@ TYPES = [
 LEVEL_BANDS = [(90, "HTXSNV"), (70, "HTTNV"), (50, "HTNV"), (0, "KHTNV")]
 UNITS_PER_AGENCY = 10  # at least; one unit per about 30 people in larger agencies
 UNIT_SIZE = 30
+SINCE = dt.date(2020, 1, 1)  # agencies, units and roles are valid from then
+JOINED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # the user accounts' date_joined
 
 
 def month_label(k: int) -> str:
@@ -106,294 +110,36 @@ def _sizes(staff: int, agencies: int) -> list[int]:
 
 
 def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
+    """Build the province of the module docstring into the freshly migrated database."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from dashboards.frames import snapshot_period
-    from evaluation.models import EarlyWarning, Evaluation, Period
-    from scoring.models import Criterion, RuleSet, RuleSetCoverage
-    from staff.models import (
-        Agency,
-        AgencyType,
-        DutyGroup,
-        Leadership,
-        Position,
-        Province,
-        Role,
-        RoleAssignment,
-        StaffMember,
-        Unit,
-    )
 
-    User = get_user_model()
     rng = random.Random(seed)
     t0 = time.perf_counter()
-    call_command("loaddata", "scoring_standard", verbosity=0)
-    ruleset = RuleSet.objects.filter(code=RULESET, status="published").order_by("-version")[0]
-    criteria = list(
-        Criterion.objects.filter(template_id=ruleset.template_id)
-        .order_by("id")
-        .values_list("id", "code", "max_points")
-    )
-    general = [c for c in criteria if c[1].startswith("G")][:6] or criteria[:6]
-    admin = User.objects.create_superuser(ADMIN, "admin@bench.gov.vn", PASSWORD)
-    since = dt.date(2020, 1, 1)
-
+    ruleset, general = _load_rules()
+    admin = get_user_model().objects.create_superuser(ADMIN, "admin@bench.gov.vn", PASSWORD)
     with transaction.atomic():
-        province = Province.objects.create(code=PREFIX, name="Tỉnh Bench")
-        types = [AgencyType.objects.create(code=code, name=name) for code, name in TYPES]
-        sizes = _sizes(staff, agencies)
-        unit_counts = [max(UNITS_PER_AGENCY, size // UNIT_SIZE) for size in sizes]
-        agency_rows = Agency.objects.bulk_create(
-            [
-                Agency(
-                    province=province,
-                    code=f"{PREFIX}-{i:03d}",
-                    name=f"Cơ quan thử {i:03d}",
-                    agency_type=types[0 if i < agencies // 5 else 1 if i < agencies // 3 else 2],
-                    valid_from=since,
-                )
-                for i in range(agencies)
-            ]
-        )
-        RuleSetCoverage.objects.bulk_create(
-            [RuleSetCoverage(agency=a, ruleset_code=RULESET) for a in agency_rows]
-        )
-        units = Unit.objects.bulk_create(
-            [
-                Unit(
-                    agency=a,
-                    code=f"{a.code}-U{j:03d}",
-                    name=f"Phòng {j:03d}",
-                    path=f"{a.code}-U{j:03d}/",
-                    valid_from=since,
-                )
-                for a, count in zip(agency_rows, unit_counts, strict=True)
-                for j in range(count)
-            ]
-        )
-        units_of: dict[int, list[Unit]] = {}
-        for u in units:
-            units_of.setdefault(u.agency_id, []).append(u)
-        head_pos = Position.objects.create(
-            code="BD-GD", name="Giám đốc", leadership=Leadership.HEAD
-        )
-        unit_pos = Position.objects.create(
-            code="BD-TP", name="Trưởng phòng", leadership=Leadership.HEAD
-        )
-        plain_pos = Position.objects.create(code="BD-CV", name="Chuyên viên")
-        leaders = DutyGroup.objects.create(code="BD-LD", name="Lãnh đạo")
-        specialists = DutyGroup.objects.create(code="BD-CV", name="Chuyên viên")
-
-        periods = []
-        for m in range(1, months + 1):
-            last = calendar.monthrange(YEAR, m)[1]
-            nxt = dt.date(YEAR + (m == 12), m % 12 + 1, 1)
-            periods.append(
-                Period.objects.create(
-                    ruleset=ruleset,
-                    kind="month",
-                    year=YEAR,
-                    index=m,
-                    label=f"{YEAR}-{m:02d}",
-                    status="closed",
-                    starts_on=dt.date(YEAR, m, 1),
-                    ends_on=dt.date(YEAR, m, last),
-                    self_assessment_due=nxt + dt.timedelta(days=2),
-                    manager_due=nxt + dt.timedelta(days=4),
-                    approval_due=nxt + dt.timedelta(days=7),
-                    closed_at=dt.datetime(YEAR, m, last, tzinfo=dt.UTC),
-                )
-            )
-
-        password = make_password(PASSWORD)  # one hash for everyone: hashing is the slow part
+        org = _build_organisation(staff=staff, agencies=agencies)
+        periods = _build_closed_months(ruleset, months)
         with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor, for COPY
-            user_id = next_id(cursor, "auth_user")
-            staff_id = next_id(cursor, "staff_staffmember")
-            # (staff_id, agency_id, unit_id, skill, duty_group_id, manager_id, leadership)
-            people: list[tuple] = []
-            user_rows, staff_rows = [], []
-            roles: list[RoleAssignment] = []
-            ucols = scols = None
-            n = 0
-            joined = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-            for agency, size in zip(agency_rows, sizes, strict=True):
-                agency_units = units_of[agency.pk]
-                head_id = staff_id
-                unit_heads: dict[int, int] = {}
-                for k in range(size):
-                    n += 1
-                    code = f"{PREFIX}-{n:06d}"
-                    name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-                    unit = agency_units[0 if k == 0 else (k - 1) % len(agency_units)]
-                    if k == 0:
-                        position, group, manager, lead = head_pos, leaders, None, "head"
-                        roles += [
-                            RoleAssignment(
-                                user_id=user_id,
-                                role=Role.AGENCY_HEAD,
-                                agency=agency,
-                                valid_from=since,
-                            ),
-                            RoleAssignment(
-                                user_id=user_id, role=Role.MANAGER, agency=agency, valid_from=since
-                            ),
-                        ]
-                    elif unit.pk not in unit_heads:
-                        position, group, manager, lead = unit_pos, leaders, head_id, "head"
-                        unit_heads[unit.pk] = staff_id
-                        roles.append(
-                            RoleAssignment(
-                                user_id=user_id,
-                                role=Role.MANAGER,
-                                agency=agency,
-                                unit=unit,
-                                valid_from=since,
-                            )
-                        )
-                    else:
-                        position, group, lead = plain_pos, specialists, "none"
-                        manager = unit_heads[unit.pk]
-                        if k == len(agency_units) + 1:  # one HR officer per agency
-                            roles.append(
-                                RoleAssignment(
-                                    user_id=user_id,
-                                    role=Role.HR_OFFICER,
-                                    agency=agency,
-                                    valid_from=since,
-                                )
-                            )
-                    ucols, urow = row_values(
-                        User,
-                        {
-                            "id": user_id,
-                            "password": password,
-                            "username": code.lower(),
-                            "email": f"{code.lower()}@bench.gov.vn",
-                            "is_active": True,
-                            "date_joined": joined,
-                        },
-                    )
-                    user_rows.append(urow)
-                    scols, srow = row_values(
-                        StaffMember,
-                        {
-                            "id": staff_id,
-                            "code": code,
-                            "full_name": name,
-                            "sort_key": name.lower(),
-                            "search_text": name.lower(),
-                            "category": "CC" if agency.agency_type_id != types[2].pk else "VC",
-                            "unit_id": unit.pk,
-                            "agency_id": agency.pk,
-                            "position_id": position.pk,
-                            "duty_group_id": group.pk,
-                            "manager_id": manager,
-                            "user_id": user_id,
-                            "email": f"{code.lower()}@bench.gov.vn",
-                            "joined_on": dt.date(2015, 1, 1),
-                            "gender": "",
-                        },
-                    )
-                    staff_rows.append(srow)
-                    people.append(
-                        (staff_id, agency.pk, unit.pk, rng.random(), group.pk, manager, lead)
-                    )
-                    staff_id += 1
-                    user_id += 1
-            copy_rows(raw, "auth_user", ucols, user_rows)
-            copy_rows(raw, "staff_staffmember", scols, staff_rows)
-            del user_rows, staff_rows
-            reset_sequences(cursor, ["auth_user", "staff_staffmember"])
-            RoleAssignment.objects.bulk_create(roles, batch_size=5000)
-            print(f"built staff and users: {n} in {time.perf_counter() - t0:.1f} s", flush=True)
-
-            eval_id = next_id(cursor, "evaluation_evaluation")
-            score_id = next_id(cursor, "evaluation_criterionscore")
-            tz = dt.UTC
-            for period in periods:
-                evaluations, scores = [], []
-                # One template row per month; each person's row changes only a few columns.
-                submitted = dt.datetime.combine(period.self_assessment_due, dt.time(9), tz)
-                approved = dt.datetime.combine(period.approval_due, dt.time(9), tz)
-                cols, template = row_values(
-                    Evaluation,
-                    {
-                        "period_id": period.pk,
-                        "template_id": ruleset.template_id,
-                        "status": "closed",
-                        "manager_scored_at": dt.datetime.combine(period.manager_due, dt.time(9), tz)
-                        - dt.timedelta(days=1),
-                        "manager_scored_by_id": None,
-                        "approved_by_id": admin.pk,
-                    },
-                )
-                at = {c: i for i, c in enumerate(cols)}
-                on_time = (submitted - dt.timedelta(days=1), submitted + dt.timedelta(days=2))
-                signed = (approved - dt.timedelta(days=1), approved + dt.timedelta(days=2))
-                for sid, agency_id, unit_id, skill, group_id, manager_id, lead in people:
-                    self_pts = [
-                        min(int(mx), round(float(mx) * (0.6 + 0.4 * rng.random())))
-                        for _id, _code, mx in general
-                    ]
-                    mgr_pts = [max(0, p - rng.choice((0, 0, 0, 1))) for p in self_pts]
-                    score = round(min(100.0, 40 + 60 * skill * (0.8 + 0.2 * rng.random())), 2)
-                    level = next(lv for floor, lv in LEVEL_BANDS if score >= floor)
-                    when = signed[rng.random() < 0.1]
-                    row = template.copy()
-                    row[at["id"]] = eval_id
-                    row[at["staff_id"]] = sid
-                    row[at["agency_id"]] = agency_id
-                    row[at["unit_id"]] = unit_id
-                    row[at["duty_group_id"]] = group_id
-                    row[at["manager_id"]] = manager_id
-                    row[at["leadership"]] = lead
-                    row[at["self_submitted_at"]] = on_time[rng.random() >= 0.9]
-                    row[at["score"]] = f"{score:.2f}"
-                    row[at["band"]] = row[at["proposed_level"]] = row[at["final_level"]] = level
-                    row[at["approved_at"]] = row[at["published_at"]] = when
-                    row[at["updated_at"]] = when
-                    evaluations.append(row)
-                    for (cid, _code, _mx), sp, mp in zip(general, self_pts, mgr_pts, strict=True):
-                        scores.append((score_id, eval_id, cid, sp, mp))
-                        score_id += 1
-                    eval_id += 1
-                copy_rows(raw, "evaluation_evaluation", cols, evaluations)
-                copy_rows(
-                    raw,
-                    "evaluation_criterionscore",
-                    ["id", "evaluation_id", "criterion_id", "self_points", "manager_points"],
-                    scores,
-                )
-                print(
-                    f"built {period.label}: {len(evaluations)} evaluations "
-                    f"in {time.perf_counter() - t0:.1f} s",
-                    flush=True,
-                )
-            reset_sequences(cursor, ["evaluation_evaluation", "evaluation_criterionscore"])
-        # A few early warnings in the largest agency (the KHTNV repeaters of the last month).
-        if len(periods) >= 2:
-            last = periods[-1]
-            repeaters = list(
-                Evaluation.objects.filter(
-                    period=last, agency=agency_rows[0], final_level="KHTNV"
-                ).values_list("staff_id", flat=True)[:50]
+            people = _copy_staff_and_users(cursor, org, rng)
+            print(
+                f"built staff and users: {len(people)} in {time.perf_counter() - t0:.1f} s",
+                flush=True,
             )
-            EarlyWarning.objects.bulk_create(
-                [
-                    EarlyWarning(
-                        staff_id=s,
-                        agency=agency_rows[0],
-                        period=last,
-                        kind="two_consecutive",
-                        months=[periods[-2].label, last.label],
-                    )
-                    for s in repeaters
-                ]
+            _copy_closed_evaluations(
+                cursor,
+                periods,
+                people,
+                template_id=ruleset.template_id,
+                general=general,
+                approved_by_id=admin.pk,
+                rng=rng,
+                t0=t0,
             )
+        _add_early_warnings(periods, org.agencies[0])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     for period in periods:
@@ -404,6 +150,380 @@ def build(*, staff: int, agencies: int, months: int, seed: int) -> None:
     with connection.cursor() as cursor:  # as a database in service is: vacuumed, analysed
         cursor.execute("VACUUM (ANALYZE)")
     print(f"vacuumed in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def _load_rules():
+    """The standard rule sets (fixture); returns the RULESET version used and its six general
+    criteria as (id, code, max points)."""
+    from django.core.management import call_command
+
+    call_command("loaddata", "scoring_standard", verbosity=0)
+    return _published_ruleset(), general_criteria()
+
+
+@dataclass(frozen=True)
+class _Jobs:
+    """The positions and duty groups everyone is given (see the module docstring)."""
+
+    head: Any  # Position BD-GD: the agency's head
+    unit_head: Any  # Position BD-TP
+    specialist: Any  # Position BD-CV
+    leaders: Any  # DutyGroup BD-LD
+    specialists: Any  # DutyGroup BD-CV
+
+
+@dataclass(frozen=True)
+class _Organisation:
+    agencies: list[Any]  # Agency rows, the largest first
+    sizes: list[int]  # people per agency
+    units_of: dict[int, list[Any]]  # agency id → its units
+    public_service_type_id: int  # their staff are viên chức (VC), the others' công chức (CC)
+    jobs: _Jobs
+
+
+def _build_organisation(*, staff: int, agencies: int) -> _Organisation:
+    """The province, its agency types and agencies (all on RULESET), their units, and the
+    positions and duty groups."""
+    from scoring.models import RuleSetCoverage
+    from staff.models import Agency, AgencyType, Province, Unit
+
+    province = Province.objects.create(code=PREFIX, name="Tỉnh Bench")
+    types = [AgencyType.objects.create(code=code, name=name) for code, name in TYPES]
+    sizes = _sizes(staff, agencies)
+    unit_counts = [max(UNITS_PER_AGENCY, size // UNIT_SIZE) for size in sizes]
+    agency_rows = Agency.objects.bulk_create(
+        [
+            Agency(
+                province=province,
+                code=f"{PREFIX}-{i:03d}",
+                name=f"Cơ quan thử {i:03d}",
+                agency_type=types[0 if i < agencies // 5 else 1 if i < agencies // 3 else 2],
+                valid_from=SINCE,
+            )
+            for i in range(agencies)
+        ]
+    )
+    RuleSetCoverage.objects.bulk_create(
+        [RuleSetCoverage(agency=a, ruleset_code=RULESET) for a in agency_rows]
+    )
+    units = Unit.objects.bulk_create(
+        [
+            Unit(
+                agency=a,
+                code=f"{a.code}-U{j:03d}",
+                name=f"Phòng {j:03d}",
+                path=f"{a.code}-U{j:03d}/",
+                valid_from=SINCE,
+            )
+            for a, count in zip(agency_rows, unit_counts, strict=True)
+            for j in range(count)
+        ]
+    )
+    units_of: dict[int, list[Unit]] = {}
+    for u in units:
+        units_of.setdefault(u.agency_id, []).append(u)
+    return _Organisation(
+        agencies=agency_rows,
+        sizes=sizes,
+        units_of=units_of,
+        public_service_type_id=types[2].pk,
+        jobs=_build_jobs(),
+    )
+
+
+def _build_jobs() -> _Jobs:
+    from staff.models import DutyGroup, Leadership, Position
+
+    return _Jobs(
+        head=Position.objects.create(code="BD-GD", name="Giám đốc", leadership=Leadership.HEAD),
+        unit_head=Position.objects.create(
+            code="BD-TP", name="Trưởng phòng", leadership=Leadership.HEAD
+        ),
+        specialist=Position.objects.create(code="BD-CV", name="Chuyên viên"),
+        leaders=DutyGroup.objects.create(code="BD-LD", name="Lãnh đạo"),
+        specialists=DutyGroup.objects.create(code="BD-CV", name="Chuyên viên"),
+    )
+
+
+def _build_closed_months(ruleset, months: int) -> list:
+    """The ``months`` first months of YEAR, closed."""
+    from evaluation.models import Period
+
+    periods = []
+    for m in range(1, months + 1):
+        last = calendar.monthrange(YEAR, m)[1]
+        nxt = dt.date(YEAR + (m == 12), m % 12 + 1, 1)
+        periods.append(
+            Period.objects.create(
+                ruleset=ruleset,
+                kind="month",
+                year=YEAR,
+                index=m,
+                label=f"{YEAR}-{m:02d}",
+                status="closed",
+                starts_on=dt.date(YEAR, m, 1),
+                ends_on=dt.date(YEAR, m, last),
+                self_assessment_due=nxt + dt.timedelta(days=2),
+                manager_due=nxt + dt.timedelta(days=4),
+                approval_due=nxt + dt.timedelta(days=7),
+                closed_at=dt.datetime(YEAR, m, last, tzinfo=dt.UTC),
+            )
+        )
+    return periods
+
+
+# One person as the evaluations need them:
+# (staff id, agency id, unit id, skill, duty group id, manager's staff id, leadership).
+_Person = tuple[int, int, int, float, int, int | None, str]
+
+
+def _copy_staff_and_users(cursor, org: _Organisation, rng: random.Random) -> list[_Person]:
+    """Everyone, with a user account each (COPY), and their roles; returns the people."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from staff.models import RoleAssignment, StaffMember
+
+    User = get_user_model()
+    password = make_password(PASSWORD)  # one hash for everyone: hashing is the slow part
+    user_id = next_id(cursor, "auth_user")
+    staff_id = next_id(cursor, "staff_staffmember")
+    people: list[_Person] = []
+    user_rows, staff_rows = [], []
+    roles: list[RoleAssignment] = []
+    ucols = scols = None
+    n = 0
+    for agency, size in zip(org.agencies, org.sizes, strict=True):
+        agency_units = org.units_of[agency.pk]
+        head_id = staff_id
+        unit_heads: dict[int, int] = {}  # unit id → its head's staff id
+        for k in range(size):
+            n += 1
+            code = f"{PREFIX}-{n:06d}"
+            name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+            unit = agency_units[0 if k == 0 else (k - 1) % len(agency_units)]
+            position, group, manager, lead, person_roles = _job(
+                k,
+                unit,
+                len(agency_units),
+                org.jobs,
+                staff_id=staff_id,
+                head_id=head_id,
+                unit_heads=unit_heads,
+            )
+            roles += [
+                RoleAssignment(user_id=user_id, agency=agency, valid_from=SINCE, **role)
+                for role in person_roles
+            ]
+            ucols, urow = row_values(User, _user_values(user_id, code, password))
+            user_rows.append(urow)
+            category = "CC" if agency.agency_type_id != org.public_service_type_id else "VC"
+            scols, srow = row_values(
+                StaffMember,
+                {
+                    "id": staff_id,
+                    "code": code,
+                    "full_name": name,
+                    "sort_key": name.lower(),
+                    "search_text": name.lower(),
+                    "category": category,
+                    "unit_id": unit.pk,
+                    "agency_id": agency.pk,
+                    "position_id": position.pk,
+                    "duty_group_id": group.pk,
+                    "manager_id": manager,
+                    "user_id": user_id,
+                    "email": f"{code.lower()}@bench.gov.vn",
+                    "joined_on": dt.date(2015, 1, 1),
+                    "gender": "",
+                },
+            )
+            staff_rows.append(srow)
+            people.append((staff_id, agency.pk, unit.pk, rng.random(), group.pk, manager, lead))
+            staff_id += 1
+            user_id += 1
+    raw = cursor.cursor  # the psycopg cursor, for COPY
+    copy_rows(raw, "auth_user", ucols, user_rows)
+    copy_rows(raw, "staff_staffmember", scols, staff_rows)
+    reset_sequences(cursor, ["auth_user", "staff_staffmember"])
+    RoleAssignment.objects.bulk_create(roles, batch_size=5000)
+    return people
+
+
+def _job(
+    k: int,
+    unit,
+    unit_count: int,
+    jobs: _Jobs,
+    *,
+    staff_id: int,
+    head_id: int,
+    unit_heads: dict[int, int],
+) -> tuple[Any, Any, int | None, str, list[dict[str, Any]]]:
+    """Position, duty group, manager, leadership and roles of an agency's ``k``-th person.
+
+    The first is the agency's head; the first of each unit its head (recorded in
+    ``unit_heads``), reporting to the agency's head; the others are specialists reporting to
+    their unit's head, one of them the agency's HR officer.
+    """
+    from staff.models import Role
+
+    if k == 0:
+        roles = [{"role": Role.AGENCY_HEAD}, {"role": Role.MANAGER}]
+        return jobs.head, jobs.leaders, None, "head", roles
+    if unit.pk not in unit_heads:
+        unit_heads[unit.pk] = staff_id
+        roles = [{"role": Role.MANAGER, "unit": unit}]
+        return jobs.unit_head, jobs.leaders, head_id, "head", roles
+    roles = [{"role": Role.HR_OFFICER}] if k == unit_count + 1 else []
+    return jobs.specialist, jobs.specialists, unit_heads[unit.pk], "none", roles
+
+
+def _user_values(user_id: int, code: str, password: str) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "password": password,
+        "username": code.lower(),
+        "email": f"{code.lower()}@bench.gov.vn",
+        "is_active": True,
+        "date_joined": JOINED,
+    }
+
+
+def _copy_closed_evaluations(
+    cursor,
+    periods: list,
+    people: list[_Person],
+    *,
+    template_id: int,
+    general: list[tuple[int, str, Decimal]],
+    approved_by_id: int,
+    rng: random.Random,
+    t0: float,
+) -> None:
+    """A signed evaluation of everyone in every closed month, with its six criterion scores
+    (COPY, one month at a time)."""
+    raw = cursor.cursor  # the psycopg cursor, for COPY
+    eval_id = next_id(cursor, "evaluation_evaluation")
+    score_id = next_id(cursor, "evaluation_criterionscore")
+    for period in periods:
+        cols, evaluations, scores = _closed_month_rows(
+            period,
+            people,
+            template_id=template_id,
+            general=general,
+            approved_by_id=approved_by_id,
+            rng=rng,
+            eval_id=eval_id,
+            score_id=score_id,
+        )
+        eval_id += len(evaluations)
+        score_id += len(scores)
+        copy_rows(raw, "evaluation_evaluation", cols, evaluations)
+        copy_rows(
+            raw,
+            "evaluation_criterionscore",
+            ["id", "evaluation_id", "criterion_id", "self_points", "manager_points"],
+            scores,
+        )
+        print(
+            f"built {period.label}: {len(evaluations)} evaluations "
+            f"in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
+    reset_sequences(cursor, ["evaluation_evaluation", "evaluation_criterionscore"])
+
+
+def _closed_month_rows(
+    period,
+    people: list[_Person],
+    *,
+    template_id: int,
+    general: list[tuple[int, str, Decimal]],
+    approved_by_id: int,
+    rng: random.Random,
+    eval_id: int,
+    score_id: int,
+) -> tuple[list[str], list[list], list[tuple]]:
+    """The month's evaluation rows (columns, rows) and criterion-score rows, ids from
+    ``eval_id`` and ``score_id``: scores follow each person's skill, a tenth submit or are
+    signed a little late."""
+    from evaluation.models import Evaluation
+
+    tz = dt.UTC
+    # One template row per month; each person's row changes only a few columns.
+    submitted = dt.datetime.combine(period.self_assessment_due, dt.time(9), tz)
+    approved = dt.datetime.combine(period.approval_due, dt.time(9), tz)
+    cols, template = row_values(
+        Evaluation,
+        {
+            "period_id": period.pk,
+            "template_id": template_id,
+            "status": "closed",
+            "manager_scored_at": dt.datetime.combine(period.manager_due, dt.time(9), tz)
+            - dt.timedelta(days=1),
+            "manager_scored_by_id": None,
+            "approved_by_id": approved_by_id,
+        },
+    )
+    at = {c: i for i, c in enumerate(cols)}
+    on_time = (submitted - dt.timedelta(days=1), submitted + dt.timedelta(days=2))
+    signed = (approved - dt.timedelta(days=1), approved + dt.timedelta(days=2))
+    evaluations, scores = [], []
+    for sid, agency_id, unit_id, skill, group_id, manager_id, lead in people:
+        self_pts = [
+            min(int(mx), round(float(mx) * (0.6 + 0.4 * rng.random())))
+            for _id, _code, mx in general
+        ]
+        mgr_pts = [max(0, p - rng.choice((0, 0, 0, 1))) for p in self_pts]
+        score = round(min(100.0, 40 + 60 * skill * (0.8 + 0.2 * rng.random())), 2)
+        level = next(lv for floor, lv in LEVEL_BANDS if score >= floor)
+        when = signed[rng.random() < 0.1]
+        row = template.copy()
+        row[at["id"]] = eval_id
+        row[at["staff_id"]] = sid
+        row[at["agency_id"]] = agency_id
+        row[at["unit_id"]] = unit_id
+        row[at["duty_group_id"]] = group_id
+        row[at["manager_id"]] = manager_id
+        row[at["leadership"]] = lead
+        row[at["self_submitted_at"]] = on_time[rng.random() >= 0.9]
+        row[at["score"]] = f"{score:.2f}"
+        row[at["band"]] = row[at["proposed_level"]] = row[at["final_level"]] = level
+        row[at["approved_at"]] = row[at["published_at"]] = when
+        row[at["updated_at"]] = when
+        evaluations.append(row)
+        for (cid, _code, _mx), sp, mp in zip(general, self_pts, mgr_pts, strict=True):
+            scores.append((score_id, eval_id, cid, sp, mp))
+            score_id += 1
+        eval_id += 1
+    return cols, evaluations, scores
+
+
+def _add_early_warnings(periods: list, agency) -> None:
+    """A few early warnings in the largest agency (the KHTNV repeaters of the last month)."""
+    from evaluation.models import EarlyWarning, Evaluation
+
+    if len(periods) < 2:
+        return
+    last = periods[-1]
+    repeaters = list(
+        Evaluation.objects.filter(period=last, agency=agency, final_level="KHTNV").values_list(
+            "staff_id", flat=True
+        )[:50]
+    )
+    EarlyWarning.objects.bulk_create(
+        [
+            EarlyWarning(
+                staff_id=s,
+                agency=agency,
+                period=last,
+                kind="two_consecutive",
+                months=[periods[-2].label, last.label],
+            )
+            for s in repeaters
+        ]
+    )
 
 
 def open_current(months: int, admin) -> None:
@@ -469,15 +589,21 @@ def open_current(months: int, admin) -> None:
 
 def general_criteria() -> list[tuple[int, str, Decimal]]:
     """(id, code, max points) of the six general criteria of the rule set's template."""
-    from scoring.models import Criterion, RuleSet
+    from scoring.models import Criterion
 
-    ruleset = RuleSet.objects.filter(code=RULESET, status="published").order_by("-version")[0]
+    ruleset = _published_ruleset()
     criteria = list(
         Criterion.objects.filter(template_id=ruleset.template_id)
         .order_by("id")
         .values_list("id", "code", "max_points")
     )
     return [c for c in criteria if c[1].startswith("G")][:6] or criteria[:6]
+
+
+def _published_ruleset():
+    from scoring.models import RuleSet
+
+    return RuleSet.objects.filter(code=RULESET, status="published").order_by("-version")[0]
 
 
 def current_period(months: int):
