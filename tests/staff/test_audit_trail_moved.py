@@ -39,7 +39,9 @@ def test_rows_written_before_the_move_are_read_after_it():
     Province = old.get_model("staff", "Province")
     province = Province.objects.create(code="DN", name="Thành phố Đà Nẵng")
     kind = AgencyType.objects.create(code="SO", name="Sở, ban, ngành")
-    agency = Agency.objects.create(code="SNV", name="Sở Nội vụ", province=province, agency_type=kind)
+    agency = Agency.objects.create(
+        code="SNV", name="Sở Nội vụ", province=province, agency_type=kind
+    )
     old.get_model("evaluation", "RuleSetCoverage").objects.create(
         agency=agency, ruleset_code="ND335-2025"
     )
