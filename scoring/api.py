@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scoring.models import RuleSet
-from scoring.selectors import ruleset_get_published, ruleset_list
-from scoring.simulator import SimulationError, ruleset_simulate
+from scoring.selectors import ruleset_get_published, ruleset_list, ruleset_simulate
+from scoring.simulator import SimulationError
 from staff.access import scope_for
 
 

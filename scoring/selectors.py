@@ -4,6 +4,10 @@
 gets plain frozen ``scoring.rules`` objects and never touches the ORM. Conversion is exact
 (Decimal throughout; percents become fractions by moving the decimal point, not by float
 division) and costs a constant number of queries whatever the number of criteria or caps.
+
+``ruleset_simulate`` is the database side of the simulator: it loads the rule set and hands it
+to ``scoring.simulator``, which stays free of Django (bench/engine.py imports it without
+setting Django up).
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from scoring import rules
 from scoring.models import CapRule, CriteriaTemplate, Criterion, RuleSet, Status
+from scoring.simulator import SimulationError, simulate
 
 
 def _percent_to_fraction(value: Decimal) -> Decimal:
@@ -172,3 +178,29 @@ def ruleset_rules(*, ruleset: RuleSet) -> rules.RuleSetRules:
         quota_scope=rules.QuotaScope(ruleset.quota_scope),
         quota_period_kinds=period_kinds,
     )
+
+
+def ruleset_simulate(*, code: Any, data: Any, version: int | None = None) -> dict[str, Any]:
+    """Load rule set ``code`` from the database and simulate ``data`` with it; writes nothing.
+
+    Without ``version`` the latest published version is used; with it, that exact version,
+    a draft included — trying a draft before publishing it is what the simulator is for.
+    Raises SimulationError (path ``ruleset``) for an unknown rule set, as for any bad input.
+    """
+    if not isinstance(code, str) or not code.strip():
+        raise SimulationError("ruleset", "thiếu mã bộ quy tắc", "the rule set code is missing")
+    code = code.strip()
+    try:
+        if version is None:
+            ruleset = ruleset_get_published(code=code)
+        else:
+            ruleset = RuleSet.objects.select_related("template").get(code=code, version=version)
+    except RuleSet.DoesNotExist:
+        which = f"{code!r}" if version is None else f"{code!r} phiên bản {version}"
+        which_en = f"{code!r}" if version is None else f"{code!r} version {version}"
+        raise SimulationError(
+            "ruleset",
+            f"không có bộ quy tắc {which}" + (" đã công bố" if version is None else ""),
+            f"no {'published ' if version is None else ''}rule set {which_en}",
+        ) from None
+    return simulate(data, ruleset_rules(ruleset=ruleset))

@@ -5,6 +5,9 @@ The Sở Nội vụ tries a rule set on a batch before using it (``manage.py rat
 ``parse_batch`` validates the JSON against the rule set and names the JSON path of the first
 problem found (``people[3].products[0].weight``) in Vietnamese with English; ``render_batch``
 turns the engine's result into the documented output. See docs/simulator.md.
+
+The rule set comes from the database through ``scoring.selectors.ruleset_simulate``; this module
+imports no Django, so that a batch can be rated where there is none (bench/engine.py).
 """
 
 from __future__ import annotations
@@ -463,35 +466,3 @@ def simulate(data: Any, rules: RuleSetRules) -> dict[str, Any]:
     batch = parse_batch(data, rules)
     result = rate_batch(batch.people, rules, batch.period, batch.exceptions)
     return render_batch(batch, result, rules)
-
-
-def ruleset_simulate(*, code: Any, data: Any, version: int | None = None) -> dict[str, Any]:
-    """Load rule set ``code`` from the database and simulate ``data`` with it.
-
-    Without ``version`` the latest published version is used; with it, that exact version,
-    a draft included — trying a draft before publishing it is what the simulator is for.
-    Raises SimulationError (path ``ruleset``) for an unknown rule set, as for any bad input.
-    """
-    # Imported here, not at the top: the rest of this module is pure (engine, rules, periods)
-    # and is imported where Django is not set up — bench/engine.py rates a batch with no
-    # database — and importing the models there raises AppRegistryNotReady.
-    from scoring.models import RuleSet
-    from scoring.selectors import ruleset_get_published, ruleset_rules
-
-    if not isinstance(code, str) or not code.strip():
-        raise SimulationError("ruleset", "thiếu mã bộ quy tắc", "the rule set code is missing")
-    code = code.strip()
-    try:
-        if version is None:
-            ruleset = ruleset_get_published(code=code)
-        else:
-            ruleset = RuleSet.objects.select_related("template").get(code=code, version=version)
-    except RuleSet.DoesNotExist:
-        which = f"{code!r}" if version is None else f"{code!r} phiên bản {version}"
-        which_en = f"{code!r}" if version is None else f"{code!r} version {version}"
-        raise SimulationError(
-            "ruleset",
-            f"không có bộ quy tắc {which}" + (" đã công bố" if version is None else ""),
-            f"no {'published ' if version is None else ''}rule set {which_en}",
-        ) from None
-    return simulate(data, ruleset_rules(ruleset=ruleset))

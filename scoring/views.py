@@ -2,7 +2,7 @@
 simulator page. Editing stays in the Django admin (versioned, frozen once published).
 
 Who: ``Scope.sees_all`` (the province admin and the inspector); anyone else gets a 404, never
-a 403. The simulator writes nothing (``scoring.simulator.ruleset_simulate``), so the read-only
+a 403. The simulator writes nothing (``scoring.selectors.ruleset_simulate``), so the read-only
 inspector may use it too; agency heads and HR officers are not given it: their ratings come
 from the real workflow, and the navigation links the rules only for the province.
 """
@@ -36,7 +36,8 @@ from scoring.models import (
     RuleSetCoverage,
     Status,
 )
-from scoring.simulator import SimulationError, ruleset_simulate
+from scoring.selectors import ruleset_simulate
+from scoring.simulator import SimulationError
 from scoring.template_io import template_export_xlsx
 from staff.access import Scope, request_scope
 

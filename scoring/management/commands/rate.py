@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from scoring.simulator import SimulationError, ruleset_simulate
+from scoring.selectors import ruleset_simulate
+from scoring.simulator import SimulationError
 
 
 class Command(BaseCommand):
