@@ -31,6 +31,7 @@ class PersonRecord(Protocol):
     staff_id: int
     staff: StaffMember
 
+
 logger = logging.getLogger(__name__)
 
 
