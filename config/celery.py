@@ -11,7 +11,8 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("danhgia")
+# Tasks declared outside an app's ``tasks`` module, which ``autodiscover_tasks`` does not see.
+app = Celery("danhgia", include=["staff.imports.jobs"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

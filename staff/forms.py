@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from staff.access import Scope
-from staff.imports.services import STAFF, UNITS
+from staff.imports.columns import STAFF, UNITS
 from staff.lib.uploads import MAX_UPLOAD_BYTES, UnsafeFile, check_upload
 from staff.models import Agency
 

@@ -11,7 +11,7 @@ from config.celery import app
     ("task", "queue"),
     [
         ("evaluation.tasks.run_period_job", "jobs"),
-        ("staff.tasks.run_import_job", "jobs"),
+        ("staff.imports.jobs.run_import_job", "jobs"),
         ("dashboards.tasks.run_export", "exports"),
         ("evaluation.tasks.run_daily_jobs", "celery"),
     ],

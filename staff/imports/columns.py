@@ -1,8 +1,8 @@
 """The column layouts of the province's staff and unit spreadsheets.
 
-Headers are matched after folding (``names.search_text`` rules: case, diacritics and đ, NFC/NFD,
-repeated spaces), so "MÃ CÁN BỘ", "ma can bo" and an NFD "Mã cán bộ" are the same column. A few
-spellings met in real files are accepted as aliases.
+Headers are matched after folding (``staff.lib.spreadsheets.fold_header``: case, diacritics and
+đ, NFC/NFD, repeated spaces), so "MÃ CÁN BỘ", "ma can bo" and an NFD "Mã cán bộ" are the same
+column. A few spellings met in real files are accepted as aliases.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from staff.lib.spreadsheets import fold_header
+
+# The two kinds of file, each with its layout below.
+STAFF, UNITS = "staff", "units"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ UNIT_COLUMNS: tuple[Column, ...] = (
     Column(UNIT_PARENT, "Parent code", False, ("Mã đơn vị cấp trên",)),
     Column(UNIT_KIND, "Unit kind"),
 )
+
+
+def layout(kind: str) -> tuple[Column, ...]:
+    """The layout of a kind of file: a staff list, or else a unit list."""
+    return STAFF_COLUMNS if kind == STAFF else UNIT_COLUMNS
 
 
 def lookup(columns: tuple[Column, ...]) -> dict[str, Column]:

@@ -4,8 +4,9 @@ The same classes serve the admin (ImportExportModelAdmin), the HR officers' page
 ``import_staff`` command, so a column means the same everywhere. Lookups go through widgets
 that load each table once per import (``CachedLookupWidget``) and instances through a chunked
 ``CachedInstanceLoader``; staff rows are written with the library's bulk options. Cross-row
-rules (duplicates, managers, e-mails, scope) are checked by ``staff.imports.services`` before
-the resource runs, because a resource sees one row at a time.
+rules (duplicates, managers, e-mails, scope) live in ``staff.imports.checks``, because a
+resource sees one row at a time: ``services`` runs them before the resource (``checked=True``);
+an import the admin starts runs them from ``before_import``.
 
 Two things the library cannot do row by row are done in ``after_import``: a changed unit is a
 transfer (``staff.services.staff_transfer``, history kept), and managers are linked once every
@@ -27,6 +28,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
 from staff import services as staff_services
+from staff.imports import checks
 from staff.imports import columns as cols
 from staff.lib.spreadsheets import neutralise
 from staff.lib.text import bilingual
@@ -271,11 +273,9 @@ class CachedLookupWidget(widgets.ForeignKeyWidget):
 
 
 def raise_cross_row_errors(dataset, kind: str, agency: Agency | None) -> None:
-    """Run ``services.check_dataset`` and raise its errors, so that an import started by the
+    """Run ``checks.check_dataset`` and raise its errors, so that an import started by the
     admin (which calls ``import_data`` itself) gets the same rules and rolls back."""
-    from staff.imports.services import check_dataset
-
-    errors = check_dataset(dataset, kind=kind, agency=agency)
+    errors = checks.check_dataset(dataset, kind=kind, agency=agency)
     if errors:
         raise ValidationError([str(e) for e in errors])
 
@@ -387,7 +387,7 @@ class StaffMemberResource(resources.ModelResource):
         batch_size = 2000
         skip_diff = True  # the diff is computed from a few attributes, not a deepcopy per row
         report_skipped = True
-        clean_model_instances = False  # widgets and services.py validate; full_clean is N queries
+        clean_model_instances = False  # widgets and checks.py validate; full_clean is N queries
 
     def __init__(
         self,
@@ -432,7 +432,7 @@ class StaffMemberResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         if not self.checked:
-            raise_cross_row_errors(dataset, "staff", self.agency)
+            raise_cross_row_errors(dataset, cols.STAFF, self.agency)
         # Managers named in the file who are not rows of it: load their ids now, so that a new
         # person can be inserted with the manager already set.
         headers = list(dataset.headers or [])
@@ -661,7 +661,7 @@ class UnitResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         if not self.checked:
-            raise_cross_row_errors(dataset, "units", self.agency)
+            raise_cross_row_errors(dataset, cols.UNITS, self.agency)
 
     def dehydrate_parent(self, unit: Unit) -> str:
         return unit.parent.code if unit.parent_id else unit.agency.code

@@ -20,12 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from staff.access import scope_for
 from staff.forms import ImportUploadForm
-from staff.imports.services import (
-    ImportRefused,
-    import_job_cancel,
-    import_job_confirm,
-    import_job_start,
-)
+from staff.imports.jobs import import_job_cancel, import_job_confirm, import_job_start
+from staff.imports.services import ImportRefused
 from staff.models import ImportJob, ImportJobStatus
 
 STAGES = {

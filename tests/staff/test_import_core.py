@@ -1,4 +1,5 @@
-"""Staff import: preview, all-or-nothing, idempotence, transfers, scope (issue 6).
+"""Staff import: preview, all-or-nothing, idempotence, transfers, scope (docs/imports.md,
+“Rules”).
 
 The org is the shared story (conftest): Sở Alpha (A-VP, A-KH, A-KH-TH, A-TT) with Alice, Bob,
 Ann, Tom, Dan, Olga; Sở Beta (B-NV) with Charlie and Bea.

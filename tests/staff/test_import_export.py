@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from staff.imports.columns import UNITS
 from staff.imports.resources import StaffMemberResource, UnitResource
-from staff.imports.services import UNITS, import_preview, import_run
+from staff.imports.services import import_preview, import_run
 from staff.models import StaffMember, Unit
 from tests.staff.sheets import staff_row, xlsx
 

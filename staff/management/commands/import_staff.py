@@ -5,7 +5,7 @@
 Exit 0 when the file was written (or a dry run is clean); exit 1 with the report on standard
 output when any row is invalid — and then nothing was written. A bad file (wrong type, damaged
 zip, empty) is a report line, never a traceback. Runs as the system (province-wide) unless
---agency restricts it; the rules are those of ``staff.imports.services``.
+--agency restricts it; the rules are those of ``staff.imports.services`` and ``.checks``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from staff.imports.services import STAFF, UNITS, ImportRefused, import_preview, import_run
+from staff.imports.columns import STAFF, UNITS
+from staff.imports.services import ImportRefused, import_preview, import_run
 from staff.lib.uploads import MAX_UPLOAD_BYTES
 
 
