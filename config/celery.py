@@ -11,8 +11,8 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-# Tasks declared outside an app's ``tasks`` module, which ``autodiscover_tasks`` does not see.
-app = Celery("danhgia", include=["staff.imports.jobs"])
+# Each app's ``tasks`` module gathers the tasks declared beside their services (docs/architecture.md).
+app = Celery("danhgia")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -255,7 +255,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # queue (docs/scaling.md). Anything not routed here (e-mails, the daily job) uses "celery".
 CELERY_TASK_ROUTES = {
     "evaluation.tasks.run_period_job": {"queue": "jobs"},
-    "staff.imports.jobs.run_import_job": {"queue": "jobs"},
+    "staff.tasks.run_import_job": {"queue": "jobs"},
     "dashboards.tasks.run_export": {"queue": "exports"},
 }
 

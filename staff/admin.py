@@ -256,7 +256,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    """Read-only log of uploads; jobs are created by ``staff.imports.services``."""
+    """Read-only log of uploads; jobs are created by ``staff.imports.jobs``."""
 
     list_display = ["filename", "kind", "agency", "status", "progress", "written", "created_by",
                     "created_at"]  # fmt: skip

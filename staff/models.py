@@ -574,7 +574,7 @@ class ImportJobStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """One upload of a staff or unit spreadsheet, run as a background job (``staff.tasks``).
+    """One upload of a staff or unit spreadsheet, run as a background job (``staff.imports.jobs``).
 
     Holds the uploaded bytes (bounded by ``staff.lib.uploads.MAX_UPLOAD_BYTES``) so a worker
     can read them, the progress for the page's bar, the totals and first errors for display,

@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 MAX_JOB_MESSAGES = 200
 
 
-@shared_task
+# The name is what a queued message carries: it stays "staff.tasks.…" (the module that gathers
+# the app's tasks for Celery's autodiscovery), like every task of the project.
+@shared_task(name="staff.tasks.run_import_job")
 def run_import_job(job_id: int) -> None:
     """Run one uploaded staff/unit spreadsheet (``import_job_run``)."""
     import_job_run(job_id)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -60,21 +56,3 @@ def test_a_bad_file_job_fails_with_the_file_message(org, hr_a):
     job = import_job_start(data=b"PK\x03\x04junk", filename="a.xlsx", user=hr_a)
     assert job.status == ImportJobStatus.FAILED
     assert "damaged" in job.messages[0]
-
-
-def test_a_worker_registers_the_import_task_at_start():
-    # A fresh process, as a worker starts: Django set up, then Celery's own imports. With
-    # ``celery worker --skip-checks`` the URLconf (which imports the jobs module through the
-    # import pages) is never loaded, so only the app's ``include`` can register the task.
-    code = (
-        "import django; django.setup()\n"
-        "from config.celery import app\n"
-        "app.loader.import_default_modules()\n"
-        "print('staff.imports.jobs.run_import_job' in app.tasks)\n"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CELERY_SKIP_CHECKS": "1"}
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True
-    )
-    assert out.stdout.strip().splitlines()[-1] == "True"
