@@ -11,7 +11,7 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-# Each app's ``tasks`` module gathers the tasks declared beside their services (docs/architecture.md).
+# Each app's ``tasks`` module gathers the tasks declared beside their services.
 app = Celery("danhgia")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
