@@ -7,11 +7,8 @@ deleted.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -20,7 +17,7 @@ from staff.access import scope_for
 from staff.imports.formats import StaffCSV, StaffXLSX, UnitCSV, UnitXLSX
 from staff.imports.reader import FileError
 from staff.imports.resources import StaffMemberResource, UnitResource
-from staff.lib.admin import StaffSearchMixin
+from staff.lib.admin import StaffSearchMixin, ViewOnlyMixin
 from staff.lib.uploads import UnsafeFile
 from staff.models import (
     AccessLog,
@@ -300,7 +297,7 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(StaffSearchMixin, admin.ModelAdmin):
+class AuditEntryAdmin(StaffSearchMixin, ViewOnlyMixin, admin.ModelAdmin):
     """The trail, read-only for everyone: no add, change or delete permission, no actions.
     ``manage.py verify_audit`` checks that nobody changed it behind the admin's back."""
 
@@ -326,12 +323,3 @@ class AuditEntryAdmin(StaffSearchMixin, admin.ModelAdmin):
     @admin.display(description="hash")
     def short_hash(self, obj: AuditEntry) -> str:
         return obj.hash[:12]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -24,12 +24,11 @@ from evaluation.models import (
     Evaluation,
     NotificationKind,
     Period,
-    PeriodStatus,
     QuotaException,
     Status,
 )
 from evaluation.rating import AgencyRating, rate_agency, reasons_json
-from evaluation.services.common import require_reason, require_verified
+from evaluation.services.common import require_period_open, require_reason, require_verified
 from evaluation.services.notifications import notify
 from scoring.engine import PersonResult
 from scoring.models import RatingLevel
@@ -55,16 +54,6 @@ def _require_approver(user: Any, agency_id: int) -> None:
             "kiến nghị",
             "Only the head of the agency or the head's delegate approves, publishes and resolves "
             "appeals",
-        )
-
-
-def _require_open(period: Period) -> None:
-    if period.status != PeriodStatus.OPEN:
-        raise WorkflowError(
-            "period_closed",
-            f"Kỳ {period.label} đã khóa",
-            f"Period {period.label} is closed",
-            status=409,
         )
 
 
@@ -238,7 +227,7 @@ def _lock_open_period(period: Period) -> Period:
     """The period, locked for the rest of the transaction and still open: a period closed
     meanwhile takes no more signatures (DOMAIN.md §6: after close nothing changes)."""
     period = Period.objects.select_for_update().get(pk=period.pk)
-    _require_open(period)
+    require_period_open(period)
     return period
 
 
@@ -431,7 +420,7 @@ def quota_exception_record(
             "bad_count", "Phải là số nguyên không âm", "Must be a whole number ≥ 0", path="ceiling"
         )
     with transaction.atomic():
-        _require_open(period)
+        require_period_open(period)
         exception, created = QuotaException.objects.select_for_update().get_or_create(
             period=period,
             agency=agency,
@@ -473,7 +462,7 @@ def agency_publish(*, period: Period, agency: Agency, user: Any) -> int:
     require_verified(user)  # and signed in with the second factor
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period.pk)
-        _require_open(period)
+        require_period_open(period)
         waiting = Evaluation.objects.filter(
             period=period,
             agency=agency,

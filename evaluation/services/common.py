@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from evaluation.errors import WorkflowError, stale, wrong_state
-from evaluation.models import Evaluation, PeriodStatus
+from evaluation.models import Evaluation, Period, PeriodStatus
 from staff.models import APPROVER_ROLES, RoleAssignment
 
 MAX_POINTS_PLACES = 2
@@ -112,6 +112,17 @@ def lock_for_step(
         require_open_period(locked)
     require_status(locked, statuses, *action)
     return locked
+
+
+def require_period_open(period: Period) -> None:
+    """A closed period changes only through an appeal decision (DOMAIN.md §6)."""
+    if period.status != PeriodStatus.OPEN:
+        raise WorkflowError(
+            "period_closed",
+            f"Kỳ {period.label} đã khóa",
+            f"Period {period.label} is closed",
+            status=409,
+        )
 
 
 def require_reason(reason: str | None, path: str = "reason") -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from evaluation.errors import WorkflowError
 from evaluation.models import Period, PeriodKind, PeriodStatus, Status
+from evaluation.services.common import require_period_open
 from evaluation.services.derive import period_derive
 from evaluation.services.periods import require_province_admin
 from evaluation.services.warnings import warnings_for_period
@@ -26,13 +27,7 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
     require_province_admin(user)
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period.pk)
-        if period.status != PeriodStatus.OPEN:
-            raise WorkflowError(
-                "period_closed",
-                f"Kỳ {period.label} đã khóa",
-                f"Period {period.label} is already closed",
-                status=409,
-            )
+        require_period_open(period)
         open_appeals = period.evaluations.filter(status=Status.UNDER_APPEAL).count()
         if open_appeals:
             raise WorkflowError(
