@@ -566,6 +566,93 @@ class RoleAssignment(models.Model):
             raise ValidationError({"unit": _("Đơn vị không thuộc cơ quan đã chọn.")})
 
 
+class RestructuringKind(models.TextChoices):
+    """Sắp xếp tổ chức bộ máy (DOMAIN.md §1): the operations the province records."""
+
+    MERGE = "merge", _("Hợp nhất, sáp nhập cơ quan")
+    SPLIT = "split", _("Chia tách cơ quan")
+    RENAME = "rename", _("Đổi tên cơ quan")
+    MOVE_UNIT = "move_unit", _("Chuyển đơn vị sang cơ quan khác")
+    DISSOLVE_UNIT = "dissolve_unit", _("Giải thể đơn vị")
+
+
+class Restructuring(models.Model):
+    """One restructuring decision as carried out: what, from when, on which legal decision, who
+    recorded it, and what it changed (``summary``). Append-only, like the audit entry written with
+    it; the inspector lists them (``staff.restructuring``)."""
+
+    kind = models.CharField(_("Loại sắp xếp"), max_length=20, choices=RestructuringKind.choices)
+    effective_on = models.DateField(_("Ngày có hiệu lực"))
+    reference = models.CharField(
+        _("Căn cứ (số quyết định)"),
+        max_length=300,
+        help_text=_("Số, ngày và cơ quan ban hành quyết định sắp xếp."),
+    )
+    note = models.TextField(_("Ghi chú"), blank=True)
+    summary = models.JSONField(_("Nội dung thay đổi"), default=dict)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Người ghi nhận"),
+    )
+    recorded_at = models.DateTimeField(_("Thời điểm ghi nhận"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Sắp xếp tổ chức")
+        verbose_name_plural = _("Sắp xếp tổ chức")
+        ordering = ["-effective_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.effective_on:%d/%m/%Y} ({self.reference})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValidationError(_("Quyết định sắp xếp đã ghi nhận không được sửa."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError(_("Quyết định sắp xếp đã ghi nhận không được xóa."))
+
+
+class AgencySuccession(models.Model):
+    """Lineage: ``predecessor`` became (part of) ``successor`` from ``effective_on``. A merger
+    gives one row per merged agency, a split one row per new agency. Trends, the ranking's change
+    and the PAR feed of the successor read the predecessors' past periods through it."""
+
+    predecessor = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="successions", verbose_name=_("Cơ quan cũ")
+    )
+    successor = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="predecessions",
+        verbose_name=_("Cơ quan kế thừa"),
+    )
+    effective_on = models.DateField(_("Ngày có hiệu lực"))
+    restructuring = models.ForeignKey(
+        Restructuring, on_delete=models.PROTECT, related_name="successions"
+    )
+
+    class Meta:
+        verbose_name = _("Kế thừa cơ quan")
+        verbose_name_plural = _("Kế thừa cơ quan")
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="staff_succession_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")), name="staff_succession_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_on:%d/%m/%Y})"
+
+
 class ImportJobStatus(models.TextChoices):
     PENDING = "pending", _("Đang chờ")
     RUNNING = "running", _("Đang chạy")

@@ -30,6 +30,10 @@ ALLOWED_LOCAL_IMPORTS = {
     ("staff/apps.py", "staff.accesslog"),
     ("dashboards/apps.py", "dashboards.receivers"),
     ("dashboards/apps.py", "evaluation.signals"),
+    ("evaluation/apps.py", "evaluation.receivers"),
+    ("evaluation/apps.py", "staff.signals"),
+    ("scoring/apps.py", "scoring.receivers"),
+    ("scoring/apps.py", "staff.signals"),
 }
 
 
