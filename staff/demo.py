@@ -44,77 +44,132 @@ from staff.models import (
 )
 
 DEMO_PASSWORD = "demo12345"
-PROVINCE_CODE = "QNDEMO"
-PROVINCE_NAME = "Tỉnh Quảng Nam (demo)"
-VALID_FROM = dt.date(2025, 1, 1)
+PROVINCE_CODE = "DNDEMO"
+PROVINCE_NAME = "Thành phố Đà Nẵng (demo)"
+VALID_FROM = dt.date(2025, 7, 1)  # the two-tier map (Resolution 202/2025/QH15) starts then
 
+# Today's map (DOMAIN.md §1): the city's departments, its communes / wards / special zone, its
+# public service units — no district tier. Communes, wards and the special zone share one type:
+# types group the rankings, and the three are one tier of government with the same apparatus
+# (Decree 150/2025: an office and two specialised divisions) and the same duties, so they are
+# ranked against one another; three types would split eleven agencies into groups of 7, 3 and 1
+# (the one special zone ranking alone).
 AGENCY_TYPES = [
     # code, name, name_en, order
     ("so", "Sở, ban, ngành", "Department", 1),
-    ("ubnd", "Ủy ban nhân dân cấp huyện", "People's Committee", 2),
+    ("xa", "UBND xã, phường, đặc khu", "Commune, ward or special zone", 2),
     ("dvsn", "Đơn vị sự nghiệp công lập", "Public service unit", 3),
-    ("xa", "Xã, phường, thị trấn", "Commune or ward", 4),
 ]
 
+# A commune's and a special zone's offices, and a ward's (Decree 150/2025).
+_COMMUNE_OFFICES = ["Văn phòng HĐND và UBND", "Phòng Kinh tế", "Phòng Văn hóa - Xã hội"]
+_WARD_OFFICES = [
+    "Văn phòng HĐND và UBND", "Phòng Kinh tế, Hạ tầng và Đô thị", "Phòng Văn hóa - Xã hội",
+]  # fmt: skip
+# level: (Vietnamese, English, head position, deputy position, offices)
+_LOCAL_LEVELS = {
+    "phuong": ("phường", "Ward", "CTPH", "PCTPH", _WARD_OFFICES),
+    "xa": ("xã", "Commune", "CTX", "PCTX", _COMMUNE_OFFICES),
+    "dackhu": ("đặc khu", "Special Zone", "CTDK", "PCTDK", _COMMUNE_OFFICES),
+}
+
+
+def _local(code: str, level: str, place: str) -> tuple:
+    """The People's Committee of a commune, ward or special zone, as an AGENCIES row."""
+    vi, en, head, deputy, offices = _LOCAL_LEVELS[level]
+    return (code, f"UBND {vi} {place}", f"{place} {en} People's Committee", "xa",
+            f"Lãnh đạo UBND {vi}", head, deputy, "adm", offices)  # fmt: skip
+
+
+# Most departments have these besides their own divisions — and no inspectorate: the Law on
+# Inspection 2025 keeps only the city's (TTTP below).
+_SO_UNITS = ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính"]
 # code, name, name_en, type, leadership unit, head pos, deputy pos, kind, unit names
-_SO_UNITS = ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính", "Phòng Pháp chế", "Thanh tra Sở"]
 AGENCIES: list[tuple[str, str, str, str, str, str, str, str, list[str]]] = [
+    # The demo logins work in SNV, whose first unit is the truongphong's: keep it first.
     ("SNV", "Sở Nội vụ", "Department of Home Affairs", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
      ["Phòng Công chức, viên chức", "Văn phòng Sở", "Phòng Tổ chức biên chế",
-      "Phòng Cải cách hành chính", "Phòng Xây dựng chính quyền"]),
+      "Phòng Xây dựng chính quyền", "Phòng Lao động - Việc làm", "Phòng Người có công"]),
     ("STC", "Sở Tài chính", "Department of Finance", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
-     ["Phòng Quản lý ngân sách", "Phòng Tài chính doanh nghiệp", "Phòng Quản lý giá", *_SO_UNITS]),
-    ("SYT", "Sở Y tế", "Department of Health", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
-     ["Phòng Nghiệp vụ Y", "Phòng Nghiệp vụ Dược", "Phòng Tổ chức cán bộ", *_SO_UNITS]),
-    ("SGDDT", "Sở Giáo dục và Đào tạo", "Department of Education and Training", "so",
-     "Lãnh đạo Sở", "GD", "PGD", "adm",
-     ["Phòng Giáo dục Mầm non", "Phòng Giáo dục Trung học", "Phòng Khảo thí", *_SO_UNITS]),
+     ["Phòng Quản lý ngân sách", "Phòng Quản lý đầu tư", "Phòng Đăng ký kinh doanh",
+      "Phòng Tài chính doanh nghiệp", *_SO_UNITS]),
     ("SXD", "Sở Xây dựng", "Department of Construction", "so", "Lãnh đạo Sở", "GD", "PGD",
-     "adm", ["Phòng Quản lý xây dựng", "Phòng Quy hoạch - Kiến trúc", *_SO_UNITS]),
+     "adm", ["Phòng Quản lý xây dựng", "Phòng Quy hoạch - Kiến trúc",
+             "Phòng Quản lý kết cấu hạ tầng giao thông", "Phòng Quản lý vận tải", *_SO_UNITS]),
     ("SNNMT", "Sở Nông nghiệp và Môi trường", "Department of Agriculture and Environment", "so",
      "Lãnh đạo Sở", "GD", "PGD", "adm",
-     ["Phòng Trồng trọt", "Phòng Quản lý đất đai", "Phòng Môi trường", *_SO_UNITS]),
+     ["Phòng Trồng trọt và Bảo vệ thực vật", "Phòng Quản lý đất đai", "Phòng Môi trường",
+      "Phòng Thủy lợi", *_SO_UNITS]),
     ("SKHCN", "Sở Khoa học và Công nghệ", "Department of Science and Technology", "so",
      "Lãnh đạo Sở", "GD", "PGD", "adm",
-     ["Phòng Quản lý khoa học", "Phòng Chuyển đổi số", *_SO_UNITS]),
-    ("TTT", "Thanh tra tỉnh", "Provincial Inspectorate", "so", "Lãnh đạo Thanh tra tỉnh", "CTT",
-     "PCTT", "adm",
-     ["Văn phòng", "Phòng Thanh tra 1", "Phòng Thanh tra 2", "Phòng Tiếp công dân"]),
-    ("UBDB", "UBND thị xã Điện Bàn", "Điện Bàn Town People's Committee", "ubnd",
-     "Thường trực UBND", "CT", "PCT", "adm",
-     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Tài chính - Kế hoạch", "Phòng Kinh tế",
-      "Phòng Văn hóa - Xã hội"]),
-    ("UBHA", "UBND thành phố Hội An", "Hội An City People's Committee", "ubnd",
-     "Thường trực UBND", "CT", "PCT", "adm",
-     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Quản lý đô thị",
-      "Phòng Văn hóa - Thông tin"]),
-    ("UBTK", "UBND thành phố Tam Kỳ", "Tam Kỳ City People's Committee", "ubnd",
-     "Thường trực UBND", "CT", "PCT", "adm",
-     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Tài chính - Kế hoạch",
-      "Thanh tra thành phố"]),
-    ("UBNT", "UBND huyện Núi Thành", "Núi Thành District People's Committee", "ubnd",
-     "Thường trực UBND", "CT", "PCT", "adm",
-     ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Nông nghiệp và Môi trường"]),
-    ("BVDK", "Bệnh viện Đa khoa tỉnh Quảng Nam", "Quảng Nam General Hospital", "dvsn",
-     "Ban Giám đốc", "GD", "PGD", "hospital",
-     ["Khoa Nội", "Khoa Ngoại", "Khoa Cấp cứu", "Khoa Nhi", "Phòng Tổ chức cán bộ"]),
-    ("CDQN", "Trường Cao đẳng Quảng Nam", "Quảng Nam College", "dvsn", "Ban Giám hiệu", "HT",
-     "PHT", "school",
-     ["Phòng Đào tạo", "Khoa Kinh tế", "Khoa Công nghệ thông tin", "Phòng Tổ chức - Hành chính"]),
-    ("CDC", "Trung tâm Kiểm soát bệnh tật tỉnh", "Provincial Centre for Disease Control", "dvsn",
+     ["Phòng Quản lý khoa học", "Phòng Chuyển đổi số", "Phòng Bưu chính, Viễn thông",
+      *_SO_UNITS]),
+    ("SVHTTDL", "Sở Văn hóa, Thể thao và Du lịch", "Department of Culture, Sports and Tourism",
+     "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Quản lý văn hóa", "Phòng Quản lý thể dục thể thao", "Phòng Quản lý du lịch",
+      "Phòng Báo chí, Xuất bản", *_SO_UNITS]),
+    ("SGDDT", "Sở Giáo dục và Đào tạo", "Department of Education and Training", "so",
+     "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Giáo dục Mầm non", "Phòng Giáo dục phổ thông", "Phòng Giáo dục nghề nghiệp",
+      "Phòng Khảo thí", *_SO_UNITS]),
+    ("SYT", "Sở Y tế", "Department of Health", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Nghiệp vụ Y", "Phòng Nghiệp vụ Dược", "Phòng Bảo trợ xã hội",
+      "Phòng Tổ chức cán bộ", *_SO_UNITS]),
+    ("SCT", "Sở Công Thương", "Department of Industry and Trade", "so", "Lãnh đạo Sở", "GD",
+     "PGD", "adm", ["Phòng Quản lý công nghiệp", "Phòng Quản lý thương mại",
+                    "Phòng Quản lý năng lượng", *_SO_UNITS]),
+    ("STP", "Sở Tư pháp", "Department of Justice", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
+     ["Phòng Xây dựng và Kiểm tra văn bản", "Phòng Phổ biến, giáo dục pháp luật",
+      "Phòng Hành chính tư pháp", "Phòng Bổ trợ tư pháp", "Văn phòng Sở"]),
+    ("VPUB", "Văn phòng UBND thành phố", "Office of the City People's Committee", "so",
+     "Lãnh đạo Văn phòng", "CVP", "PCVP", "adm",
+     ["Phòng Tổng hợp", "Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "Phòng Hành chính - Tổ chức",
+      "Phòng Quản trị - Tài vụ"]),
+    ("TTTP", "Thanh tra thành phố", "City Inspectorate", "so", "Lãnh đạo Thanh tra thành phố",
+     "CTT", "PCTT", "adm",
+     ["Văn phòng", "Phòng Thanh tra 1", "Phòng Thanh tra 2", "Phòng Thanh tra 3",
+      "Phòng Tiếp công dân và Xử lý đơn", "Phòng Phòng, chống tham nhũng"]),
+    # Wards, communes and the special zone of the city since 1 July 2025 (a few of its 94).
+    _local("PHAICHAU", "phuong", "Hải Châu"),
+    _local("PHOACUONG", "phuong", "Hòa Cường"),
+    _local("PTHANHKHE", "phuong", "Thanh Khê"),
+    _local("PNGUHANHSON", "phuong", "Ngũ Hành Sơn"),
+    _local("PTAMKY", "phuong", "Tam Kỳ"),
+    _local("PHOIAN", "phuong", "Hội An"),
+    _local("PDIENBAN", "phuong", "Điện Bàn"),
+    _local("XHOAVANG", "xa", "Hòa Vang"),
+    _local("XNUITHANH", "xa", "Núi Thành"),
+    _local("XTHANGBINH", "xa", "Thăng Bình"),
+    _local("DKHOANGSA", "dackhu", "Hoàng Sa"),
+    ("BVDN", "Bệnh viện Đà Nẵng", "Đà Nẵng Hospital", "dvsn", "Ban Giám đốc", "GD", "PGD",
+     "hospital",
+     ["Khoa Nội tổng hợp", "Khoa Ngoại tổng hợp", "Khoa Cấp cứu", "Khoa Nhi",
+      "Phòng Tổ chức cán bộ", "Phòng Kế hoạch tổng hợp"]),
+    ("CDNDN", "Trường Cao đẳng Nghề Đà Nẵng", "Đà Nẵng Vocational Training College", "dvsn",
+     "Ban Giám hiệu", "HT", "PHT", "school",
+     ["Phòng Đào tạo", "Khoa Cơ khí", "Khoa Điện - Điện tử", "Khoa Công nghệ thông tin",
+      "Phòng Tổ chức - Hành chính"]),
+    ("CDC", "Trung tâm Kiểm soát bệnh tật thành phố", "City Centre for Disease Control", "dvsn",
      "Ban Giám đốc", "GD", "PGD", "hospital",
      ["Khoa Phòng chống bệnh truyền nhiễm", "Khoa Xét nghiệm", "Phòng Kế hoạch - Nghiệp vụ"]),
 ]  # fmt: skip
 
 _AGENCY_TYPE = {a[0]: a[3] for a in AGENCIES}
 _AGENCY_KIND = {a[0]: a[7] for a in AGENCIES}
+# The rank and file go to units at random, weight 1 each; the special zone of Hoàng Sa works
+# from the mainland with a small office, so its units draw a fifth of that.
+_MEMBER_WEIGHT = {"DKHOANGSA": 0.2}
 
 POSITIONS = [
     # code, name, name_en, leadership
     ("GD", "Giám đốc", "Director", Leadership.HEAD),
     ("PGD", "Phó Giám đốc", "Deputy Director", Leadership.DEPUTY),
-    ("CT", "Chủ tịch UBND", "Chairperson", Leadership.HEAD),
-    ("PCT", "Phó Chủ tịch UBND", "Vice Chairperson", Leadership.DEPUTY),
+    ("CTPH", "Chủ tịch UBND phường", "Ward Chairperson", Leadership.HEAD),
+    ("PCTPH", "Phó Chủ tịch UBND phường", "Ward Vice Chairperson", Leadership.DEPUTY),
+    ("CTX", "Chủ tịch UBND xã", "Commune Chairperson", Leadership.HEAD),
+    ("PCTX", "Phó Chủ tịch UBND xã", "Commune Vice Chairperson", Leadership.DEPUTY),
+    ("CTDK", "Chủ tịch UBND đặc khu", "Special Zone Chairperson", Leadership.HEAD),
+    ("PCTDK", "Phó Chủ tịch UBND đặc khu", "Special Zone Vice Chairperson", Leadership.DEPUTY),
     ("CTT", "Chánh Thanh tra", "Chief Inspector", Leadership.HEAD),
     ("PCTT", "Phó Chánh Thanh tra", "Deputy Chief Inspector", Leadership.DEPUTY),
     ("HT", "Hiệu trưởng", "Rector", Leadership.HEAD),
@@ -123,6 +178,10 @@ POSITIONS = [
     ("PTP", "Phó Trưởng phòng", "Deputy Head of Division", Leadership.DEPUTY),
     ("CVP", "Chánh Văn phòng", "Chief of Office", Leadership.HEAD),
     ("PCVP", "Phó Chánh Văn phòng", "Deputy Chief of Office", Leadership.DEPUTY),
+    ("CVPX", "Chánh Văn phòng HĐND và UBND", "Chief of the Council and Committee Office",
+     Leadership.HEAD),
+    ("PCVPX", "Phó Chánh Văn phòng HĐND và UBND",
+     "Deputy Chief of the Council and Committee Office", Leadership.DEPUTY),
     ("TK", "Trưởng khoa", "Head of Department", Leadership.HEAD),
     ("PTK", "Phó Trưởng khoa", "Deputy Head of Department", Leadership.DEPUTY),
     ("CVC", "Chuyên viên chính", "Principal Officer", Leadership.NONE),
@@ -132,7 +191,7 @@ POSITIONS = [
     ("GV", "Giảng viên", "Lecturer", Leadership.NONE),
     ("KT", "Kế toán", "Accountant", Leadership.NONE),
     ("NV", "Nhân viên", "Support staff", Leadership.NONE),
-]
+]  # fmt: skip
 
 DUTY_GROUPS = [
     ("LD", "Lãnh đạo, quản lý", "Leaders and managers"),
@@ -146,6 +205,8 @@ _RANK_AND_FILE = {
     "hospital": [("BS", 35), ("DD", 40), ("KT", 5), ("CV", 8), ("NV", 12)],
     "school": [("GV", 60), ("CV", 20), ("KT", 5), ("NV", 15)],
 }
+# The first member of each unit: its kind's core professional
+_CORE_MEMBER = {"adm": "CV", "hospital": "BS", "school": "GV"}
 
 FAMILY = [
     ("Nguyễn", 31), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 6),
@@ -256,10 +317,10 @@ def _date_between(rng: random.Random, lo: dt.date, hi: dt.date) -> dt.date:
 
 
 def _unit_head_position(unit_name: str, kind: str) -> tuple[str, str]:
+    if unit_name.startswith("Văn phòng HĐND"):
+        return ("CVPX", "PCVPX")
     if unit_name.startswith("Văn phòng"):
         return ("CVP", "PCVP")
-    if unit_name.startswith("Thanh tra"):
-        return ("CTT", "PCTT")
     if unit_name.startswith("Khoa"):
         return ("TK", "PTK")
     return ("TP", "PTP")
@@ -293,7 +354,8 @@ def plan_demo(*, staff_count: int = 600, seed: int = 2026) -> DemoPlan:
 
 
 def _plan_units(rng: random.Random, plan: DemoPlan) -> dict[str, list[UnitPlan]]:
-    """A leadership unit + 2..5 others per agency, and one tổ under SNV's first phòng.
+    """A leadership unit + 2..5 others per agency (a commune, ward or special zone: its three
+    offices), and one tổ under SNV's first phòng.
 
     Appends them all to ``plan.units`` (parents before children) and returns each agency's
     units other than its leadership; SNV's first one is the ``truongphong`` login's.
@@ -303,11 +365,12 @@ def _plan_units(rng: random.Random, plan: DemoPlan) -> dict[str, list[UnitPlan]]
         plan.units.append(UnitPlan(f"{code}-LD", lead_name, code, None, True))
         count = rng.randint(2, min(5, len(unit_names)))
         # SNV keeps its first unit first: the demo logins live there.
-        chosen = (
-            unit_names[:1] + rng.sample(unit_names[1:], count - 1)
-            if code == "SNV"
-            else rng.sample(unit_names, count)
-        )
+        if _AGENCY_TYPE[code] == "xa":
+            chosen = list(unit_names)  # Decree 150/2025 sets its three offices: all of them
+        elif code == "SNV":
+            chosen = unit_names[:1] + rng.sample(unit_names[1:], count - 1)
+        else:
+            chosen = rng.sample(unit_names, count)
         regular_units[code] = []
         for i, name in enumerate(chosen, start=1):
             unit = UnitPlan(f"{code}-P{i:02d}", name, code, None, False)
@@ -327,8 +390,9 @@ def _plan_slots(
     regular_units: dict[str, list[UnitPlan]],
     staff_count: int,
 ) -> list[_Slot]:
-    """Leaders first, so that a small ``staff_count`` still has heads; then the rank and file,
-    in random units, up to ``staff_count``."""
+    """Leaders first, so that a small ``staff_count`` still has heads; then one core
+    professional per unit, in plan order (SNV's first: the logins' units are filled even in a
+    small demo); then the rank and file in random units, up to ``staff_count``."""
     slots: list[_Slot] = []
     unit_head_slot: dict[str, int] = {}
     for code, _n, _e, _t, _l, head_pos, deputy_pos, _k, _u in AGENCIES:
@@ -351,15 +415,19 @@ def _plan_slots(
             if rng.random() < 0.5:
                 slots.append(_Slot("unit_deputy", code, unit, dep_p, unit_head_slot[unit.code]))
     all_regular = [u for code in regular_units for u in regular_units[code]]
+    for unit in all_regular[: max(0, staff_count - len(slots))]:
+        pos = _CORE_MEMBER[_AGENCY_KIND[unit.agency_code]]
+        slots.append(_Slot("member", unit.agency_code, unit, pos, unit_head_slot[unit.code]))
+    weights = [_MEMBER_WEIGHT.get(u.agency_code, 1.0) for u in all_regular]
     while len(slots) < staff_count:
-        unit = rng.choice(all_regular)
+        unit = rng.choices(all_regular, weights=weights)[0]
         pos = _weighted(rng, _RANK_AND_FILE[_AGENCY_KIND[unit.agency_code]])
         slots.append(_Slot("member", unit.agency_code, unit, pos, unit_head_slot[unit.code]))
     return slots[:staff_count]
 
 
 def _plan_person(rng: random.Random, i: int, slot: _Slot) -> StaffPlan:
-    """The ``i``-th person (``QN00000i``), filling ``slot``."""
+    """The ``i``-th person (``DN00000i``), filling ``slot``."""
     kind, agency_code, unit, pos, boss = slot
     agency_type = _AGENCY_TYPE[agency_code]
     gender = "female" if rng.random() < 0.52 else "male"
@@ -368,8 +436,8 @@ def _plan_person(rng: random.Random, i: int, slot: _Slot) -> StaffPlan:
     # 22 years after birth, counted in days: dob.replace(year=…) fails on 29 February.
     earliest = max(dt.date(1990, 1, 1), dob + dt.timedelta(days=22 * 365))
     joined = _date_between(rng, earliest, dt.date(2024, 6, 30))
-    if agency_type == "ubnd" and kind in ("head", "deputy"):
-        category = StaffCategory.CB  # elected: cán bộ
+    if agency_type == "xa" and kind in ("head", "deputy"):
+        category = StaffCategory.CB  # a commune's chair and vice-chairs are elected: cán bộ
     elif pos == "NV":
         category = StaffCategory.NLD
     elif agency_type == "dvsn":
@@ -378,9 +446,9 @@ def _plan_person(rng: random.Random, i: int, slot: _Slot) -> StaffPlan:
         category = StaffCategory.CC
     left_on = None
     if not leader and rng.random() < 0.02:
-        left_on = _date_between(rng, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+        left_on = _date_between(rng, VALID_FROM, dt.date(2025, 12, 31))
     return StaffPlan(
-        code=f"QN{i:06d}",
+        code=f"DN{i:06d}",
         full_name=_name(rng, gender),
         gender=gender,
         category=category,
@@ -388,7 +456,7 @@ def _plan_person(rng: random.Random, i: int, slot: _Slot) -> StaffPlan:
         duty_group_code="LD" if leader else ("NV" if pos == "NV" else "CV"),
         unit_code=unit.code,
         agency_code=agency_code,
-        manager_code=f"QN{boss + 1:06d}" if boss is not None and boss < i else None,
+        manager_code=f"DN{boss + 1:06d}" if boss is not None and boss < i else None,
         date_of_birth=dob,
         joined_on=joined,
         left_on=left_on,
@@ -423,7 +491,8 @@ def _plan_transfers(
     slots: list[_Slot],
     regular_units: dict[str, list[UnitPlan]],
 ) -> list[TransferPlan]:
-    """About 1.5 % of the rank and file came in 2025 from another unit of their agency."""
+    """About 1.5 % of the rank and file came, after 1 July 2025, from another unit of their
+    agency."""
     transfers = []
     for person, slot in zip(staff, slots, strict=True):
         if slot.kind != "member" or rng.random() >= 0.015:
@@ -437,9 +506,7 @@ def _plan_transfers(
                 person.code,
                 origin.code,
                 person.unit_code,
-                _date_between(
-                    rng, max(person.joined_on, dt.date(2025, 1, 1)), dt.date(2025, 12, 31)
-                ),
+                _date_between(rng, max(person.joined_on, VALID_FROM), dt.date(2025, 12, 31)),
                 "Điều động theo nhu cầu công tác",
             )
         )
@@ -481,7 +548,7 @@ def _plan_logins(
             and p.code != tccb
         )
     )
-    thanhtra = first(lambda p, s: s.kind == "member" and p.agency_code == "TTT" and not p.left_on)
+    thanhtra = first(lambda p, s: s.kind == "member" and p.agency_code == "TTTP" and not p.left_on)
     login_staff = {
         "admin": None,
         "sonoivu": sonoivu,
@@ -509,7 +576,7 @@ _STAFF_FIELDS = [
 def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
     """Create or refresh the demo province; returns counts and the demo logins.
 
-    Idempotent: everything is keyed by code (staff ``QN000001``…, units ``SNV-P01``…), so a
+    Idempotent: everything is keyed by code (staff ``DN000001``…, units ``SNV-P01``…), so a
     second run updates rows in place. Demo staff beyond ``staff_count`` from an earlier, larger
     run are removed with their leave and transfer rows.
     """

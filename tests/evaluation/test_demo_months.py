@@ -43,10 +43,10 @@ def _footprint() -> dict[str, object]:
 
 
 def test_a_person_s_month_is_drawn_from_the_seed_alone():
-    a = plan_person(seed=7, label="2026-10", code="QN000010", criteria=CRITERIA)
-    assert a == plan_person(seed=7, label="2026-10", code="QN000010", criteria=CRITERIA)
+    a = plan_person(seed=7, label="2026-10", code="DN000010", criteria=CRITERIA)
+    assert a == plan_person(seed=7, label="2026-10", code="DN000010", criteria=CRITERIA)
     others = {
-        plan_person(seed=8, label="2026-10", code=f"QN{i:06d}", criteria=CRITERIA).tier
+        plan_person(seed=8, label="2026-10", code=f"DN{i:06d}", criteria=CRITERIA).tier
         for i in range(60)
     }
     assert {"excellent", "good", "completed"} <= others

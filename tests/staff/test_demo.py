@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -10,7 +11,14 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from staff.access import scope_for
-from staff.demo import DEMO_PASSWORD, LOGINS, build_demo_province, plan_demo
+from staff.demo import (
+    AGENCIES,
+    AGENCY_TYPES,
+    DEMO_PASSWORD,
+    LOGINS,
+    build_demo_province,
+    plan_demo,
+)
 from staff.models import (
     Agency,
     LeaveKind,
@@ -58,8 +66,8 @@ def test_the_plan_has_the_promised_shape():
     plan = plan_demo(staff_count=600, seed=2026)
     assert len(plan.staff) == 600
     assert len({p.code for p in plan.staff}) == 600
-    assert all(p.code.startswith("QN") and len(p.code) == 8 for p in plan.staff)
-    assert 55 <= len(plan.units) <= 80
+    assert all(p.code.startswith("DN") and len(p.code) == 8 for p in plan.staff)
+    assert 95 <= len(plan.units) <= 125
     categories = {p.category for p in plan.staff}
     assert categories == {"CB", "CC", "VC", "NLD"}
     assert any(lp.kind == LeaveKind.MATERNITY for lp in plan.leaves)
@@ -70,6 +78,33 @@ def test_the_plan_has_the_promised_shape():
         if p.manager_code:
             assert codes.index(p.manager_code) < codes.index(p.code)
     assert all(plan.login_staff[u] for u in ("giamdoc", "truongphong", "canbo", "tccb"))
+
+
+def test_the_demo_is_today_s_two_tier_map():
+    """Đà Nẵng since 1 July 2025: departments, communes / wards / special zone, public service
+    units — no district, no department inspectorate; each commune has its three offices."""
+    plan = plan_demo(staff_count=600, seed=2026)
+    assert [code for code, *_ in AGENCY_TYPES] == ["so", "xa", "dvsn"]
+    names = [a[1] for a in AGENCIES] + [u.name for u in plan.units]
+    assert not [n for n in names if re.search(r"huyện|quận|thị xã|thị trấn|Thanh tra Sở", n)]
+    offices = {}
+    for u in plan.units:
+        if not u.is_leadership:
+            offices.setdefault(u.agency_code, set()).add(u.name)
+    local = {a[0]: a[1] for a in AGENCIES if a[3] == "xa"}
+    assert {"UBND phường Hải Châu", "UBND xã Hòa Vang", "UBND đặc khu Hoàng Sa"} <= set(
+        local.values()
+    )
+    economy = {"phường": "Phòng Kinh tế, Hạ tầng và Đô thị", "xã": "Phòng Kinh tế"}
+    for code, name in local.items():
+        kind = "phường" if name.startswith("UBND phường") else "xã"
+        assert offices[code] == {"Văn phòng HĐND và UBND", economy[kind], "Phòng Văn hóa - Xã hội"}
+    chairs = {
+        p.position_code
+        for p in plan.staff
+        if p.agency_code in local and p.unit_code.endswith("-LD")
+    }
+    assert {"CTPH", "PCTPH", "CTX", "PCTX", "CTDK"} <= chairs
 
 
 @pytest.mark.django_db
