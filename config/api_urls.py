@@ -17,7 +17,13 @@ from evaluation.api import (
     QuotaExceptionViewSet,
 )
 from scoring.api import RuleSetViewSet
-from staff.api import AccessLogViewSet, AgencyViewSet, StaffMemberViewSet, UnitViewSet
+from staff.api import (
+    AccessLogViewSet,
+    AgencyViewSet,
+    RestructuringViewSet,
+    StaffMemberViewSet,
+    UnitViewSet,
+)
 
 router = DefaultRouter()
 router.register("staff", StaffMemberViewSet, basename="staff")
@@ -35,6 +41,7 @@ router.register("publications", PublicationViewSet, basename="publication")
 router.register("agency-results", AgencyResultViewSet, basename="agency-result")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("access-log", AccessLogViewSet, basename="access-log")
+router.register("restructurings", RestructuringViewSet, basename="restructuring")
 
 dashboard = DashboardViewSet.as_view
 urlpatterns = [

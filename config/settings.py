@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "evaluation.models.Status",
         "PeriodStatusEnum": "evaluation.models.PeriodStatus",
         "AppealStatusEnum": "evaluation.models.AppealStatus",
+        "RestructuringKindEnum": "staff.models.RestructuringKind",
     },
 }
 

@@ -24,7 +24,7 @@ def refuse_dates_in_closed_periods(sender: Any, *, plan: Plan, **kwargs: Any) ->
             .first()
         )
         if closed is not None:
-            where = f"row {step.row}.effective_on" if step.row else f"steps.{i}.effective_on"
+            where = f"row {step.row}.effective_on" if step.row else f"steps[{i}].effective_on"
             problems.append(
                 Problem(
                     "closed_period",

@@ -1,9 +1,10 @@
-"""The staff API (/api/v1/staff/, /agencies/, /units/): thin, read-only.
+"""The staff API (/api/v1/staff/, /agencies/, /units/, /restructurings/): thin.
 
 Views parse query parameters with a filter serializer and call a selector; every queryset comes
 from ``staff.access`` via the selectors, so an object out of scope is simply absent — a 404 on
 detail, never a 403 that would confirm it exists. Objects are addressed by their public codes,
-not database ids.
+not database ids. The one write is the province admin's restructuring plan
+(``staff.restructuring``: previewed with ``dry_run``, carried out all or nothing).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -25,9 +27,20 @@ from staff.models import (
     AccessLog,
     Agency,
     Gender,
+    Restructuring,
+    RestructuringKind,
     StaffCategory,
     StaffMember,
     Unit,
+)
+from staff.restructuring import (
+    NewAgency,
+    Plan,
+    Problem,
+    RestructuringRefused,
+    Step,
+    plan_apply,
+    plan_preview,
 )
 
 # --- output -----------------------------------------------------------------------------------
@@ -267,3 +280,135 @@ class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not scope_for(request.user).can_read_audit():
             raise PermissionDenied()
         return super().list(request, *args, **kwargs)
+
+
+# --- restructuring ----------------------------------------------------------------------------
+
+
+class NewAgencyInput(serializers.Serializer):
+    code = serializers.CharField(max_length=30)
+    name = serializers.CharField(max_length=255)
+    agency_type = serializers.CharField(max_length=20, help_text="Mã loại cơ quan")
+    name_en = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class StepInput(serializers.Serializer):
+    """One decision; which fields matter depends on ``kind`` (``staff.restructuring.Step``)."""
+
+    kind = serializers.ChoiceField(choices=RestructuringKind.choices)
+    effective_on = serializers.DateField()
+    reference = serializers.CharField(max_length=300, help_text="Số, ngày của quyết định")
+    agencies = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, default=list
+    )
+    target = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    new = NewAgencyInput(many=True, required=False, default=list)
+    units = serializers.DictField(
+        child=serializers.CharField(max_length=30),
+        required=False,
+        default=dict,
+        help_text="Chia tách: mã đơn vị cấp cao nhất → mã cơ quan nhận",
+    )
+    unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    to_unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    name_en = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PlanInput(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="true: chỉ xem trước, không ghi gì"
+    )
+    steps = StepInput(many=True, allow_empty=False)
+
+
+class RestructuringSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", default="", read_only=True)
+    predecessors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Restructuring
+        fields = [
+            "id",
+            "kind",
+            "effective_on",
+            "reference",
+            "note",
+            "summary",
+            "recorded_by",
+            "recorded_at",
+            "predecessors",
+        ]
+        read_only_fields = fields
+
+    def get_predecessors(self, obj: Restructuring) -> list[dict[str, str]]:
+        """The lineage this decision made: predecessor → successor."""
+        return [
+            {"predecessor": s.predecessor.code, "successor": s.successor.code}
+            for s in obj.successions.all()
+        ]
+
+
+def _plan_from(data: dict[str, Any]) -> Plan:
+    steps = []
+    for step in data["steps"]:
+        new = [NewAgency(**n) for n in step.pop("new")]
+        steps.append(Step(**step, new=new))
+    return Plan(steps)
+
+
+def _refused(problems: list[Problem]) -> Response:
+    status = 403 if any(p.code == "forbidden" for p in problems) else 400
+    return Response({"errors": [p.as_dict() for p in problems]}, status=status)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Sắp xếp tổ chức / Restructurings",
+        description="Every recorded restructuring, newest first: the province admin and the "
+        "inspector (403 for everyone else).",
+    ),
+    create=extend_schema(
+        summary="Ghi nhận sắp xếp tổ chức / Record a restructuring plan",
+        description="A plan of steps (merge, split, rename, move_unit, dissolve_unit), checked "
+        "as a whole: with dry_run the preview (200), otherwise carried out all or nothing "
+        "(201) or refused with every problem named by its path (400; 403 for anyone but the "
+        "province admin).",
+        request=PlanInput,
+        responses={200: OpenApiTypes.OBJECT, 201: RestructuringSerializer(many=True)},
+    ),
+)
+class RestructuringViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = RestructuringSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Restructuring]:
+        return (
+            Restructuring.objects.select_related("recorded_by")
+            .prefetch_related("successions__predecessor", "successions__successor")
+            .order_by("-effective_on", "-id")
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not scope_for(request.user).sees_all:
+            raise PermissionDenied()
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not scope_for(request.user).is_province_admin():
+            raise PermissionDenied()
+        payload = PlanInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        plan = _plan_from(dict(payload.validated_data))
+        if payload.validated_data["dry_run"]:
+            preview = plan_preview(plan=plan, user=request.user)
+            if not preview["ok"]:
+                return _refused(plan.problems)
+            return Response(preview, status=200)
+        try:
+            records = plan_apply(plan=plan, user=request.user)
+        except RestructuringRefused as refused:
+            return _refused(refused.problems)
+        fresh = self.get_queryset().filter(pk__in=[r.pk for r in records])
+        return Response(RestructuringSerializer(fresh, many=True).data, status=201)

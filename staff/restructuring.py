@@ -94,7 +94,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a plan cannot be carried out; ``path`` names the step and field (``steps.0.target``)
+    """Why a plan cannot be carried out; ``path`` names the step and field (``steps[0].target``)
     or the spreadsheet row and column."""
 
     code: str
@@ -135,7 +135,7 @@ class Plan:
         where = (
             f"row {step.row}.{field_name}"
             if step.row is not None
-            else f"steps.{step_index}.{field_name}"
+            else f"steps[{step_index}].{field_name}"
         )
         self.problems.append(Problem(code, vi, en, where))
 

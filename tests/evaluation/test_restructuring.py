@@ -146,7 +146,7 @@ def test_a_date_inside_a_closed_period_is_refused(month):
     with pytest.raises(RestructuringRefused) as refused:
         merge_alpha_into_beta(month, on=dt.date(2026, 9, 15))
     [problem] = refused.value.problems
-    assert (problem.code, problem.path) == ("closed_period", "steps.0.effective_on")
+    assert (problem.code, problem.path) == ("closed_period", "steps[0].effective_on")
     assert "2026-09" in problem.message
     assert Agency.objects.get(code="SOA").is_active
 
@@ -236,9 +236,9 @@ def test_overlapping_circular_and_self_ending_plans_are_refused(month):
     ]
     preview = plan_preview(plan=Plan(steps), user=month.user("sam"))
     codes = {(p["path"], p["code"]) for p in preview["problems"]}
-    assert ("steps.2.agencies", "overlap") in codes  # SOA ended twice
-    assert ("steps.2.target", "circular") in codes  # into itself
-    assert ("steps.0.target", "target_ended") in codes  # SOB is itself being merged
+    assert ("steps[2].agencies", "overlap") in codes  # SOA ended twice
+    assert ("steps[2].target", "circular") in codes  # into itself
+    assert ("steps[0].target", "target_ended") in codes  # SOB is itself being merged
 
 
 def test_a_future_date_and_a_caller_other_than_the_province_admin_are_refused(month):
@@ -270,7 +270,7 @@ def test_a_dissolved_unit_hands_its_people_over_with_transfer_records(month):
     dissolve = Step(kind="dissolve_unit", effective_on=OCTOBER_1, reference=REFERENCE, unit="A-KH")
     preview = plan_preview(plan=Plan([dissolve]), user=month.user("sam"))
     assert [(p["code"], p["path"]) for p in preview["problems"]] == [
-        ("person_left_without_unit", "steps.0.to_unit")
+        ("person_left_without_unit", "steps[0].to_unit")
     ]
     dissolve.to_unit = "B-NV"
     plan_apply(plan=Plan([dissolve]), user=month.user("sam"))
