@@ -195,6 +195,13 @@ def test_the_sign_off_chain_is_checked(month, client, published):
     chain = page.split('data-test="audit-chain"')[1].split("</p>")[0]
     assert "chain-ok" in chain
     signed = AuditEntry.objects.filter(evaluation=tam, action="evaluation.approved").get()
+    # A hash-chain seal, never called a digital signature ("ký số" is PKI in Vietnamese law).
+    note = page.split('data-test="audit-seal-note"')[1].split("</p>")[0]
+    assert "chuỗi băm" in note and "verify_audit" in note and "không phải chữ ký số" in note
+    assert f"niêm phong {signed.sequence}" in page and f"ký số {signed.sequence}" not in page
+    english = client.get(detail(tam), headers={"accept-language": "en"}).content.decode()
+    assert f"seal {signed.sequence}" in english
+    assert "This is not a digital signature." in english
     with tampering() as cursor:  # a rewrite behind the application's back
         cursor.execute(
             "UPDATE evaluation_auditentry SET reason = %s WHERE id = %s", ["sửa lén", signed.pk]
