@@ -22,6 +22,7 @@ from staff.lib.uploads import UnsafeFile
 from staff.models import (
     AccessLog,
     Agency,
+    AgencySuccession,
     AgencyType,
     AuditEntry,
     DutyGroup,
@@ -29,6 +30,7 @@ from staff.models import (
     LeavePeriod,
     Position,
     Province,
+    Restructuring,
     RoleAssignment,
     StaffMember,
     Transfer,
@@ -323,3 +325,20 @@ class AuditEntryAdmin(StaffSearchMixin, ViewOnlyMixin, admin.ModelAdmin):
     @admin.display(description="hash")
     def short_hash(self, obj: AuditEntry) -> str:
         return obj.hash[:12]
+
+
+@admin.register(Restructuring)
+class RestructuringAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Recorded through ``staff.restructuring`` only (the page, the API): read here."""
+
+    list_display = ["effective_on", "kind", "reference", "recorded_by", "recorded_at"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "note"]
+    list_select_related = ["recorded_by"]
+
+
+@admin.register(AgencySuccession)
+class AgencySuccessionAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ["predecessor", "successor", "effective_on", "restructuring"]
+    search_fields = ["predecessor__code", "successor__code"]
+    list_select_related = ["predecessor", "successor", "restructuring"]

@@ -19,7 +19,7 @@ from evaluation.models import (
 )
 from evaluation.services.approval import unit_approve
 from scoring.models import RuleSetCoverage
-from staff.models import AuditEntry
+from staff.models import AgencySuccession, AuditEntry, Restructuring
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import open_month, score_unit
 from tests.factories import AgencyFactory, UserFactory
@@ -34,6 +34,8 @@ MODELS = [
     Notification,
     EarlyWarning,
     AuditEntry,
+    Restructuring,
+    AgencySuccession,
 ]
 
 
