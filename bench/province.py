@@ -4,8 +4,11 @@
 (a note in the ``bench_meta`` table says what was built), else reuses it. Everything bulk is
 written with COPY / INSERT … SELECT, never the ORM row by row:
 
-- ``--agencies`` agencies of three types, sizes skewed (Zipf-like: the first, ``BD-000``, is by
-  far the largest), one unit per about 30 people (at least ten); the agency's first person is
+- ``--agencies`` agencies of today's three types (DOMAIN.md §1, two tiers: no district), sizes
+  skewed (Zipf-like: the first, ``BD-000``, is by far the largest): a sixth are departments
+  (sở, ban, ngành: the largest), a twelfth public service units (the smallest), the rest —
+  90 of the default 120 — communes, wards and special zones;
+  one unit per about 30 people (at least ten); the agency's first person is
   its head (position GD, duty
   group LD, agency_head + manager roles), each unit's first person its head (TP, LD, manager of
   the unit), everyone else a specialist (CV) reporting to their unit's head;
@@ -45,11 +48,12 @@ YEAR = 2025
 RULESET = "ND335-2025"
 PASSWORD = "bench-Mat-khau-2026"
 ADMIN = "bench-admin"
-VERSION = 3  # bump when the shape of the build changes: older builds are rebuilt
+VERSION = 4  # bump when the shape of the build changes: older builds are rebuilt
+# code, name, the agencies' names (the i-th agency is "<name> <i>")
 TYPES = [
-    ("bd-so", "Sở, ban, ngành (bench)"),
-    ("bd-huyen", "UBND cấp huyện (bench)"),
-    ("bd-dvsn", "Đơn vị sự nghiệp (bench)"),
+    ("bd-so", "Sở, ban, ngành (bench)", "Sở thử"),
+    ("bd-xa", "UBND xã, phường, đặc khu (bench)", "UBND xã thử"),
+    ("bd-dvsn", "Đơn vị sự nghiệp công lập (bench)", "Đơn vị sự nghiệp thử"),
 ]
 LEVEL_BANDS = [(90, "HTXSNV"), (70, "HTTNV"), (50, "HTNV"), (0, "KHTNV")]
 UNITS_PER_AGENCY = 10  # at least; one unit per about 30 people in larger agencies
@@ -188,19 +192,20 @@ def _build_organisation(*, staff: int, agencies: int) -> _Organisation:
     from staff.models import Agency, AgencyType, Province, Unit
 
     province = Province.objects.create(code=PREFIX, name="Tỉnh Bench")
-    types = [AgencyType.objects.create(code=code, name=name) for code, name in TYPES]
+    types = [AgencyType.objects.create(code=code, name=name) for code, name, _ in TYPES]
     sizes = _sizes(staff, agencies)
     unit_counts = [max(UNITS_PER_AGENCY, size // UNIT_SIZE) for size in sizes]
+    kinds = [_type_index(i, agencies) for i in range(agencies)]
     agency_rows = Agency.objects.bulk_create(
         [
             Agency(
                 province=province,
                 code=f"{PREFIX}-{i:03d}",
-                name=f"Cơ quan thử {i:03d}",
-                agency_type=types[0 if i < agencies // 5 else 1 if i < agencies // 3 else 2],
+                name=f"{TYPES[kind][2]} {i:03d}",
+                agency_type=types[kind],
                 valid_from=SINCE,
             )
-            for i in range(agencies)
+            for i, kind in enumerate(kinds)
         ]
     )
     RuleSetCoverage.objects.bulk_create(
@@ -229,6 +234,14 @@ def _build_organisation(*, staff: int, agencies: int) -> _Organisation:
         public_service_type_id=types[2].pk,
         jobs=_build_jobs(),
     )
+
+
+def _type_index(i: int, agencies: int) -> int:
+    """The type (index in TYPES) of the i-th agency, the largest first: departments, then
+    communes / wards / special zones, then the last twelfth public service units."""
+    if i < max(1, agencies // 6):
+        return 0
+    return 2 if i >= agencies - agencies // 12 else 1
 
 
 def _build_jobs() -> _Jobs:
