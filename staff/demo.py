@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -46,6 +47,9 @@ from staff.models import (
 DEMO_PASSWORD = "demo12345"
 PROVINCE_CODE = "DNDEMO"
 PROVINCE_NAME = "Thành phố Đà Nẵng (demo)"
+# The demo of the map before 1 July 2025 (Tỉnh Quảng Nam, its districts): its agencies would
+# stay beside today's, so a database holding it is refused rather than mixed.
+OLD_MAP_PROVINCE_CODE = "QNDEMO"
 VALID_FROM = dt.date(2025, 7, 1)  # the two-tier map (Resolution 202/2025/QH15) starts then
 
 # Today's map (DOMAIN.md §1): the city's departments, its communes / wards / special zone, its
@@ -578,8 +582,16 @@ def build_demo_province(*, staff_count: int = 600, seed: int = 2026) -> dict:
 
     Idempotent: everything is keyed by code (staff ``DN000001``…, units ``SNV-P01``…), so a
     second run updates rows in place. Demo staff beyond ``staff_count`` from an earlier, larger
-    run are removed with their leave and transfer rows.
+    run are removed with their leave and transfer rows. A database holding the demo of the map
+    before July 2025 is refused (``CommandError``): its agencies would stay beside today's.
     """
+    if Province.objects.filter(code=OLD_MAP_PROVINCE_CODE).exists():
+        raise CommandError(
+            f"Cơ sở dữ liệu đang chứa tỉnh demo theo bản đồ trước 1/7/2025 "
+            f"({OLD_MAP_PROVINCE_CODE}, có cấp huyện): hãy tạo lại từ cơ sở dữ liệu mới (xóa "
+            f"db.sqlite3). / The database holds the demo of the map before 1 July 2025 "
+            f"({OLD_MAP_PROVINCE_CODE}, with districts): start from a fresh database."
+        )
     plan = plan_demo(staff_count=staff_count, seed=seed)
     province, agencies, units = _build_organisations(plan)
     positions, groups = _build_positions_and_groups()

@@ -58,8 +58,8 @@ def test_the_heat_table_has_one_column_per_month(october, month, client):
 def test_quarter_and_type_filter(october, month, client):
     from staff.models import AgencyType
 
-    district = AgencyType.objects.create(code="huyen", name="UBND cấp huyện")
-    month.agency_b.agency_type = district
+    commune = AgencyType.objects.create(code="xa", name="UBND xã, phường, đặc khu")
+    month.agency_b.agency_type = commune
     month.agency_b.save()
     client.force_login(month.user("sam"))
     # November is live, so it already reads Sở Beta's new type (October's snapshot keeps the old).

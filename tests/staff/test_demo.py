@@ -118,6 +118,18 @@ def test_running_twice_leaves_the_same_data():
 
 
 @pytest.mark.django_db
+def test_a_database_holding_the_old_map_s_demo_is_refused_not_mixed():
+    from django.core.management.base import CommandError
+
+    from staff.models import Province
+
+    Province.objects.create(code="QNDEMO", name="Tỉnh Quảng Nam (demo)")
+    with pytest.raises(CommandError, match="fresh database"):
+        build_demo_province(staff_count=50, seed=3)
+    assert not Agency.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_smaller_rerun_drops_the_extra_demo_rows():
     build_demo_province(staff_count=200, seed=3)
     build_demo_province(staff_count=120, seed=3)

@@ -1,7 +1,7 @@
 """``python manage.py export_rankings --period 2026-10 [--type so] --format csv|xlsx [-o FILE]``.
 
 The provincial ranking as a file, for scripting. ``--type`` takes an agency-type code (so,
-ubnd, dvsn, xa) or its English name (department, …).
+xa, dvsn in the demo) or its English name (department, …).
 """
 
 from __future__ import annotations
