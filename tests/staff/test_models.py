@@ -35,7 +35,7 @@ def violates(fn) -> bool:
 def test_save_derives_names_sort_key_search_text_and_agency():
     unit = UnitFactory()
     member = StaffMemberFactory(
-        code="QN000123", full_name=unicodedata.normalize("NFD", " Nguyễn  Thị Ngọc Ánh "), unit=unit
+        code="DN000123", full_name=unicodedata.normalize("NFD", " Nguyễn  Thị Ngọc Ánh "), unit=unit
     )
     member.refresh_from_db()
     assert member.full_name == "Nguyễn Thị Ngọc Ánh"
@@ -45,7 +45,7 @@ def test_save_derives_names_sort_key_search_text_and_agency():
         "Ánh",
     )
     assert member.sort_key == vietnamese_sort_key("Nguyễn Thị Ngọc Ánh")
-    assert member.search_text == "nguyen thi ngoc anh qn000123"
+    assert member.search_text == "nguyen thi ngoc anh dn000123"
     assert member.agency == unit.agency
 
 
