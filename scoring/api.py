@@ -79,7 +79,7 @@ SIMULATE_EXAMPLE = {
     "period": "2026-10",
     "people": [
         {
-            "code": "QN000001",
+            "code": "DN000001",
             "agency": "SNV",
             "duty_group": "CV",
             "general": {"G1": 5, "G2": 4, "G3": 5, "G4": 4, "G5": 4, "G6": 4},

@@ -130,7 +130,7 @@ def _fold(text: str) -> str:
 
 
 def search_text(*parts: str | None) -> str:
-    """The stored search column: "Nguyễn Văn A", "QN000123" → "nguyen van a qn000123".
+    """The stored search column: "Nguyễn Văn A", "DN000123" → "nguyen van a dn000123".
 
     Stored folded so that a plain ``LIKE``/``contains`` finds it on any database, with an index
     usable for prefix searches, instead of an unaccent extension only PostgreSQL has.

@@ -48,8 +48,8 @@ class ProvinceFactory(factory.django.DjangoModelFactory):
         model = Province
         django_get_or_create = ("code",)
 
-    code = "QN"
-    name = "Tỉnh Quảng Nam"
+    code = "DN"
+    name = "Thành phố Đà Nẵng"
 
 
 class AgencyTypeFactory(factory.django.DjangoModelFactory):

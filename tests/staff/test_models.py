@@ -69,8 +69,8 @@ def test_is_active_follows_left_on():
 
 
 def test_codes_are_unique():
-    StaffMemberFactory(code="QN1")
-    assert violates(lambda: StaffMemberFactory(code="QN1"))
+    StaffMemberFactory(code="DN1")
+    assert violates(lambda: StaffMemberFactory(code="DN1"))
     AgencyFactory(code="SNV")
     assert violates(lambda: AgencyFactory(code="SNV"))
 
