@@ -1,5 +1,9 @@
 """The PAR-index feed: points of the civil-service-reform sub-criteria that evaluation
-evidences, per agency and year; index = points / max × 100, ranked within agency type."""
+evidences, per agency and year; index = points / max × 100, ranked within agency type.
+
+A year is read on the map of agencies at its end (``rankings.period_frame``): a successor's
+months before a merger are its predecessors' combined (``dashboards.lineage``), and the merged
+agencies get no row of their own beside it (DOMAIN.md §1)."""
 
 from __future__ import annotations
 

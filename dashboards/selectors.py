@@ -7,12 +7,15 @@ computed live (``frames.compute_indicators``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Floor
 
 from dashboards.frames import COLUMNS, LEVELS, SIGNED, compute_indicators
+from dashboards.lineage import Lineage, combine, lineage_read, note_text
 from dashboards.models import IndicatorSnapshot
 from evaluation.models import (
     CriterionScore,
@@ -33,13 +36,14 @@ def agency_ruleset_code(*, agency: Agency) -> str:
     return coverage.first() or DEFAULT_RULESET
 
 
-def month_periods(*, ruleset_code: str) -> list[Period]:
-    """Every month of the rule set, newest first (one query)."""
-    return list(
-        Period.objects.filter(ruleset__code=ruleset_code, kind=PeriodKind.MONTH)
-        .select_related("ruleset")
-        .order_by("-year", "-index")
-    )
+def month_periods(*, ruleset_code: str, until: dt.date | None = None) -> list[Period]:
+    """Every month of the rule set, newest first (one query); with ``until`` (the last day of
+    an agency that has ended) only the months that began by then: an ended agency's dashboard
+    opens on its last month and lists the months it has (DOMAIN.md §1, history kept)."""
+    periods = Period.objects.filter(ruleset__code=ruleset_code, kind=PeriodKind.MONTH)
+    if until is not None:
+        periods = periods.filter(starts_on__lte=until)
+    return list(periods.select_related("ruleset").order_by("-year", "-index"))
 
 
 def agency_indicators(*, period: Period, agency: Agency) -> dict:
@@ -84,12 +88,51 @@ TREND_COLUMNS = ["evaluated_pct", "approval_on_time_pct", "top_share", "mean_sco
 
 
 def trend_frame(
-    *, period: Period, agency: Agency, months: int = 12, current: dict | None = None
+    *,
+    period: Period,
+    agency: Agency,
+    months: int = 12,
+    current: dict | None = None,
+    lineage: Lineage | None = None,
 ) -> pd.DataFrame:
     """The last ``months`` months up to ``period``, oldest first: snapshots of the closed ones
     (one query) and the live indicators of any still open (``current``: the row of ``period``
-    when the caller already has it)."""
-    window = list(
+    when the caller already has it).
+
+    The trend follows the lineage on the map at the end of ``period`` (``dashboards.lineage``):
+    a month that began before a merger shows the agency combined with the agencies merged into
+    it (``lineage.combine``) — their snapshots come in the same one query, an open month's live
+    rows in one computation, however many predecessors there are."""
+    window = trend_window(period=period, months=months)
+    lineage = lineage if lineage is not None else lineage_read()
+    members = {
+        month.pk: lineage.members(agency.pk, starts_on=month.starts_on, as_of=period.ends_on)
+        for month in window
+    }
+    everyone = sorted({i for ids in members.values() for i in ids})
+    snapshots = {
+        (period_id, agency_id): data
+        for period_id, agency_id, data in IndicatorSnapshot.objects.filter(
+            period__in=window, agency_id__in=everyone
+        ).values_list("period_id", "agency_id", "data")
+    }
+    rows = []
+    for month in reversed(window):
+        ids = members[month.pk]
+        found = {i: snapshots[(month.pk, i)] for i in ids if (month.pk, i) in snapshots}
+        if agency.pk not in found and current is not None and month.pk == period.pk:
+            found[agency.pk] = current
+        missing = [i for i in ids if i not in found]
+        if missing and month.status == PeriodStatus.OPEN:
+            found.update(_live_rows(month, missing, ids={**lineage.ids, agency.code: agency.pk}))
+        data = combine([found[i] for i in ids if i in found])
+        rows.append({"period": month.label, **{c: data.get(c) for c in TREND_COLUMNS}})
+    return pd.DataFrame.from_records(rows, columns=["period", *TREND_COLUMNS])
+
+
+def trend_window(*, period: Period, months: int = 12) -> list[Period]:
+    """The months of the trend up to ``period``, newest first (one query)."""
+    return list(
         Period.objects.filter(
             ruleset_id=period.ruleset_id, kind=PeriodKind.MONTH, year__lte=period.year
         )
@@ -97,21 +140,36 @@ def trend_frame(
         .select_related("ruleset")
         .order_by("-year", "-index")[:months]
     )
-    snapshots = dict(
-        IndicatorSnapshot.objects.filter(period__in=window, agency=agency).values_list(
-            "period_id", "data"
-        )
-    )
-    rows = []
-    for month in reversed(window):
-        data = snapshots.get(month.pk)
-        if data is None and current is not None and month.pk == period.pk:
-            data = current
-        if data is None and month.status == PeriodStatus.OPEN:
-            data = agency_indicators(period=month, agency=agency)
-        data = data or {}
-        rows.append({"period": month.label, **{c: data.get(c) for c in TREND_COLUMNS}})
-    return pd.DataFrame.from_records(rows, columns=["period", *TREND_COLUMNS])
+
+
+def _live_rows(period: Period, agency_ids: list[int], *, ids: dict[str, int]) -> dict[int, dict]:
+    """The live indicator rows of an open month for these agencies, by agency id (``ids``:
+    code → id) — one computation (``frames.compute_indicators``) for all of them."""
+    frame = compute_indicators(period, agency_ids=agency_ids)
+    if frame.empty:
+        return {}
+    return {
+        ids[row["agency"]]: {
+            k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v))
+            for k, v in row.items()
+        }
+        for row in frame.to_dict(orient="records")
+        if row["agency"] in ids
+    }
+
+
+def agency_lineage(
+    *, period: Period, agency: Agency, lineage: Lineage, since: dt.date | None = None
+) -> list[dict]:
+    """What the agency's figures include on the map at the end of ``period`` (successions after
+    ``since``, the first day the trend shows), then what the agency became if it has ended:
+    each note as its sentence and the agencies it names (for links to their dashboards)."""
+    notes = lineage.notes(agency.pk, as_of=period.ends_on, since=since)
+    fate = lineage.fate(agency.pk)
+    return [
+        {"text": note_text(note), "agencies": note.agencies, "kind": note.kind}
+        for note in [*notes, *([fate] if fate else [])]
+    ]
 
 
 FUNNEL_STAGES = ("self", "manager", "approval", "published")

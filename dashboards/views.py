@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 
 from dashboards import charts, selectors
 from dashboards.exports import to_csv, to_xlsx
+from dashboards.lineage import label_starts_on, lineage_read
 from dashboards.models import ExportJob, ExportStatus, ParSubCriterion, RankingWeight
 from dashboards.par import par_feed
-from dashboards.rankings import ranking
+from dashboards.rankings import ranking, ranking_lineage
 from dashboards.tables import AGENCY_TABLES, Table, build_table, from_frame, heat_frame
 from dashboards.tasks import run_export
 from evaluation.models import Period
@@ -109,13 +110,15 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for(request.user)
     agency = _agency_or_404(scope, code)
     ruleset_code = selectors.agency_ruleset_code(agency=agency)
-    periods = selectors.month_periods(ruleset_code=ruleset_code)
+    # An agency that has ended (merged, split) keeps its dashboard for the months it had.
+    periods = selectors.month_periods(ruleset_code=ruleset_code, until=agency.valid_to)
     period = _pick(periods, request.GET.get("period"))
     context: dict[str, Any] = {
         "agency": agency,
         "periods": periods,
         "period": period,
         "show_par": scope.sees_all,
+        "links": scope.sees_all,  # the agencies of its lineage: the province reads them all
         "query": urlencode({"period": period.label}) if period else "",
     }
     if period is None:
@@ -135,7 +138,8 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 
     row = selectors.agency_indicators(period=period, agency=agency)
     units = selectors.levels_by_unit(period=period, agency=agency)
-    trend = selectors.trend_frame(period=period, agency=agency, current=row)
+    lineage = lineage_read()
+    trend = selectors.trend_frame(period=period, agency=agency, current=row, lineage=lineage)
     funnel = selectors.funnel_frame(period=period, agency=agency)
     bins = selectors.score_bins(period=period, agency=agency)
     pairs = selectors.scatter_pairs(period=period, agency=agency)
@@ -146,6 +150,12 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         funnel=[{**r, "name": charts.stage_names()[r["stage"]]} for r in funnel.to_dict("records")],
         warnings=selectors.warnings_list(period=period, agency=agency),
         persons_count=int(pairs["people"].sum()) if len(pairs) else 0,
+        lineage=selectors.agency_lineage(
+            period=period,
+            agency=agency,
+            lineage=lineage,
+            since=label_starts_on(trend["period"].iloc[0]) if len(trend) else None,
+        ),
         figures={
             "units": charts.levels_by_unit(units),
             "trend": charts.trend(trend),
@@ -215,7 +225,13 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
         "period": label,
         "type": agency_type,
     }
-    frame = ranking(ruleset_code=ruleset_code, label=label, agency_type=agency_type or None)
+    lineage = lineage_read()
+    frame = ranking(
+        ruleset_code=ruleset_code,
+        label=label,
+        agency_type=agency_type or None,
+        lineage=lineage,
+    )
     heat = heat_frame(ruleset_code=ruleset_code, label=label, agency_type=agency_type or None)
     if request.GET.get("download"):
         table = (
@@ -231,12 +247,20 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
             Agency.objects.filter(pk__in=sorted(scope.agency_ids)).values_list("code", flat=True)
         )
     month = label if parse_period(label).kind.value == "month" else None
+    notes = ranking_lineage(
+        label=label, lineage=lineage, codes=list(frame["agency"]) if not frame.empty else []
+    )
     rows = []
     for record in frame.to_dict(orient="records") if not frame.empty else []:
         movement = record.get("movement")
         movement = None if movement is None or movement != movement else int(movement)
         rows.append(
-            {**record, "movement": movement, "drill": drill is None or record["agency"] in drill}
+            {
+                **record,
+                "movement": movement,
+                "drill": drill is None or record["agency"] in drill,
+                "lineage": notes.get(record["agency"], ""),
+            }
         )
     months = [c for c in heat.columns if c not in ("agency_type", "agency", "agency_name")]
     heat_rows = [
