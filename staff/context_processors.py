@@ -40,6 +40,11 @@ class Navigation:
         return self._scope.imports_staff() or self._scope.sees_all
 
     @property
+    def restructure(self) -> bool:
+        """The restructuring record: the province admin (who records) and the inspector."""
+        return self._scope.sees_all
+
+    @property
     def periods(self) -> bool:
         return self._scope.is_province_admin()
 

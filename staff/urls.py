@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from staff.views import imports, people
+from staff.views import imports, people, restructuring
 
 app_name = "staff"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("import/<int:pk>/cancel/", imports.import_cancel, name="import-cancel"),
     path("import/<int:pk>/report.xlsx", imports.import_report, name="import-report"),
     *people.urls,
+    *restructuring.urls,
 ]
