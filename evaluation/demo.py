@@ -46,7 +46,16 @@ from evaluation.services.workflow import evaluation_manager_score, evaluation_se
 from scoring.models import Criterion, RuleSet, RuleSetCoverage
 from scoring.models import Status as RuleSetStatus
 from staff.demo import PROVINCE_CODE, VALID_FROM
-from staff.models import APPROVER_ROLES, Agency, Role, RoleAssignment, StaffMember, Unit
+from staff.models import (
+    APPROVER_ROLES,
+    Agency,
+    Restructuring,
+    Role,
+    RoleAssignment,
+    StaffMember,
+    Unit,
+)
+from staff.restructuring import NewAgency, Plan, Step, plan_apply
 
 DEMO_RULESET = "ND335-2025"
 ADMIN_LOGIN = "sonoivu"  # the province admin (Sở Nội vụ) opens and closes the demo months
@@ -467,6 +476,45 @@ def run_current_month(*, period: Period, actors: _Actors, seed: int) -> dict[str
     return counts
 
 
+# The merger the demo records between its two months (the decision is the demo's, not a real one).
+MERGED_CENTRES = ["TTXTDT", "TTXTDL"]
+MERGED_INTO = NewAgency(
+    code="TTXTDTTMDL",
+    name="Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch thành phố",
+    name_en="City Investment, Trade and Tourism Promotion Centre",
+    agency_type="dvsn",
+)
+MERGER_REFERENCE = "Quyết định số 01/QĐ-UBND (demo) của UBND thành phố Đà Nẵng"
+
+
+def ensure_demo_merger(*, admin: Any, first_day: dt.date) -> int:
+    """Merge the two promotion centres into one from the first day of the current month, as a
+    province records such a decision (staff.restructuring): the month just closed stays theirs,
+    the month under way follows their people, and the new centre's dashboard shows its lineage.
+    Once only: 0 when it is already recorded."""
+    if Restructuring.objects.filter(reference=MERGER_REFERENCE).exists():
+        return 0
+    if Agency.objects.filter(code__in=MERGED_CENTRES, is_active=True).count() != 2:
+        return 0  # a smaller demo without the centres
+    step = Step(
+        kind="merge",
+        effective_on=first_day,
+        reference=MERGER_REFERENCE,
+        agencies=list(MERGED_CENTRES),
+        target=MERGED_INTO.code,
+        new=[MERGED_INTO],
+    )
+    return len(plan_apply(plan=Plan([step]), user=admin))
+
+
+def _demo_staff(agencies: list[Agency]) -> list[StaffMember]:
+    return list(
+        StaffMember.objects.filter(agency__in=agencies)
+        .only("pk", "code", "user_id", "manager_id", "agency_id", "unit_id")
+        .order_by("code")
+    )
+
+
 def _open(label: str, admin: Any) -> tuple[Period, int]:
     existing = Period.objects.filter(
         ruleset__code=DEMO_RULESET, kind=PeriodKind.MONTH, label=label
@@ -484,11 +532,7 @@ def build_demo_months(*, seed: int = 2026, today: dt.date | None = None) -> dict
     # A command run on the server acts for the demo's heads: no web sign-in, no second factor.
     with transaction.atomic(), second_factor_waived():
         agencies = list(Agency.objects.filter(province__code=PROVINCE_CODE).order_by("code"))
-        staff = list(
-            StaffMember.objects.filter(agency__in=agencies)
-            .only("pk", "code", "user_id", "manager_id", "agency_id", "unit_id")
-            .order_by("code")
-        )
+        staff = _demo_staff(agencies)
         result: dict[str, Any] = {
             "coverage": ensure_coverage(agencies),
             "accounts": ensure_accounts(staff),
@@ -501,6 +545,13 @@ def build_demo_months(*, seed: int = 2026, today: dt.date | None = None) -> dict
         result["previous"] |= run_previous_month(
             period=previous, actors=actors, seed=seed, admin=admin
         )
+        result["merger"] = ensure_demo_merger(admin=admin, first_day=today.replace(day=1))
+        if result["merger"]:
+            # The new centre needs its head and delegate before its month opens.
+            agencies = list(Agency.objects.filter(province__code=PROVINCE_CODE).order_by("code"))
+            staff = _demo_staff(agencies)
+            result["roles"] += ensure_roles(staff)
+            actors = _Actors(staff)
         current, opened = _open(_month_label(today), admin)
         result["current"] = {"label": current.label, "opened": opened}
         result["current"] |= run_current_month(period=current, actors=actors, seed=seed)

@@ -29,6 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from staff.models import (
     APPROVER_ROLES,
     Agency,
+    AgencySuccession,
     AgencyType,
     DutyGroup,
     Leadership,
@@ -94,6 +95,14 @@ AGENCIES: list[tuple[str, str, str, str, str, str, str, str, list[str]]] = [
     ("SNV", "Sở Nội vụ", "Department of Home Affairs", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
      ["Phòng Công chức, viên chức", "Văn phòng Sở", "Phòng Tổ chức biên chế",
       "Phòng Xây dựng chính quyền", "Phòng Lao động - Việc làm", "Phòng Người có công"]),
+    # Two centres the demo merges from the first day of the current month (evaluation.demo), so
+    # that a successor with its lineage is there to see.
+    ("TTXTDT", "Trung tâm Xúc tiến Đầu tư thành phố", "City Investment Promotion Centre",
+     "dvsn", "Ban Giám đốc", "GD", "PGD", "adm",
+     ["Phòng Hành chính - Tổng hợp", "Phòng Xúc tiến đầu tư"]),
+    ("TTXTDL", "Trung tâm Xúc tiến Du lịch thành phố", "City Tourism Promotion Centre",
+     "dvsn", "Ban Giám đốc", "GD", "PGD", "adm",
+     ["Phòng Hành chính - Tổng hợp", "Phòng Quảng bá du lịch"]),
     ("STC", "Sở Tài chính", "Department of Finance", "so", "Lãnh đạo Sở", "GD", "PGD", "adm",
      ["Phòng Quản lý ngân sách", "Phòng Quản lý đầu tư", "Phòng Đăng ký kinh doanh",
       "Phòng Tài chính doanh nghiệp", *_SO_UNITS]),
@@ -620,8 +629,14 @@ def _build_organisations(plan: DemoPlan) -> tuple[Province, dict[str, Agency], d
     province, _ = Province.objects.update_or_create(
         code=PROVINCE_CODE, defaults={"name": PROVINCE_NAME}
     )
+    # Agencies merged or split since an earlier run are history now (staff.restructuring): the
+    # plan must not bring them back, nor take their units from their successors.
+    succeeded = set(AgencySuccession.objects.values_list("predecessor__code", flat=True))
     agencies: dict[str, Agency] = {}
     for code, name, name_en, type_code, *_rest in AGENCIES:
+        if code in succeeded:
+            agencies[code] = Agency.objects.get(code=code)
+            continue
         agencies[code], _ = Agency.objects.update_or_create(
             code=code,
             defaults={
@@ -634,7 +649,12 @@ def _build_organisations(plan: DemoPlan) -> tuple[Province, dict[str, Agency], d
             },
         )
     units: dict[str, Unit] = {}
+    restructured = [up.code for up in plan.units if up.agency_code in succeeded]
+    kept = {u.code: u for u in Unit.objects.filter(code__in=restructured)}
     for up in plan.units:  # parents come before children in the plan
+        if up.agency_code in succeeded and up.code in kept:
+            units[up.code] = kept[up.code]  # where the restructuring put it
+            continue
         units[up.code], _ = Unit.objects.update_or_create(
             code=up.code,
             defaults={

@@ -12,13 +12,20 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from evaluation.demo import _month_label, _previous_month, plan_person
+from evaluation.demo import (
+    MERGED_CENTRES,
+    MERGED_INTO,
+    _month_label,
+    _previous_month,
+    plan_person,
+)
 from evaluation.models import Appeal, CriterionScore, Evaluation, Notification, Period, Product
 from scoring.models import RuleSetCoverage
 from staff.access import scope_for
 from staff.audit import verify_chains
 from staff.demo import DEMO_PASSWORD, LOGINS
-from staff.models import Agency, AuditEntry, RoleAssignment, StaffMember
+from staff.models import Agency, AuditEntry, RoleAssignment, StaffMember, Unit
+from staff.restructuring import agency_predecessors
 
 # django-axes checks every sign-in against its lockout and needs the request to do so.
 SIGN_IN = RequestFactory().post("/accounts/login/")
@@ -89,6 +96,18 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
 
     assert list(verify_chains()) == []
 
+    # Between the months the two promotion centres were merged into a new one: the month just
+    # closed stays theirs, the month under way is the new centre's, and it knows its lineage.
+    centre = Agency.objects.get(code=MERGED_INTO.code)
+    assert {s.predecessor.code for s in agency_predecessors(centre)} == set(MERGED_CENTRES)
+    assert not Agency.objects.filter(code__in=MERGED_CENTRES, is_active=True).exists()
+    old = set(previous.evaluations.values_list("agency__code", flat=True))
+    assert set(MERGED_CENTRES) <= old and centre.code not in old
+    assert current.evaluations.filter(agency=centre).exists()
+    assert not current.evaluations.filter(agency__code__in=MERGED_CENTRES).exists()
+    centre_units = set(Unit.objects.filter(agency=centre).values_list("code", flat=True))
+    assert len(centre_units) == 6  # both centres' leadership and two offices each
+
     # Accounts: everyone has one; only the demo logins can log in.
     assert not StaffMember.objects.filter(user__isnull=True).exists()
     for username, _role, _vi in LOGINS:
@@ -107,6 +126,9 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     assert _footprint() == before
     assert set(RoleAssignment.objects.values_list("pk", flat=True)) == roles_before
     assert "0 phiếu tự đánh giá, 0 phiếu quản lý đã chấm" in again.getvalue()
+    # The rerun keeps the merger: the plan of the map does not bring the old centres back.
+    assert not Agency.objects.filter(code__in=MERGED_CENTRES, is_active=True).exists()
+    assert set(Unit.objects.filter(agency=centre).values_list("code", flat=True)) == centre_units
 
 
 @pytest.mark.django_db
