@@ -27,6 +27,7 @@ from evaluation.services.periods import period_open
 from scoring.models import RuleSet, RuleSetCoverage
 from staff import audit
 from staff.models import AccessKind, AccessLog, DutyGroup
+from staff.restructuring import Plan, Step, plan_apply
 from tests.evaluation.conftest import STAFF_NAMES, month, standard_rules  # noqa: F401
 from tests.evaluation.helpers import manager_score, open_month, self_assess
 from tests.factories import AgencyFactory, StaffMemberFactory, UnitFactory, UserFactory
@@ -185,7 +186,30 @@ def add_agencies(world, n: int) -> None:
     period_open(ruleset_code="ND335-2025", label=period.label, user=world.user("sam"))
 
 
+def add_restructurings(world, n: int) -> None:
+    """``n`` more small agencies, each merged into Sở Beta by its own recorded decision."""
+    start = len(world.extra.setdefault("merged", []))
+    for i in range(start, start + n):
+        code = f"QM{i:03d}"
+        AgencyFactory(
+            code=code,
+            name=f"Trung tâm {i}",
+            province=world.agency_b.province,
+            agency_type=world.agency_b.agency_type,
+        )
+        step = Step(
+            kind="merge",
+            effective_on=dt.date(2026, 10, 1),
+            reference=f"Quyết định {i}/QĐ-UBND",
+            agencies=[code],
+            target="SOB",
+        )
+        plan_apply(plan=Plan([step]), user=world.user("sam"))
+        world.extra["merged"].append(code)
+
+
 CASES: dict[str, Case] = {
+    "/api/v1/restructurings/": Case("ivy", "/api/v1/restructurings/", add_restructurings, _paged),
     "/api/v1/access-log/": Case("ivy", "/api/v1/access-log/", add_access_log, _paged),
     "/api/v1/rulesets/": Case("sam", "/api/v1/rulesets/", add_rulesets, _paged),
     "/api/v1/evaluations/{id}/audit/": Case(
