@@ -85,7 +85,7 @@ from staff.restructuring import (
 
 # A plan is a few dozen rows (a few kilobytes); the page keeps the file in the session between
 # the preview and the confirmation, so it is held to far less than a staff list's 20 MB.
-PLAN_MAX_BYTES = 256 * 1024
+PLAN_MAX_BYTES = 1024 * 1024
 PLAN_LIMITS = Limits(max_bytes=PLAN_MAX_BYTES)
 
 KIND = "Loại sắp xếp"

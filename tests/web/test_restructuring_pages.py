@@ -148,6 +148,9 @@ def test_an_unsafe_file_is_refused_at_the_upload_field(month, client):
     response = upload(client, [], name="ke-hoach.xlsm", data=b"PK\x03\x04macro")
     assert response.status_code == 400
     assert "Không nhận tệp có macro" in response.content.decode()
+    response = upload(client, [], name="ke-hoach.csv", data=b"x" * (1024 * 1024 + 1))
+    assert response.status_code == 400
+    assert "Tệp lớn hơn giới hạn 1 MB." in response.content.decode()
     assert "restructuring_plan" not in client.session
 
 
