@@ -43,6 +43,7 @@ from staff.models import (
     Agency,
     AgencySuccession,
     AgencyType,
+    Province,
     Restructuring,
     RestructuringKind,
     RoleAssignment,
@@ -130,6 +131,9 @@ class Plan:
     agencies: dict[str, Agency] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # The new agencies' codes, as the check reaches the step that creates each one: a step may
+    # only use an agency created by itself or an earlier step.
+    created: set[str] = field(default_factory=set)
 
     def refuse(self, step_index: int, step: Step, field_name: str, code: str, vi: str, en: str):
         where = (
@@ -165,8 +169,10 @@ def plan_check(*, plan: Plan, user: Any) -> Plan:
     ended: dict[str, int] = {}
     targets: dict[str, int] = {}
     today = timezone.localdate()
+    plan.created = set()
     for i, step in enumerate(plan.steps):
         _check_common(plan, i, step, today)
+        plan.created.update(n.code for n in step.new)
         checker = _CHECKS.get(step.kind)
         if checker is None:
             plan.refuse(
@@ -214,12 +220,9 @@ def _resolve(plan: Plan) -> None:
     }
 
 
-def _new_codes(plan: Plan) -> set[str]:
-    return {n.code for s in plan.steps for n in s.new}
-
-
 def _known_agency(plan: Plan, code: str) -> bool:
-    return code in plan.agencies or code in _new_codes(plan)
+    """An agency that exists, or that this step or an earlier one creates."""
+    return code in plan.agencies or code in plan.created
 
 
 def _check_common(plan: Plan, i: int, step: Step, today: dt.date) -> None:
@@ -273,6 +276,15 @@ def _check_common(plan: Plan, i: int, step: Step, today: dt.date) -> None:
                 f"The effective date must come after agency {code} began",
             )
     for new in step.new:
+        if new.code in plan.created:
+            plan.refuse(
+                i,
+                step,
+                "new",
+                "duplicate",
+                _("Cơ quan mới mã %(code)s đã được tạo ở một bước trước") % {"code": new.code},
+                f"New agency {new.code} is already created by an earlier step",
+            )
         if new.code in plan.agencies:
             plan.refuse(
                 i,
@@ -379,6 +391,22 @@ def _check_rename(plan: Plan, i: int, step: Step) -> None:
     if not step.name.strip():
         plan.refuse(
             i, step, "name", "required", _("Bắt buộc nhập tên mới"), "A new name is required"
+        )
+        return
+    agency = plan.agencies.get(step.agencies[0]) if step.agencies else None
+    if (
+        agency is not None
+        and agency.name == step.name.strip()
+        and (not step.name_en.strip() or agency.name_en == step.name_en.strip())
+    ):
+        # A decision posted twice must not be recorded twice.
+        plan.refuse(
+            i,
+            step,
+            "name",
+            "unchanged",
+            _("Cơ quan %(code)s đã mang tên này") % {"code": agency.code},
+            f"Agency {agency.code} already has this name",
         )
 
 
@@ -607,7 +635,7 @@ def _apply_step(plan: Plan, step: Step, user: Any) -> Restructuring:
 def _create_new_agencies(plan: Plan, step: Step) -> None:
     if not step.new:
         return
-    province = next(iter(plan.agencies.values())).province if plan.agencies else None
+    province = _province(plan)
     types = {
         t.code: t for t in AgencyType.objects.filter(code__in=[n.agency_type for n in step.new])
     }
@@ -620,6 +648,17 @@ def _create_new_agencies(plan: Plan, step: Step) -> None:
             agency_type=types[new.agency_type],
             valid_from=step.effective_on,
         )
+
+
+def _province(plan: Plan) -> Province:
+    """The province of what the plan touches (a new agency belongs to it): of an agency it
+    names, else of a unit it moves, else the installation's one province."""
+    for agency in plan.agencies.values():
+        if agency.pk is not None:
+            return agency.province
+    for unit in plan.units.values():
+        return unit.agency.province
+    return Province.objects.order_by("pk").first()
 
 
 def _move_units(plan: Plan, step: Step, moves: Moves) -> dict[str, Any]:

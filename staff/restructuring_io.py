@@ -43,8 +43,7 @@ moved to that row, so every problem names the row and the column to correct.
 
 Problems come in two kinds, reported together: what reading finds (a missing column, an unknown
 kind, a bad date, a required cell left empty, a column the kind does not use, a new agency
-declared twice or used before the row that creates it, or created by a plan that names no
-agency of the province to take the province from) and what ``plan_preview`` finds in the
+declared twice or used before the row that creates it) and what ``plan_preview`` finds in the
 plan (codes, dates, closed periods…). Rows with a reading problem — and the other rows of their
 step — are left out of the plan handed to ``plan_preview``, so a bad cell is reported once.
 Nothing is written while any problem exists, and confirming reads the file again and checks
@@ -618,31 +617,7 @@ def _groups(reading: _Reading, rows: list[_Row]) -> list[_Group]:
         if row.kind == RestructuringKind.SPLIT:
             _add_units(reading, group, row)
     _check_order(reading, groups)
-    _check_province(reading, org, groups)
     return groups
-
-
-def _check_province(reading: _Reading, org: _Org, groups: list[_Group]) -> None:
-    """``plan_apply`` gives a new agency the province of an agency the plan names; a plan that
-    names none (units moved into agencies it creates) has none to give, and would fail while
-    being carried out. Refused here, at the row that creates the agency, until it can."""
-    named = {c for g in groups for c in (*g.step.agencies, *_targets(g.step)) if c in org.agencies}
-    if named:
-        return
-    for group in groups:
-        for new in group.step.new:
-            reading.refuse(
-                group.new_rows[new.code],
-                "new.code",
-                "no_province",
-                _(
-                    "Chưa thể thành lập cơ quan mới %(code)s bằng một kế hoạch chỉ chuyển đơn "
-                    "vị: thành lập cơ quan trước (trang quản trị) rồi tải tệp lên lại"
-                )
-                % {"code": new.code},
-                f"New agency {new.code} cannot yet be created by a plan that only moves units: "
-                "create the agency first (admin pages), then upload the file again",
-            )
 
 
 def _usable(reading: _Reading, groups: list[_Group]) -> list[_Group]:

@@ -290,3 +290,64 @@ def test_moving_a_unit_takes_its_people_and_its_manager_along(month):
     assert StaffMember.objects.get(code="A11").agency_id == month.agency_b.pk
     assert scope_for(month.user("bob")).staff_members().filter(code="A11").exists()
     assert Agency.objects.get(code="SOA").is_active  # the rest of Sở Alpha goes on
+
+
+def test_a_unit_moved_into_an_agency_the_plan_creates_lands_in_the_same_province(month):
+    kind = month.agency_a.agency_type.code
+    move = Step(
+        kind="move_unit",
+        effective_on=OCTOBER_1,
+        reference=REFERENCE,
+        unit="A-KH",
+        target="SON",
+        new=[NewAgency("SON", "Sở Mới", kind)],
+    )
+    plan_apply(plan=Plan([move]), user=month.user("sam"))
+    new = Agency.objects.get(code="SON")
+    assert new.province_id == month.agency_a.province_id
+    assert Unit.objects.get(code="A-KH").agency == new
+
+
+def test_an_agency_used_before_the_step_that_creates_it_or_created_twice_is_refused(month):
+    kind = month.agency_a.agency_type.code
+    steps = [
+        Step(
+            kind="move_unit", effective_on=OCTOBER_1, reference=REFERENCE, unit="A-KH", target="SON"
+        ),
+        Step(
+            kind="merge",
+            effective_on=OCTOBER_1,
+            reference=REFERENCE,
+            agencies=["SOB"],
+            target="SON",
+            new=[NewAgency("SON", "Sở Mới", kind)],
+        ),
+        Step(
+            kind="move_unit",
+            effective_on=OCTOBER_1,
+            reference=REFERENCE,
+            unit="A-LD",
+            target="SON",
+            new=[NewAgency("SON", "Sở Mới", kind)],
+        ),
+    ]
+    preview = plan_preview(plan=Plan(steps), user=month.user("sam"))
+    codes = {(p["path"], p["code"]) for p in preview["problems"]}
+    assert ("steps[0].target", "not_found") in codes
+    assert ("steps[2].new", "duplicate") in codes
+    assert not Agency.objects.filter(code="SON").exists()
+
+
+def test_a_rename_posted_twice_is_recorded_once(month):
+    rename = Step(
+        kind="rename",
+        effective_on=OCTOBER_1,
+        reference=REFERENCE,
+        agencies=["SOA"],
+        name="Sở Alpha mới",
+    )
+    plan_apply(plan=Plan([rename]), user=month.user("sam"))
+    with pytest.raises(RestructuringRefused) as refused:
+        plan_apply(plan=Plan([rename]), user=month.user("sam"))
+    assert refused.value.problems[0].code == "unchanged"
+    assert Restructuring.objects.count() == 1
