@@ -309,6 +309,18 @@ def _check_common(plan: Plan, i: int, step: Step, today: dt.date) -> None:
             )
 
 
+def _refuse_unknown_target(plan: Plan, i: int, step: Step, field_name: str, code: str) -> None:
+    """The receiving agency neither exists nor is created by this or an earlier step."""
+    plan.refuse(
+        i,
+        step,
+        field_name,
+        "not_found",
+        _("Không có cơ quan tiếp nhận mã %(code)s") % {"code": code or "—"},
+        f"No receiving agency with code {code or '—'}",
+    )
+
+
 def _check_merge(plan: Plan, i: int, step: Step) -> None:
     if len(step.agencies) < 1:
         plan.refuse(
@@ -320,14 +332,7 @@ def _check_merge(plan: Plan, i: int, step: Step) -> None:
             "At least one agency to merge",
         )
     if not step.target or not _known_agency(plan, step.target):
-        plan.refuse(
-            i,
-            step,
-            "target",
-            "not_found",
-            _("Không có cơ quan tiếp nhận mã %(code)s") % {"code": step.target or "—"},
-            f"No receiving agency with code {step.target or '—'}",
-        )
+        _refuse_unknown_target(plan, i, step, "target", step.target)
     if step.target in step.agencies:
         plan.refuse(
             i,
@@ -373,14 +378,7 @@ def _check_split(plan: Plan, i: int, step: Step) -> None:
                 f"Unit {unit_code} is not in agency {source.code}",
             )
         if not _known_agency(plan, target) or target == source.code:
-            plan.refuse(
-                i,
-                step,
-                f"units.{unit_code}",
-                "not_found",
-                _("Không có cơ quan tiếp nhận mã %(code)s") % {"code": target},
-                f"No receiving agency with code {target}",
-            )
+            _refuse_unknown_target(plan, i, step, f"units.{unit_code}", target)
 
 
 def _check_rename(plan: Plan, i: int, step: Step) -> None:
@@ -438,14 +436,7 @@ def _check_unit(plan: Plan, i: int, step: Step) -> Unit | None:
 def _check_move_unit(plan: Plan, i: int, step: Step) -> None:
     unit = _check_unit(plan, i, step)
     if not _known_agency(plan, step.target):
-        plan.refuse(
-            i,
-            step,
-            "target",
-            "not_found",
-            _("Không có cơ quan tiếp nhận mã %(code)s") % {"code": step.target or "—"},
-            f"No receiving agency with code {step.target or '—'}",
-        )
+        _refuse_unknown_target(plan, i, step, "target", step.target)
     elif unit is not None and unit.agency.code == step.target:
         plan.refuse(
             i,

@@ -176,6 +176,27 @@ TABLE: dict[tuple[str, str], Case] = {
     # audit
     ("GET", "/api/v1/audit/"): Case("/api/v1/audit/", only(AUDIT_READERS), targets=(IN,)),
     ("GET", "/api/v1/access-log/"): Case("/api/v1/access-log/", only(AUDIT_READERS), targets=(IN,)),
+    # restructuring: the province reads the record, only its admin records (here: previews)
+    ("GET", "/api/v1/restructurings/"): Case(
+        "/api/v1/restructurings/", only(AUDIT_READERS), targets=(IN,)
+    ),
+    ("POST", "/api/v1/restructurings/"): Case(
+        "/api/v1/restructurings/",
+        only({"admin"}),
+        {
+            "dry_run": True,
+            "steps": [
+                {
+                    "kind": "rename",
+                    "effective_on": "2026-10-01",
+                    "reference": "QĐ 1/QĐ-UBND",
+                    "agencies": ["SOA"],
+                    "name": "Sở Alpha mới",
+                }
+            ],
+        },
+        targets=(IN,),
+    ),
     # approval, exceptions, publication
     ("GET", "/api/v1/approvals/preview/"): Case(
         "/api/v1/approvals/preview/?period={period}&unit={unit}", act(SEES_ORG, APPROVER)
