@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from dashboards.frames import COLUMNS, LEVELS
 from scoring.periods import parse_period
+from staff.lib.text import join_names
 from staff.models import AgencySuccession
 
 
@@ -357,15 +358,9 @@ def _pooled(rows: list[dict]) -> tuple[float | None, float | None]:
 # --- what the page says -----------------------------------------------------------------------
 
 
-def _names(names: list[str]) -> str:
-    if len(names) == 1:
-        return names[0]
-    return _("%(names)s và %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
-
-
 def note_text(note: Note) -> str:
     """The note as a sentence in the active language: "gồm Sở A và Sở B trước 01/03/2026"."""
-    values = {"names": _names(note.names), "date": note.on.strftime("%d/%m/%Y")}
+    values = {"names": join_names(note.names), "date": note.on.strftime("%d/%m/%Y")}
     if note.kind == "includes":
         return _("gồm %(names)s trước %(date)s") % values
     if note.kind == "split_from":

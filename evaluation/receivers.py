@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import F
@@ -53,22 +54,25 @@ def move_unsigned_evaluations(
         .exclude(status__in=SIGNED_STATUSES)
         .values_list("pk", "staff_id", "agency_id", "unit_id", "period_id")
     )
+    # One UPDATE per destination (agency, unit) and the audit entries in one INSERT: a merger
+    # moves a whole agency's month at once.
+    by_destination: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    changes = []
     for pk, staff_id, agency_id, unit_id, period_id in moving:
         after = {"agency": moves.staff_agency[staff_id]}
         if staff_id in moves.staff_unit:
             after["unit"] = moves.staff_unit[staff_id]
-        Evaluation.objects.filter(pk=pk).update(
-            agency_id=after["agency"],
-            unit_id=after.get("unit", unit_id),
-            version=F("version") + 1,
+        by_destination[(after["agency"], after.get("unit"))].append(pk)
+        changes.append(
+            audit.Change(
+                after["agency"], period_id, pk, {"agency": agency_id, "unit": unit_id}, after
+            )
         )
-        audit.record(
-            "evaluation.moved_by_restructuring",
-            actor=actor,
-            agency=after["agency"],
-            period=period_id,
-            evaluation=Evaluation(pk=pk, agency_id=after["agency"], period_id=period_id),
-            before={"agency": agency_id, "unit": unit_id},
-            after=after,
-            reason=step.reference,
-        )
+    for (agency_id, unit_id), pks in by_destination.items():
+        values: dict[str, Any] = {"agency_id": agency_id, "version": F("version") + 1}
+        if unit_id is not None:
+            values["unit_id"] = unit_id
+        Evaluation.objects.filter(pk__in=pks).update(**values)
+    audit.record_many(
+        "evaluation.moved_by_restructuring", actor=actor, changes=changes, reason=step.reference
+    )

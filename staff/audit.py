@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -113,6 +113,45 @@ def record(
         _chain(entry, agency_id)
     entry.save()
     return entry
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row's change, for ``record_many``."""
+
+    agency_id: int | None
+    period_id: int | None
+    evaluation_id: int | None
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+
+def record_many(action: str, *, actor: Any, changes: Iterable[Change], reason: str = "") -> int:
+    """Append one entry per change in one statement, for a change made to many rows at once
+    (a restructuring moving a whole agency's evaluations). Sign-offs are chained one by one with
+    ``record``: they are refused here."""
+    if action in SIGN_OFF_ACTIONS:
+        raise ValueError(f"{action} is a sign-off: record it with record()")
+    at = timezone.now()
+    actor = actor if getattr(actor, "pk", None) else None
+    entries = [
+        AuditEntry(
+            at=at,
+            actor=actor,
+            action=action,
+            agency_id=c.agency_id,
+            period_id=c.period_id,
+            evaluation_id=c.evaluation_id,
+            object_type="Evaluation" if c.evaluation_id else "",
+            object_id=str(c.evaluation_id or ""),
+            before=_jsonable(dict(c.before)),
+            after=_jsonable(dict(c.after)),
+            reason=reason,
+        )
+        for c in changes
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)
 
 
 def _chain(entry: AuditEntry, agency_id: int) -> None:

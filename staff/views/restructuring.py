@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from staff.access import Scope, request_scope
+from staff.lib.text import join_names
 from staff.lib.uploads import UnsafeFile, check_upload
 from staff.models import Agency, AgencySuccession, Restructuring, RestructuringKind, Unit
 from staff.restructuring import RestructuringRefused, restructuring_list
@@ -103,13 +104,6 @@ def _require_admin(request: HttpRequest) -> Scope:
 # --- the list ----------------------------------------------------------------------------------
 
 
-def _and(names: list[str]) -> str:
-    """ "A", "A và B", "A, B và C" (the dashboards' words for the same list)."""
-    if len(names) < 2:
-        return "".join(names)
-    return _("%(names)s và %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
-
-
 def _named(code: str, names: dict[str, str]) -> str:
     return f"{names[code]} ({code})" if code in names else code
 
@@ -164,7 +158,9 @@ def _lineage() -> list[dict[str, Any]]:
     for (_id, effective_on, kind), successions in grouped.items():
         successor = successions[0].successor
         values = {
-            "names": _and([f"{s.predecessor.name} ({s.predecessor.code})" for s in successions]),
+            "names": join_names(
+                [f"{s.predecessor.name} ({s.predecessor.code})" for s in successions]
+            ),
             "date": f"{effective_on:%d/%m/%Y}",
         }
         if kind != RestructuringKind.SPLIT:

@@ -8,6 +8,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboards.frames import indicators
 from evaluation.models import Evaluation, Period, Status
@@ -351,3 +353,20 @@ def test_a_rename_posted_twice_is_recorded_once(month):
         plan_apply(plan=Plan([rename]), user=month.user("sam"))
     assert refused.value.problems[0].code == "unchanged"
     assert Restructuring.objects.count() == 1
+
+
+def test_moving_a_unit_costs_the_same_queries_for_three_people_or_eight(month):
+    open_month(month, "2026-10")  # every person has an unsigned evaluation that will follow
+
+    def queries_to_move(unit: str) -> int:
+        step = Step(
+            kind="move_unit", effective_on=OCTOBER_1, reference=REFERENCE, unit=unit, target="SOB"
+        )
+        with CaptureQueriesContext(connection) as queries:
+            plan_apply(plan=Plan([step]), user=month.user("sam"))
+        return len(queries)
+
+    assert StaffMember.objects.filter(unit__code="A-LD").count() == 3
+    assert StaffMember.objects.filter(unit__code="A-KH").count() == 8
+    assert queries_to_move("A-LD") == queries_to_move("A-KH")
+    assert not Evaluation.objects.filter(agency=month.agency_a, period__label="2026-10").exists()
