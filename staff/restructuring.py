@@ -568,10 +568,10 @@ def plan_apply(*, plan: Plan, user: Any) -> list[Restructuring]:
     """Carry out every step, all or nothing; raise ``RestructuringRefused`` (nothing written)
     when the plan has problems. Returns the records, one per step."""
     with transaction.atomic():
-        # Checked inside the transaction, on rows locked against a concurrent change.
-        Agency.objects.select_for_update().filter(
-            code__in=sorted({c for s in plan.steps for c in (*s.agencies, s.target) if c})
-        ).exists()
+        # Checked inside the transaction, on rows locked against a concurrent change (every
+        # named agency's row: ``exists()`` would lock one at most).
+        codes = sorted({c for s in plan.steps for c in (*s.agencies, s.target) if c})
+        list(Agency.objects.select_for_update().filter(code__in=codes).values_list("pk"))
         plan_check(plan=plan, user=user)
         if plan.problems:
             raise RestructuringRefused(plan.problems)
