@@ -201,6 +201,22 @@ class Evaluation(models.Model):
         null=True,
         blank=True,
     )
+    # A leader's organising and unity percentages (Decree 335, DOMAIN.md §3), entered by the
+    # evaluator on the rule set's scale; unused for people who lead nobody.
+    organising_percent = models.DecimalField(
+        _("Năng lực tổ chức triển khai (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    unity_percent = models.DecimalField(
+        _("Năng lực tập hợp, đoàn kết (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
     bonus = models.DecimalField(_("Điểm cộng"), max_digits=6, decimal_places=2, default=0)
     deductions = models.DecimalField(_("Điểm trừ"), max_digits=6, decimal_places=2, default=0)
     discipline = models.CharField(_("Kỷ luật trong năm"), max_length=10, default="none")
@@ -434,6 +450,56 @@ class QuotaException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.ceiling}"
+
+
+class AgencyRating(models.Model):
+    """An agency's own score and level for a year, or one of its quarters (DOMAIN.md §8:
+    Decree 335 also rates state administrative agencies on 100 points).
+
+    The province (Sở Nội vụ) records it from its assessment, starting from the points the
+    system proposes out of the agency's indicators; every change is in the audit trail with
+    what it was before. A rule set may bind the head's level to it."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="ratings")
+    year = models.PositiveSmallIntegerField(_("Năm"))
+    quarter = models.PositiveSmallIntegerField(
+        _("Quý"), null=True, blank=True, help_text=_("Để trống: xếp loại cả năm.")
+    )
+    proposed_points = models.DecimalField(
+        _("Điểm đề xuất từ chỉ số"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    score = models.DecimalField(_("Điểm"), max_digits=5, decimal_places=2)
+    level = models.CharField(_("Mức xếp loại"), max_length=10, choices=RatingLevel.choices)
+    reference = models.CharField(_("Số, ký hiệu văn bản"), max_length=200)
+    reason = models.TextField(_("Nhận xét"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Xếp loại cơ quan")
+        verbose_name_plural = _("Xếp loại cơ quan")
+        ordering = ["-year", "quarter", "agency__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "year", "quarter"],
+                condition=Q(quarter__isnull=False),
+                name="one_agency_rating_per_quarter",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "year"],
+                condition=Q(quarter__isnull=True),
+                name="one_agency_rating_per_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100), name="agency_rating_score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
+        return f"{self.agency.code} {when}: {self.level}"
 
 
 class NotificationKind(models.TextChoices):

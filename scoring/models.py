@@ -14,6 +14,7 @@ template, criteria and caps) into the frozen dataclasses of ``scoring.rules``.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -21,11 +22,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from scoring import rules
-from staff.models import Agency
+from staff.models import Agency, AgencyType, StaffCategory
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -347,6 +349,53 @@ class CriteriaTemplate(VersionHeader):
         default=Decimal("0.5"),
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
     )
+    # Decree 335's leader formula (DOMAIN.md §3): a leader's task points average six
+    # components — quantity, quality, progress, unit %, organising %, unity % — each weighted.
+    # ``unit_factor_if_khtnv`` is then the unit % when anyone under the leader scores below
+    # the HTNV band. Off for templates that keep Decree 90 (gates, section 4.4) instead.
+    leader_components = models.BooleanField(
+        _("lãnh đạo: tính thêm kết quả đơn vị, năng lực tổ chức và đoàn kết"),
+        default=False,
+        help_text=_(
+            "Nghị định 335/2025: điểm nhiệm vụ của cấp trưởng, cấp phó là trung bình (có trọng "
+            "số) của số lượng, chất lượng, tiến độ, kết quả đơn vị, năng lực tổ chức triển khai "
+            "và năng lực tập hợp, đoàn kết."
+        ),
+    )
+    weight_unit = models.DecimalField(
+        _("trọng số kết quả đơn vị"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(ZERO)],
+    )
+    weight_organising = models.DecimalField(
+        _("trọng số năng lực tổ chức triển khai"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(ZERO)],
+    )
+    weight_unity = models.DecimalField(
+        _("trọng số năng lực tập hợp, đoàn kết"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(ZERO)],
+    )
+    leader_component_steps = models.CharField(
+        _("thang điểm năng lực tổ chức, đoàn kết (%)"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Các mức được phép, cách nhau bởi dấu phẩy, ví dụ 100,75,50,25,0; "
+            "để trống: mọi giá trị từ 0 đến 100."
+        ),
+    )
+    organising_guidance = models.TextField(
+        _("hướng dẫn chấm năng lực tổ chức triển khai"), blank=True
+    )
+    unity_guidance = models.TextField(_("hướng dẫn chấm năng lực tập hợp, đoàn kết"), blank=True)
 
     class Meta:
         verbose_name = _("mẫu tiêu chí")
@@ -663,6 +712,39 @@ class RuleSet(VersionHeader):
     quota_applies_quarter = models.BooleanField(_("áp dụng tỷ lệ cho quý"), default=True)
     quota_applies_year = models.BooleanField(_("áp dụng tỷ lệ cho năm"), default=True)
 
+    # Decree 335 tracks results monthly or quarterly (DOMAIN.md §5): a quarterly rule set opens
+    # quarters with their own products and approval, and no months.
+    cycle = models.CharField(
+        _("chu kỳ theo dõi"),
+        max_length=10,
+        choices=[("month", _("Hằng tháng")), ("quarter", _("Hằng quý"))],
+        default="month",
+    )
+    quota_exception_max_percent = models.DecimalField(
+        _("tỷ lệ tối đa khi có quyết định ngoại lệ (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(HUNDRED)],
+        help_text=_(
+            "Trần của một quyết định ngoại lệ về tỷ lệ xuất sắc, cùng cơ sở với tỷ lệ; "
+            "để trống: không cho phép ngoại lệ."
+        ),
+    )
+    year_due_month = models.PositiveSmallIntegerField(
+        _("hạn xếp loại năm: tháng"),
+        choices=[(12, _("Tháng 12 của năm đánh giá")), (1, _("Tháng 1 năm sau"))],
+        default=12,
+    )
+    year_due_day = models.PositiveSmallIntegerField(
+        _("hạn xếp loại năm: ngày"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    head_bound_by_agency_rating = models.BooleanField(
+        _("mức của người đứng đầu không cao hơn mức xếp loại cơ quan"), default=False
+    )
     aggregation = models.CharField(
         _("cách tổng hợp quý, năm"),
         max_length=20,
@@ -838,18 +920,64 @@ class CapRule(ImmutableWhenPublished):
 
 
 class RuleSetCoverage(models.Model):
-    """Which rule set (by code) an agency is rated under. One rule set per agency: the rule set
-    decides the template, the quota and the deadlines of everyone in it."""
+    """Which rule set (by code) rates whom, from a date (DOMAIN.md §5): an agency type or one
+    agency, for one staff category or — category blank — every category not mapped otherwise.
 
-    agency = models.OneToOneField(
-        Agency, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("Cơ quan")
+    Decree 335 covers công chức; viên chức stay under Decrees 90/48; người lao động follow the
+    agency's own regulation, so one agency may hold evaluations under several rule sets in the
+    same month. The most specific row wins: agency + category, agency, type + category, type;
+    among rows of the same kind, the latest ``valid_from`` on or before the day asked about."""
+
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coverage",
+        verbose_name=_("Cơ quan"),
+    )
+    agency_type = models.ForeignKey(
+        AgencyType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coverage",
+        verbose_name=_("Loại cơ quan"),
+    )
+    category = models.CharField(
+        _("Phân loại"),
+        max_length=3,
+        blank=True,
+        choices=StaffCategory.choices,
+        help_text=_("Để trống: mọi phân loại chưa được gán riêng."),
     )
     ruleset_code = models.CharField(_("Mã bộ quy tắc"), max_length=40, db_index=True)
+    valid_from = models.DateField(_("Áp dụng từ ngày"), default=dt.date(2000, 1, 1))
 
     class Meta:
         db_table = "evaluation_rulesetcoverage"  # created by the workflow app; moved in state only
         verbose_name = _("Phạm vi áp dụng bộ quy tắc")
         verbose_name_plural = _("Phạm vi áp dụng bộ quy tắc")
+        ordering = ["agency_type_id", "agency_id", "category", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency__isnull=True, agency_type__isnull=False)
+                | Q(agency__isnull=False, agency_type__isnull=True),
+                name="scoring_coverage_agency_xor_type",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "category", "valid_from"],
+                condition=Q(agency__isnull=False),
+                name="scoring_coverage_agency_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["agency_type", "category", "valid_from"],
+                condition=Q(agency_type__isnull=False),
+                name="scoring_coverage_type_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.agency} → {self.ruleset_code}"
+        where = self.agency or self.agency_type
+        category = self.category or "*"
+        return f"{where} · {category} → {self.ruleset_code} ({self.valid_from:%d/%m/%Y})"

@@ -475,12 +475,15 @@ class Role(models.TextChoices):
     HR_OFFICER = "hr_officer", _("Cán bộ tổ chức")
     PROVINCE_ADMIN = "province_admin", _("Quản trị cấp tỉnh (Sở Nội vụ)")
     INSPECTOR = "inspector", _("Thanh tra, kiểm tra")
+    # The superior authority of agency heads (DOMAIN.md §1): the chair of the provincial
+    # People's Committee or the vice-chair they designate, with Sở Nội vụ preparing.
+    PROVINCE_APPROVER = "province_approver", _("Lãnh đạo UBND tỉnh (đánh giá người đứng đầu)")
 
 
 # Who approves and signs an agency's ratings: its head, or the head's delegate.
 APPROVER_ROLES = (Role.AGENCY_HEAD, Role.HEAD_DELEGATE)
 AGENCY_ROLES = (*APPROVER_ROLES, Role.HR_OFFICER)
-PROVINCE_ROLES = (Role.PROVINCE_ADMIN, Role.INSPECTOR)
+PROVINCE_ROLES = (Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.PROVINCE_APPROVER)
 
 
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
