@@ -371,21 +371,31 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
     return result
 
 
-def aggregate_score(person: PersonInput, period: Period) -> PersonResult:
-    """Quarter or year score: the mean of the monthly scores over the months actually worked
-    (Decree 335 art. 21). Months not worked are absent from the input, never zeros."""
-    in_period = set(period.month_labels)
+def aggregate_score(
+    person: PersonInput, period: Period, cycle: PeriodKind = PeriodKind.MONTH
+) -> PersonResult:
+    """Quarter or year score: the mean of the tracked periods' scores over those actually
+    worked (Decree 335 art. 21) — the months, or for a quarterly ``cycle`` the quarters.
+    Periods not worked are absent from the input (``person.months``), never zeros."""
+    in_period = set(period.tracked_labels(cycle))
     months = [m for m in person.months if m.period in in_period]
-    result = PersonResult.start(person, months_worked=len(months))
+    quarterly = cycle is PeriodKind.QUARTER
+    # The caps count months worked (DOMAIN.md §4.3). A quarterly cycle records no month of its
+    # own, and a quarter is scored only when the person worked in it (§5), so a quarter worked
+    # counts its three months: 2 quarters = 6 months (at most HTNV), 1 quarter = no level.
+    months_worked = len(months) * 3 if quarterly else len(months)
+    result = PersonResult.start(person, months_worked=months_worked)
     if not months:
-        result.add("aggregate.no_months", period=period.label)
+        result.add(
+            "aggregate.no_quarters" if quarterly else "aggregate.no_months", period=period.label
+        )
         return result
     total = sum((m.score for m in months), ZERO)
     score = round_ratio(total, Decimal(len(months)))
     result.score = score
     worked = ", ".join(m.period for m in sorted(months, key=lambda m: m.period))
     result.add(
-        "aggregate.mean",
+        "aggregate.mean_quarters" if quarterly else "aggregate.mean",
         period=period.label,
         count=len(months),
         months=worked,
@@ -393,6 +403,12 @@ def aggregate_score(person: PersonInput, period: Period) -> PersonResult:
         score=score,
     )
     return result
+
+
+def is_tracked(period: Period, rules: RuleSetRules) -> bool:
+    """Whether ``period`` is the rule set's tracked period (its cycle: a month, or a quarter),
+    scored from its own criteria and products rather than aggregated (DOMAIN.md §5)."""
+    return period.kind is rules.cycle
 
 
 # --------------------------------------------------------------------------------------------
@@ -489,10 +505,13 @@ def rate_individual(person: PersonInput, rules: RuleSetRules, period: Period) ->
 
 
 def _rate_individual(person: PersonInput, rules: RuleSetRules, period: Period) -> PersonResult:
-    if period.kind is PeriodKind.MONTH:
+    if is_tracked(period, rules):
         result = monthly_score(person, rules.template)
+        if result.months_worked is None and period.kind is not PeriodKind.MONTH:
+            # A tracked quarter is worked as a whole, like a tracked month (caps, §4.3).
+            result.months_worked = period.months
     else:
-        result = aggregate_score(person, period)
+        result = aggregate_score(person, period, rules.cycle)
     if result.score is None:
         return result
     apply_band(result, rules)

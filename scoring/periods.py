@@ -43,6 +43,26 @@ class Period:
             return tuple(f"{self.year:04d}-{m:02d}" for m in range(first, first + 3))
         return tuple(f"{self.year:04d}-{m:02d}" for m in range(1, 13))
 
+    @property
+    def quarter_labels(self) -> tuple[str, ...]:
+        """The labels of the quarters this period is made of: a year's four, a quarter itself,
+        none for a month (a month is part of a quarter, not made of one)."""
+        if self.kind is PeriodKind.YEAR:
+            return tuple(f"{self.year:04d}-Q{q}" for q in range(1, 5))
+        if self.kind is PeriodKind.QUARTER:
+            return (self.label,)
+        return ()
+
+    def tracked_labels(self, cycle: PeriodKind) -> tuple[str, ...]:
+        """The labels of the tracked periods of a ``cycle`` (month or quarter) inside this one:
+        what a quarter or year under that cycle is the mean of (DOMAIN.md §5)."""
+        return self.quarter_labels if cycle is PeriodKind.QUARTER else self.month_labels
+
+    @property
+    def months(self) -> int:
+        """How many months the period spans: 1, 3 or 12."""
+        return len(self.month_labels)
+
     def __str__(self) -> str:
         return self.label
 

@@ -81,6 +81,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Không có tháng làm việc nào trong kỳ {period}: chưa thể xếp loại",
         "No month worked in {period}: the person cannot be rated",
     ),
+    "aggregate.mean_quarters": (
+        "Điểm kỳ {period} = trung bình {count} quý làm việc ({months}): {total} / {count} = "
+        "{score}",
+        "Score for {period} = mean of {count} quarters worked ({months}): {total} / {count} = "
+        "{score}",
+    ),
+    "aggregate.no_quarters": (
+        "Không có quý làm việc nào trong kỳ {period}: chưa thể xếp loại",
+        "No quarter worked in {period}: the person cannot be rated",
+    ),
     "band.at_least": (
         "Điểm {score} ≥ {floor}: {level}",
         "Score {score} ≥ {floor}: {level}",

@@ -191,3 +191,7 @@ class RuleSetRules:
     quota_base: QuotaBase = QuotaBase.GOOD
     quota_scope: QuotaScope = QuotaScope.AGENCY_DUTY_GROUP
     quota_period_kinds: frozenset[PeriodKind] = field(default_factory=lambda: frozenset(PeriodKind))
+    # The tracked period (DOMAIN.md §5: Decree 335 tracks results monthly or quarterly): a
+    # period of this kind is scored from its own criteria and products; longer ones are the
+    # mean of the tracked periods inside them.
+    cycle: PeriodKind = PeriodKind.MONTH

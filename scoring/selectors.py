@@ -177,6 +177,7 @@ def ruleset_rules(*, ruleset: RuleSet) -> rules.RuleSetRules:
         quota_base=rules.QuotaBase(ruleset.quota_base),
         quota_scope=rules.QuotaScope(ruleset.quota_scope),
         quota_period_kinds=period_kinds,
+        cycle=rules.PeriodKind(ruleset.cycle),
     )
 
 
