@@ -31,7 +31,8 @@ from evaluation.models import Evaluation, NotificationKind, Period, PeriodKind, 
 from evaluation.services.common import approver_users
 from evaluation.services.notifications import notify, send_pending_emails
 from evaluation.services.periods import period_open
-from scoring.models import RuleSet, RuleSetCoverage
+from scoring.coverage import coverage_resolve
+from scoring.models import RuleSet
 from scoring.models import Status as RuleSetStatus
 from staff.models import StaffMember
 
@@ -86,9 +87,10 @@ def quiet_eager_task_logs() -> Iterator[None]:
         trace.setLevel(level)
 
 
-def covered_ruleset_codes() -> list[str]:
-    """Codes of the published rule sets that at least one agency is rated under."""
-    codes = set(RuleSetCoverage.objects.values_list("ruleset_code", flat=True))
+def covered_ruleset_codes(*, on: dt.date) -> list[str]:
+    """Codes of the published rule sets that rate someone on ``on`` (some agency × category
+    resolves to them: DOMAIN.md §5)."""
+    codes = coverage_resolve(on=on).all_codes()
     published = RuleSet.objects.filter(code__in=codes, status=RuleSetStatus.PUBLISHED)
     return sorted(set(published.values_list("code", flat=True)))
 
@@ -100,7 +102,7 @@ def open_new_months(*, today: dt.date) -> list[tuple[Period, int]]:
         return []
     label = f"{today:%Y-%m}"
     opened = []
-    for code in covered_ruleset_codes():
+    for code in covered_ruleset_codes(on=today):
         if Period.objects.filter(ruleset__code=code, kind=PeriodKind.MONTH, label=label).exists():
             continue  # opened already (by hand or by an earlier run): joiners are step 2
         opened.append(period_open(ruleset_code=code, label=label, user=None))
@@ -119,9 +121,13 @@ def add_joiners(*, today: dt.date) -> int:
     """Evaluations for staff who joined after their open month was opened (period_open again
     is idempotent: it only adds who is missing)."""
     added = 0
-    covered = set(covered_ruleset_codes())
+    covered: dict[dt.date, set[str]] = {}
     for period in _open_months():
-        if period.ruleset.code in covered and period.starts_on <= today:
+        if period.starts_on > today:
+            continue
+        if period.starts_on not in covered:
+            covered[period.starts_on] = set(covered_ruleset_codes(on=period.starts_on))
+        if period.ruleset.code in covered[period.starts_on]:
             added += period_open(ruleset_code=period.ruleset.code, label=period.label, user=None)[1]
     return added
 

@@ -8,18 +8,19 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from evaluation.bulk import bulk_insert
 from evaluation.errors import WorkflowError, forbidden
 from evaluation.models import Evaluation, Period, PeriodKind, PeriodStatus
-from scoring.models import RuleSet, RuleSetCoverage
+from scoring.coverage import CoverageMap, coverage_resolve
+from scoring.models import RuleSet
 from scoring.periods import Period as PeriodLabel
 from scoring.periods import PeriodFormatError, parse_period
 from scoring.selectors import ruleset_get_published
 from staff import audit
 from staff.access import scope_for
-from staff.models import LeavePeriod, StaffMember
+from staff.models import LeavePeriod, StaffCategory, StaffMember
 
 BULK_SIZE = 2000
 
@@ -84,19 +85,87 @@ def period_get_or_create(*, ruleset: RuleSet, label: PeriodLabel, user: Any) -> 
     return period, True
 
 
-def _covered_staff(period: Period) -> Any:
-    """Staff of every covered agency who work at some point of the period."""
-    agencies = RuleSetCoverage.objects.filter(ruleset_code=period.ruleset.code).values("agency_id")
+def _working_staff(starts_on: dt.date, ends_on: dt.date) -> Any:
+    """Staff who work at some point between ``starts_on`` and ``ends_on``."""
     return StaffMember.objects.filter(
-        Q(left_on__isnull=True) | Q(left_on__gte=period.starts_on),
-        agency_id__in=agencies,
-        joined_on__lte=period.ends_on,
+        Q(left_on__isnull=True) | Q(left_on__gte=starts_on), joined_on__lte=ends_on
+    )
+
+
+def _covered_staff(period: Period, coverage: CoverageMap | None = None) -> Any:
+    """Staff who work at some point of the period and whose (agency, category) resolves to the
+    period's rule set on its first day (DOMAIN.md §5): one clause per category."""
+    coverage = coverage or coverage_resolve(on=period.starts_on)
+    return _working_staff(period.starts_on, period.ends_on).filter(
+        coverage.staff_q(period.ruleset.code)
+    )
+
+
+UNCOVERED_SAMPLE = 5  # staff codes named per (agency, category) in the refusal
+
+
+def uncovered_staff(*, coverage: CoverageMap, starts_on: dt.date, ends_on: dt.date) -> list[dict]:
+    """Who works in an agency that has coverage but whose category resolves to no rule set:
+    one row per (agency, category) with the count and the first few staff codes. Two queries."""
+    missing = (
+        _working_staff(starts_on, ends_on)
+        .filter(agency_id__in=sorted(coverage.covered_agencies))
+        .exclude(coverage.covered_q())
+    )
+    groups = list(
+        missing.order_by()
+        .values_list("agency__code", "category")
+        .annotate(n=Count("id"))
+        .order_by("agency__code", "category")
+    )
+    if not groups:
+        return []
+    samples: dict[tuple[str, str], list[str]] = {}
+    for agency_code, category, code in missing.order_by(
+        "agency__code", "category", "code"
+    ).values_list("agency__code", "category", "code"):
+        codes = samples.setdefault((agency_code, category), [])
+        if len(codes) < UNCOVERED_SAMPLE:
+            codes.append(code)
+    return [
+        {"agency": agency, "category": category, "count": n, "staff": samples[(agency, category)]}
+        for agency, category, n in groups
+    ]
+
+
+def _refuse_uncovered(rows: list[dict], *, label: str) -> None:
+    if not rows:
+        return
+    total = sum(r["count"] for r in rows)
+
+    def line(row: dict) -> str:
+        more = "…" if row["count"] > len(row["staff"]) else ""
+        return (
+            f"{row['agency']} × {row['category']}: {row['count']} ({', '.join(row['staff'])}{more})"
+        )
+
+    listed = "; ".join(line(r) for r in rows)
+    raise WorkflowError(
+        "uncovered_staff",
+        f"Chưa mở được kỳ {label}: {total} người thuộc cơ quan đã được gán bộ quy tắc nhưng "
+        f"phân loại của họ chưa có bộ quy tắc nào áp dụng ({listed}). Hãy gán bộ quy tắc cho "
+        f"các phân loại này trong Phạm vi áp dụng bộ quy tắc",
+        f"Cannot open {label}: {total} staff of agencies with a rule set have a category that "
+        f"no rule set covers ({listed}). Map these categories in the rule-set coverage",
+        path="coverage",
+        status=409,
+        extra={
+            "uncovered": rows,
+            "categories": {c: str(StaffCategory(c).label) for c in {r["category"] for r in rows}},
+        },
     )
 
 
 def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, int]:
-    """Open a monthly period for a rule set: one evaluation per active staff member of every
-    covered agency, with the rule set's template version pinned. Idempotent: opening again
+    """Open a monthly period for a rule set: one evaluation per active staff member whose
+    (agency, category) resolves to it on the month's first day, with the rule set's template
+    version pinned. Refused, with nothing written, while someone of an agency with coverage
+    has a category no rule set covers (``uncovered_staff``). Idempotent: opening again
     creates nothing new except evaluations for staff who joined since. ``user`` None is the
     scheduled job. Returns the period and the number of evaluations created."""
     require_province_admin(user)
@@ -118,6 +187,15 @@ def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, in
             path="ruleset",
             status=404,
         ) from None
+    starts_on, ends_on = _bounds(parsed)
+    # Everyone an agency with coverage employs must be rated by some rule set, or opening any
+    # rule set's month would silently leave them out (DOMAIN.md §5). Checked before anything
+    # is written.
+    coverage = coverage_resolve(on=starts_on)
+    _refuse_uncovered(
+        uncovered_staff(coverage=coverage, starts_on=starts_on, ends_on=ends_on),
+        label=parsed.label,
+    )
     with transaction.atomic():
         period, created = period_get_or_create(ruleset=ruleset, label=parsed, user=user)
         if period.status != PeriodStatus.OPEN:
@@ -128,7 +206,7 @@ def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, in
                 path="period",
                 status=409,
             )
-        count = _add_evaluations(period)
+        count = _add_evaluations(period, coverage)
         if created or count:
             audit.record(
                 "period.opened" if created else "period.joiners_added",
@@ -140,7 +218,7 @@ def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, in
     return period, count
 
 
-def _add_evaluations(period: Period) -> int:
+def _add_evaluations(period: Period, coverage: CoverageMap | None = None) -> int:
     """Create the missing evaluations of a period in bulk (snapshotting the organisation).
 
     The period's row is locked first, so two openings of the same month (the scheduled job and
@@ -149,7 +227,7 @@ def _add_evaluations(period: Period) -> int:
     Period.objects.select_for_update().get(pk=period.pk)
     existing = set(Evaluation.objects.filter(period=period).values_list("staff_id", flat=True))
     staff = (
-        _covered_staff(period)
+        _covered_staff(period, coverage)
         .exclude(pk__in=existing)
         .select_related("position")
         .only(
