@@ -109,6 +109,22 @@ class PersonInput:
     # Set by the engine for a leader once the direct subordinates are rated: 1, or the
     # template's factor when any of them is KHTNV (the unit component, DOMAIN.md §3).
     unit_factor: Decimal | None = None
+    # Decree 335's leader components (templates with ``leader_components``): the organising %
+    # and unity % the evaluator entered (0–100), and how the people under the leader scored —
+    # set by the engine in a batch, or by the caller when rating a leader alone.
+    organising: Decimal | None = None
+    unity: Decimal | None = None
+    unit: UnitStanding | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStanding:
+    """Everyone under a leader's management authority (the whole subtree of reports) who has a
+    score, and how many of them score below ``floor``, the HTNV band (DOMAIN.md §3)."""
+
+    scored: int
+    below: int
+    floor: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +138,22 @@ class QuotaException:
 
 
 @dataclass(frozen=True, slots=True)
+class LeaderComponents:
+    """The six components of a leader's task points under Decree 335, in percent (display).
+
+    ``quantity``, ``quality`` and ``progress`` are None when the task points were scored
+    directly (then ``own`` holds them as a percent of the task maximum)."""
+
+    quantity: Decimal | None
+    quality: Decimal | None
+    progress: Decimal | None
+    unit: Decimal
+    organising: Decimal
+    unity: Decimal
+    own: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Components:
     """The parts of a monthly score (rounded half-up to 2 decimals for display)."""
 
@@ -129,6 +161,7 @@ class Components:
     tasks: Decimal | None
     bonus: Decimal
     deductions: Decimal
+    leader: LeaderComponents | None = None
 
 
 @dataclass(slots=True)
@@ -304,6 +337,8 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
     """Components and total of a monthly score; level None when it cannot be rated."""
     general = general_points(person.general)
     result = PersonResult.start(person, general_points=general)
+    components = template.leader_components and person.leader is not Leadership.NONE
+    missing = _missing_leader_components(person) if components else ()
     tasks = task_result(person.products, template) if person.products else None
     if tasks is not None:
         task_num, task_den = tasks.numerator, tasks.denominator
@@ -324,10 +359,21 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
     else:
         result.components = Components(general, None, person.bonus, person.deductions)
         result.add("tasks.no_products")
+        _add_missing_leader_components(result, missing)
         return result
 
+    leader: LeaderComponents | None = None
     share = template.leader_unit_share
-    if person.unit_factor is not None and share > ZERO:
+    if components:
+        if missing:
+            result.components = Components(general, None, person.bonus, person.deductions)
+            _add_missing_leader_components(result, missing)
+            return result
+        task_num, task_den, leader = _leader_task_points(
+            result, person, template, tasks, task_num, task_den
+        )
+        task_display = round_ratio(task_num, task_den)
+    elif person.unit_factor is not None and share > ZERO:
         # A leader's task points: (1 − share) × their own + share × the unit component.
         unit_points = template.task_max * person.unit_factor
         own_display = task_display
@@ -351,7 +397,9 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
     # Exact total: (general + bonus − deductions) + task_num / task_den, rounded once.
     rest = general + person.bonus - person.deductions
     score = round_ratio(rest * task_den + task_num, task_den)
-    result.components = Components(general, task_display, person.bonus, person.deductions)
+    result.components = Components(
+        general, task_display, person.bonus, person.deductions, leader=leader
+    )
     result.add(
         "score.total",
         score=score,
@@ -369,6 +417,143 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
         score = ZERO
     result.score = score
     return result
+
+
+# Decree 335's leader components (DOMAIN.md §3) ----------------------------------------------
+
+_HUNDRED = Decimal(100)
+LEADER_COMPONENT_FIELDS = ("organising", "unity")
+
+
+def _missing_leader_components(person: PersonInput) -> tuple[str, ...]:
+    """The evaluator's components a leader has not been given (organising, unity)."""
+    return tuple(name for name in LEADER_COMPONENT_FIELDS if getattr(person, name) is None)
+
+
+def _add_missing_leader_components(result: PersonResult, missing: Sequence[str]) -> None:
+    for name in missing:
+        result.add("tasks.leader_component_missing", f"tasks.leader_{name}_missing", field=name)
+
+
+def unit_standing(scores: Iterable[Decimal], rules: RuleSetRules) -> UnitStanding:
+    """How the people under a leader scored, against the rule set's HTNV band floor."""
+    floor = next((b.min_score for b in rules.bands if b.level is Level.HTNV), Decimal(50))
+    scored = below = 0
+    for score in scores:
+        scored += 1
+        if score < floor:
+            below += 1
+    return UnitStanding(scored=scored, below=below, floor=floor)
+
+
+def unit_percent(unit: UnitStanding | None, template: TemplateRules) -> Decimal:
+    """The unit % as a fraction: 1 unless someone under the leader scores below the floor."""
+    if unit is None or unit.below == 0:
+        return ONE
+    return template.unit_factor_if_khtnv
+
+
+def _leader_task_points(
+    result: PersonResult,
+    person: PersonInput,
+    template: TemplateRules,
+    tasks: TaskResult | None,
+    own_num: Decimal,
+    own_den: Decimal,
+) -> tuple[Decimal, Decimal, LeaderComponents]:
+    """A leader's task points from the six weighted components, as an exact ratio.
+
+    The own part (quantity, quality, progress) is ``own_num / own_den`` points out of
+    ``task_max``, weighing wq + wl + wp; the unit, organising and unity percentages join it
+    with their weights: task_max × Σ wᵢ·cᵢ / Σ wᵢ, carried exactly and rounded once, later.
+    """
+    assert person.organising is not None and person.unity is not None
+    unit = unit_percent(person.unit, template)
+    organising = person.organising.scaleb(-2)
+    unity = person.unity.scaleb(-2)
+    own_weight = template.weight_quantity + template.weight_quality + template.weight_progress
+    extra = (
+        template.weight_unit * unit
+        + template.weight_organising * organising
+        + template.weight_unity * unity
+    )
+    weights = own_weight + template.weight_unit + template.weight_organising + template.weight_unity
+    numerator = own_num * own_weight + template.task_max * extra * own_den
+    denominator = weights * own_den
+    _add_unit_reason(result, person.unit, unit)
+    own = (
+        None if tasks is not None else round_ratio(own_num * _HUNDRED, own_den * template.task_max)
+    )
+    leader = LeaderComponents(
+        quantity=_percent(tasks.quantity) if tasks is not None else None,
+        quality=_percent(tasks.quality) if tasks is not None else None,
+        progress=_percent(tasks.progress) if tasks is not None else None,
+        unit=_percent(unit),
+        organising=_percent(organising),
+        unity=_percent(unity),
+        own=own,
+    )
+    weight_list = (
+        template.weight_quantity,
+        template.weight_quality,
+        template.weight_progress,
+        template.weight_unit,
+        template.weight_organising,
+        template.weight_unity,
+    )
+    params: dict[str, Any] = {
+        "tasks": round_ratio(numerator, denominator),
+        "task_max": template.task_max,
+        "unit_share": unit,
+        "organising_share": organising,
+        "unity_share": unity,
+        "weights": " / ".join(format(w.normalize(), "f") for w in weight_list),
+    }
+    if tasks is not None:
+        result.add(
+            "tasks.leader_components",
+            quantity_share=tasks.quantity,
+            quality_share=tasks.quality,
+            progress_share=tasks.progress,
+            **params,
+        )
+    else:
+        result.add(
+            "tasks.leader_components",
+            "tasks.leader_components_direct",
+            own=round_ratio(own_num, own_den),
+            **params,
+        )
+    return numerator, denominator, leader
+
+
+def _percent(fraction: Decimal) -> Decimal:
+    """A fraction as a percent rounded half-up to 2 decimals, for display."""
+    return round_decimal(DISPLAY.multiply(fraction, _HUNDRED))
+
+
+def _add_unit_reason(result: PersonResult, unit: UnitStanding | None, percent: Decimal) -> None:
+    """Why the unit % is what it is: nobody scored under the leader, all at or above the HTNV
+    band, or how many below it."""
+    if unit is None or unit.scored == 0:
+        result.add("tasks.leader_unit", "tasks.leader_unit_none", unit_share=percent)
+    elif unit.below == 0:
+        result.add(
+            "tasks.leader_unit",
+            "tasks.leader_unit_all",
+            unit_share=percent,
+            scored=unit.scored,
+            floor=unit.floor,
+        )
+    else:
+        result.add(
+            "tasks.leader_unit",
+            "tasks.leader_unit_below",
+            unit_share=percent,
+            scored=unit.scored,
+            below=unit.below,
+            floor=unit.floor,
+        )
 
 
 def aggregate_score(
@@ -583,6 +768,42 @@ def _gate_order(people: Mapping[str, PersonInput]) -> list[str]:
     return order
 
 
+def _subtree_scores(
+    code: str, people: Mapping[str, PersonInput], results: Mapping[str, PersonResult]
+) -> list[Decimal]:
+    """The scores of everyone under ``code`` (reports, transitively, each counted once) who
+    has one."""
+    scores: list[Decimal] = []
+    seen = {code}
+    stack = list(people[code].subordinates)
+    while stack:
+        sub = stack.pop()
+        if sub in seen:
+            continue
+        seen.add(sub)
+        score = results[sub].score
+        if score is not None:
+            scores.append(score)
+        stack.extend(people[sub].subordinates)
+    return scores
+
+
+def _rate_with_unit(
+    code: str,
+    results: Mapping[str, PersonResult],
+    people: Mapping[str, PersonInput],
+    rules: RuleSetRules,
+    period: Period,
+) -> PersonResult:
+    """A leader rated again with the unit % from the subtree's final scores (Decree 335)."""
+    unit = unit_standing(_subtree_scores(code, people, results), rules)
+    before = results[code]
+    rated = _rate_individual(replace(people[code], unit=unit), rules, period)
+    if before.signed:
+        rated.level, rated.signed = before.level, True
+    return rated
+
+
 def apply_leader_gates(
     results: dict[str, PersonResult],
     people: Mapping[str, PersonInput],
@@ -594,18 +815,28 @@ def apply_leader_gates(
 
     Subordinates are read after overrides, caps and their own gates — so leaders are finalised
     after their units, bottom-up — and before the quota, which no gate distinguishes.
+
+    Under Decree 335's leader components (``leader_components``) the same bottom-up pass sets
+    each leader's unit %: the scores of the whole subtree of reports, final by then, against
+    the HTNV band; a leader already signed keeps the signed level.
     """
     unit_share = rules.template.leader_unit_share > ZERO and (
         period is not None and period.kind is PeriodKind.MONTH
     )
-    if not rules.gates_enabled and not unit_share:
+    components = rules.template.leader_components and period is not None
+    if not rules.gates_enabled and not unit_share and not components:
         return
     if not any(p.subordinates and p.leader is not Leadership.NONE for p in people.values()):
         return
     for code in _gate_order(people):
         person = people[code]
         result = results[code]
-        if person.leader is Leadership.NONE or not person.subordinates or result.signed:
+        if person.leader is Leadership.NONE or not person.subordinates:
+            continue
+        if components and result.components is not None and result.components.leader is not None:
+            assert period is not None
+            result = results[code] = _rate_with_unit(code, results, people, rules, period)
+        if result.signed:
             continue
         levels = [level for sub in person.subordinates if (level := results[sub].level) is not None]
         if unit_share and levels and result.score is not None:

@@ -51,6 +51,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Leader's task points {tasks}: own work {own} and the directed unit's result {unit} "
         "({factor_share} because {why_en}), the unit weighing {unit_share}",
     ),
+    "tasks.leader_components": (
+        "Điểm nhiệm vụ của lãnh đạo {tasks}/{task_max} (Nghị định 335): số lượng "
+        "{quantity_share}, chất lượng {quality_share}, tiến độ {progress_share}, kết quả đơn vị "
+        "{unit_share}, năng lực tổ chức triển khai {organising_share}, năng lực tập hợp, đoàn "
+        "kết {unity_share} (trọng số {weights})",
+        "Leader's task points {tasks}/{task_max} (Decree 335): quantity {quantity_share}, "
+        "quality {quality_share}, progress {progress_share}, unit result {unit_share}, "
+        "organising {organising_share}, unity {unity_share} (weights {weights})",
+    ),
+    "tasks.leader_components_direct": (
+        "Điểm nhiệm vụ của lãnh đạo {tasks}/{task_max} (Nghị định 335): phần việc chấm trực "
+        "tiếp {own}, kết quả đơn vị {unit_share}, năng lực tổ chức triển khai "
+        "{organising_share}, năng lực tập hợp, đoàn kết {unity_share} (trọng số {weights})",
+        "Leader's task points {tasks}/{task_max} (Decree 335): own work scored directly {own}, "
+        "unit result {unit_share}, organising {organising_share}, unity {unity_share} "
+        "(weights {weights})",
+    ),
+    "tasks.leader_unit_none": (
+        "Kết quả đơn vị {unit_share}: chưa có ai thuộc quyền quản lý được chấm điểm",
+        "Unit result {unit_share}: nobody under the leader's management has a score",
+    ),
+    "tasks.leader_unit_all": (
+        "Kết quả đơn vị {unit_share}: cả {scored} người thuộc quyền quản lý đạt từ {floor} "
+        "điểm trở lên",
+        "Unit result {unit_share}: all {scored} people under the leader's management score "
+        "{floor} or more",
+    ),
+    "tasks.leader_unit_below": (
+        "Kết quả đơn vị {unit_share}: {below}/{scored} người thuộc quyền quản lý dưới {floor} điểm",
+        "Unit result {unit_share}: {below} of the {scored} people under the leader's "
+        "management score below {floor}",
+    ),
+    "tasks.leader_organising_missing": (
+        "Chưa nhập năng lực tổ chức triển khai thực hiện nhiệm vụ (organising) của lãnh đạo: "
+        "chưa thể xếp loại",
+        "The leader's organising capacity (organising) is not entered: the person cannot be rated",
+    ),
+    "tasks.leader_unity_missing": (
+        "Chưa nhập năng lực tập hợp, đoàn kết (unity) của lãnh đạo: chưa thể xếp loại",
+        "The leader's capacity to unite (unity) is not entered: the person cannot be rated",
+    ),
     "tasks.no_products": (
         "Không có sản phẩm, công việc nào được đăng ký hoặc giao trong kỳ và không có điểm kết "
         "quả nhiệm vụ: chưa thể xếp loại",

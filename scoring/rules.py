@@ -133,6 +133,17 @@ class TemplateRules:
     # is at least HTNV and ``unit_factor_if_khtnv`` when any is KHTNV. 0 switches it off.
     leader_unit_share: Decimal = Decimal("0")
     unit_factor_if_khtnv: Decimal = Decimal("0.5")
+    # Decree 335's leader formula (DOMAIN.md §3): a head's or deputy's task points are the
+    # weighted mean of six components — quantity, quality, progress (from the products), the
+    # unit % (100 % when everyone under them scores at least the HTNV band, else
+    # ``unit_factor_if_khtnv``), and the organising % and unity % the evaluator enters.
+    # When on, it replaces ``leader_unit_share``.
+    leader_components: bool = False
+    weight_unit: Decimal = Decimal("1")
+    weight_organising: Decimal = Decimal("1")
+    weight_unity: Decimal = Decimal("1")
+    # The values the evaluator may enter for organising and unity, in percent; () = any 0–100.
+    leader_component_steps: tuple[Decimal, ...] = ()
 
     @property
     def general_max(self) -> Decimal:
@@ -141,6 +152,25 @@ class TemplateRules:
     @property
     def criteria_by_code(self) -> dict[str, CriterionRule]:
         return {c.code: c for c in self.criteria}
+
+
+def parse_component_steps(text: str) -> tuple[Decimal, ...]:
+    """A template's scale for organising and unity ("100,75,50,25,0") as Decimals, in the
+    order written; "" is no scale (any value from 0 to 100). Raises ValueError naming the
+    first value that is not a number from 0 to 100."""
+    steps: list[Decimal] = []
+    for token in text.split(","):
+        token = token.strip()
+        if not token:
+            continue
+        try:
+            value = Decimal(token)
+        except ArithmeticError:
+            raise ValueError(token) from None
+        if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+            raise ValueError(token)
+        steps.append(value)
+    return tuple(steps)
 
 
 @dataclass(frozen=True, slots=True)
