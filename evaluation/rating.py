@@ -185,15 +185,23 @@ def person_input(
     )
 
 
+def is_tracked(period: Period) -> bool:
+    """Whether ``period`` is its rule set's tracked period (a month, or a quarterly rule set's
+    quarter), scored from its own criteria and products rather than from ``monthly_scores``."""
+    return engine.is_tracked(period.rated_period, rules_for_period(period))
+
+
 def monthly_scores(
     evaluations: Sequence[Evaluation | RatedEvaluation], period: Period
 ) -> dict[int, list[MonthScore]]:
-    """For a quarter or year: each person's signed monthly scores inside it, by staff id."""
-    labels = period.rated_period.month_labels
+    """For a quarter or year: each person's signed scores of the tracked periods inside it
+    (the months; a quarterly rule set's quarters), by staff id."""
+    cycle = rules_for_period(period).cycle
+    labels = period.rated_period.tracked_labels(cycle)
     rows = Evaluation.objects.filter(
         staff_id__in=[e.staff_id for e in evaluations],
         period__ruleset__code=period.ruleset.code,
-        period__kind="month",
+        period__kind=cycle.value,
         period__label__in=labels,
         status__in=SIGNED_STATUSES,
         score__isnull=False,
@@ -324,7 +332,7 @@ def rate_agency(period: Period, agency_id: int, *, unsigned: Iterable[int] = ())
     for evaluation in evaluations:
         if evaluation.manager_id:
             reports.setdefault(evaluation.manager_id, []).append(evaluation.staff.code)
-    months = monthly_scores(evaluations, period) if period.kind != "month" else {}
+    months = {} if is_tracked(period) else monthly_scores(evaluations, period)
     inputs = [
         person_input(
             evaluation,
@@ -357,9 +365,9 @@ def rate_one(evaluation: Evaluation, *, source: str = "manager") -> PersonResult
     shown live to the person and the manager while they score."""
     period = evaluation.period
     months = (
-        monthly_scores([evaluation], period).get(evaluation.staff_id, ())
-        if period.kind != "month"
-        else ()
+        ()
+        if is_tracked(period)
+        else monthly_scores([evaluation], period).get(evaluation.staff_id, ())
     )
     return engine.rate_individual(
         person_input(evaluation, months=months, source=source, signed=False),

@@ -22,6 +22,7 @@ from evaluation.errors import WorkflowError, unknown_criterion
 from evaluation.models import Evaluation
 from evaluation.rating import (
     general_points,
+    is_tracked,
     monthly_scores,
     person_input,
     reasons_json,
@@ -113,9 +114,9 @@ def level_preview(
     extra = _typed_fields(evaluation, fields) if fields else {}
     period = evaluation.period
     months = (
-        monthly_scores([evaluation], period).get(evaluation.staff_id, ())
-        if period.kind != "month"
-        else ()
+        ()
+        if is_tracked(period)
+        else monthly_scores([evaluation], period).get(evaluation.staff_id, ())
     )
     person = person_input(evaluation, months=months, source=source, signed=False)
     person = dataclasses.replace(person, general=general, **extra)

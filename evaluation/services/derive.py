@@ -19,13 +19,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from evaluation.bulk import bulk_insert
+from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Period, PeriodKind, QuotaException, Status
 from evaluation.rating import rate_agency, reasons_json, rules_for_period
 from evaluation.services.periods import period_get_or_create, period_label_parse
 from scoring import engine
 from scoring.engine import MonthScore, PersonInput, PersonResult
 from scoring.models import RuleSet
+from scoring.periods import Period as PeriodLabel
 from scoring.rules import Discipline, Leadership
+from scoring.rules import PeriodKind as RulesPeriodKind
 from staff import audit
 from staff.models import Agency, DutyGroup
 
@@ -57,11 +60,12 @@ class _Worker:
 
 def _workers(ruleset: RuleSet, month_labels: Iterable[str]) -> dict[int, _Worker]:
     """Everyone with a signed, scored month in the period, by staff id (one query, plain rows:
-    the organisation of the latest month worked is the one the period is rated in)."""
+    the organisation of the latest month worked is the one the period is rated in). Under a
+    quarterly cycle the labels are quarters, and the rows are the signed quarters."""
     rows = (
         Evaluation.objects.filter(
             period__ruleset__code=ruleset.code,
-            period__kind=PeriodKind.MONTH,
+            period__kind=ruleset.cycle,
             period__label__in=list(month_labels),
             score__isnull=False,
             status__in=DERIVED_FROM,
@@ -164,15 +168,36 @@ def _propose(evaluation: Evaluation, result: PersonResult) -> None:
     evaluation.reasons = reasons_json(result)
 
 
+def _require_derived_kind(ruleset: RuleSet, label: PeriodLabel) -> None:
+    """Only periods longer than the rule set's tracked one are derived: a quarterly rule set's
+    quarters are opened with their own products and approval, never made of months."""
+    if label.kind.value != ruleset.cycle and not (
+        label.kind.value == PeriodKind.MONTH and ruleset.cycle == PeriodKind.QUARTER
+    ):
+        return
+    raise WorkflowError(
+        "not_derived",
+        f"Kỳ {label.label} của bộ quy tắc {ruleset.code} được mở và đánh giá trực tiếp, "
+        "không tổng hợp",
+        f"{label.label} of rule set {ruleset.code} is opened and evaluated, not derived",
+        path="period",
+    )
+
+
 def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, int]:
     """Derive a quarter or year from its signed months: one evaluation per person who worked
     at least one of them, scored as the mean of the months worked and proposed for approval
     (status ``manager_scored``) — the approver signs quarters and years as they sign months."""
     parsed = period_label_parse(label)
+    _require_derived_kind(ruleset, parsed)
+    # The tracked periods inside it: months, or a quarterly rule set's quarters (§5).
+    tracked = parsed.tracked_labels(RulesPeriodKind(ruleset.cycle))
+    # What one tracked period counts in months worked (the engine's reading, aggregate_score).
+    per_tracked = 3 if ruleset.cycle == PeriodKind.QUARTER else 1
     with transaction.atomic():
         period, _ = period_get_or_create(ruleset=ruleset, label=parsed, user=user)
-        workers = _workers(ruleset, parsed.month_labels)
-        maternity = _maternity(ruleset, parsed.month_labels)
+        workers = _workers(ruleset, tracked)
+        maternity = _maternity(ruleset, tracked)
         existing: dict[int, int] = dict(period.evaluations.values_list("staff_id", "agency_id"))
         touched = set(existing.values())  # agencies rated again from their stored rows
         by_agency: dict[int, dict[int, _Worker]] = {}
@@ -206,7 +231,7 @@ def period_derive(*, ruleset: RuleSet, label: str, user: Any) -> tuple[Period, i
                     leadership=latest["leadership"],
                     template_id=ruleset.template_id,
                     status=Status.MANAGER_SCORED,
-                    months_worked=len(worker.months),
+                    months_worked=len(worker.months) * per_tracked,
                     discipline=latest["discipline"],
                     degradation=latest["degradation"],
                     unit_corruption=latest["unit_corruption"],

@@ -59,15 +59,36 @@ def period_close(*, period: Period, user: Any) -> dict[str, int]:
     # The floors above freeze what they show of the period (the dashboards' snapshots).
     for _receiver, reported in period_closed.send(sender=Period, period=period):
         counts.update(reported or {})
-    if period.kind == PeriodKind.MONTH:
-        if period.index % 3 == 0:
-            counts["quarter_evaluations"] = period_derive(
-                ruleset=period.ruleset, label=f"{period.year}-Q{period.index // 3}", user=user
-            )[1]
-        if period.index == 12:
-            counts["year_evaluations"] = period_derive(
-                ruleset=period.ruleset, label=str(period.year), user=user
-            )[1]
+    counts.update(_derive_after_close(period, user))
+    return counts
+
+
+def _derive_after_close(period: Period, user: Any) -> dict[str, int]:
+    """What the close of a tracked period derives (DOMAIN.md §5). A month that ends a quarter
+    derives the quarter, under a monthly cycle; the last month (the last quarter, under a
+    quarterly cycle) derives the year — and so does any tracked period closing once its year
+    was derived already (before the year's deadline, ``year_deadline``): it adds whoever it
+    brings and re-proposes what is not signed yet."""
+    ruleset = period.ruleset
+    if period.kind != ruleset.cycle:
+        return {}
+    counts: dict[str, int] = {}
+    if period.kind == PeriodKind.MONTH and period.index % 3 == 0:
+        counts["quarter_evaluations"] = period_derive(
+            ruleset=ruleset, label=f"{period.year}-Q{period.index // 3}", user=user
+        )[1]
+    last = 12 if period.kind == PeriodKind.MONTH else 4
+    year = (
+        Period.objects.filter(ruleset__code=ruleset.code, kind=PeriodKind.YEAR, year=period.year)
+        .values_list("status", flat=True)
+        .first()
+    )
+    # A year closed already (signed and published by its deadline) is left as it was: the
+    # months closing after it are not part of it (docs/workflow.md, the year).
+    if year == PeriodStatus.OPEN or (year is None and period.index == last):
+        counts["year_evaluations"] = period_derive(
+            ruleset=ruleset, label=str(period.year), user=user
+        )[1]
     return counts
 
 

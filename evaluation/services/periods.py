@@ -45,8 +45,8 @@ def period_label_parse(label: str) -> PeriodLabel:
     except PeriodFormatError:
         raise WorkflowError(
             "bad_period",
-            f"Kỳ không hợp lệ {label!r}; cần dạng YYYY-MM",
-            f"Invalid period {label!r}; expected YYYY-MM",
+            f"Kỳ không hợp lệ {label!r}; cần dạng YYYY-MM (tháng) hoặc YYYY-Qn (quý)",
+            f"Invalid period {label!r}; expected YYYY-MM (a month) or YYYY-Qn (a quarter)",
             path="period",
         ) from None
 
@@ -59,6 +59,32 @@ def require_province_admin(user: Any) -> None:
         )
 
 
+def year_due(ruleset: RuleSet, year: int) -> dt.date:
+    """The deadline of ``year``'s annual rating under ``ruleset`` (DOMAIN.md §5: before 15
+    December, or 15 January of the next year where the superior allows): ``year_due_day`` of
+    December of the year rated, or of January after it (clamped to the month's length)."""
+    due_year = year + 1 if ruleset.year_due_month == 1 else year
+    month = ruleset.year_due_month
+    return dt.date(
+        due_year, month, min(ruleset.year_due_day, calendar.monthrange(due_year, month)[1])
+    )
+
+
+def _deadlines(ruleset: RuleSet, label: PeriodLabel, ends_on: dt.date) -> dict[str, dt.date]:
+    """A month's or quarter's deadlines are days of the month after its last month; a year's
+    single deadline is the rule set's year deadline (its evaluations are derived, proposed for
+    approval: there is no self-assessment or manager step to wait for)."""
+    if label.kind.value == PeriodKind.YEAR:
+        due = year_due(ruleset, label.year)
+        return {"self_assessment_due": due, "manager_due": due, "approval_due": due}
+    year, month = ends_on.year, ends_on.month
+    return {
+        "self_assessment_due": _due(year, month, ruleset.self_assessment_day),
+        "manager_due": _due(year, month, ruleset.manager_day),
+        "approval_due": _due(year, month, ruleset.approval_day),
+    }
+
+
 def period_get_or_create(*, ruleset: RuleSet, label: PeriodLabel, user: Any) -> tuple[Period, bool]:
     """The period of this rule set (by code) for ``label``, created with its deadlines."""
     existing = Period.objects.filter(
@@ -67,7 +93,6 @@ def period_get_or_create(*, ruleset: RuleSet, label: PeriodLabel, user: Any) -> 
     if existing is not None:
         return existing, False
     starts_on, ends_on = _bounds(label)
-    year, month = ends_on.year, ends_on.month
     period = Period.objects.create(
         ruleset=ruleset,
         kind=label.kind.value,
@@ -76,9 +101,7 @@ def period_get_or_create(*, ruleset: RuleSet, label: PeriodLabel, user: Any) -> 
         label=label.label,
         starts_on=starts_on,
         ends_on=ends_on,
-        self_assessment_due=_due(year, month, ruleset.self_assessment_day),
-        manager_due=_due(year, month, ruleset.manager_day),
-        approval_due=_due(year, month, ruleset.approval_day),
+        **_deadlines(ruleset, label, ends_on),
         appeal_days=ruleset.appeal_days,
         opened_by=user if getattr(user, "pk", None) else None,
     )
@@ -161,22 +184,41 @@ def _refuse_uncovered(rows: list[dict], *, label: str) -> None:
     )
 
 
-def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, int]:
-    """Open a monthly period for a rule set: one evaluation per active staff member whose
-    (agency, category) resolves to it on the month's first day, with the rule set's template
-    version pinned. Refused, with nothing written, while someone of an agency with coverage
-    has a category no rule set covers (``uncovered_staff``). Idempotent: opening again
-    creates nothing new except evaluations for staff who joined since. ``user`` None is the
-    scheduled job. Returns the period and the number of evaluations created."""
-    require_province_admin(user)
-    parsed = period_label_parse(label)
-    if parsed.kind.value != PeriodKind.MONTH:
+def require_tracked_kind(ruleset: RuleSet, label: PeriodLabel) -> None:
+    """Only the rule set's tracked period is opened (DOMAIN.md §5): months under a monthly
+    cycle, quarters under a quarterly one; the rest is derived from them when they close."""
+    if label.kind.value == ruleset.cycle:
+        return
+    if ruleset.cycle == PeriodKind.QUARTER:
+        quarter = (
+            f"{label.year}-Q{(label.index - 1) // 3 + 1}" if label.index else f"{label.year}-Q1"
+        )
         raise WorkflowError(
-            "not_a_month",
-            "Chỉ mở kỳ tháng; quý và năm được tổng hợp từ các tháng khi khóa",
-            "Only months are opened; quarters and years are derived when their months close",
+            "not_a_quarter",
+            f"Bộ quy tắc {ruleset.code} đánh giá theo quý: không mở kỳ {label.label}; hãy mở "
+            f"kỳ quý (dạng YYYY-Qn, ví dụ {quarter}); năm được tổng hợp từ các quý",
+            f"Rule set {ruleset.code} evaluates by quarter: {label.label} is not opened; open a "
+            f"quarter (YYYY-Qn, e.g. {quarter}); the year is derived from its quarters",
             path="period",
         )
+    raise WorkflowError(
+        "not_a_month",
+        "Chỉ mở kỳ tháng; quý và năm được tổng hợp từ các tháng khi khóa",
+        "Only months are opened; quarters and years are derived when their months close",
+        path="period",
+    )
+
+
+def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, int]:
+    """Open a month of a rule set (a quarter, for a quarterly one: ``require_tracked_kind``):
+    one evaluation per active staff member whose (agency, category) resolves to it on the
+    period's first day, with the rule set's template version pinned. Refused, with nothing
+    written, while someone of an agency with coverage has a category no rule set covers
+    (``uncovered_staff``). Idempotent: opening again creates nothing new except evaluations
+    for staff who joined since. ``user`` None is the scheduled job. Returns the period and the
+    number of evaluations created."""
+    require_province_admin(user)
+    parsed = period_label_parse(label)
     try:
         ruleset = ruleset_get_published(code=ruleset_code)
     except RuleSet.DoesNotExist:
@@ -187,6 +229,7 @@ def period_open(*, ruleset_code: str, label: str, user: Any) -> tuple[Period, in
             path="ruleset",
             status=404,
         ) from None
+    require_tracked_kind(ruleset, parsed)
     starts_on, ends_on = _bounds(parsed)
     # Everyone an agency with coverage employs must be rated by some rule set, or opening any
     # rule set's month would silently leave them out (DOMAIN.md §5). Checked before anything
