@@ -38,7 +38,9 @@ class ParSubCriterionAdmin(admin.ModelAdmin):
         "threshold",
         "lower",
         "order",
+        "verified",
     )
+    list_filter = ("verified",)
     ordering = ("order", "code")
 
 

@@ -22,8 +22,10 @@ from rest_framework.response import Response
 
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS, indicators
+from dashboards.models import ParSubCriterion
 from dashboards.par import par_feed
 from dashboards.rankings import ranking
+from dashboards.tables import par_header
 from evaluation.models import Period
 from scoring.periods import PeriodFormatError, parse_period
 from staff.access import scope_for
@@ -49,7 +51,9 @@ TABLE_RESPONSES = {
 RULESET = OpenApiParameter("ruleset", str, required=False, description="default ND335-2025")
 
 
-def _frame_response(request: Request, frame: pd.DataFrame, name: str) -> Any:
+def _frame_response(
+    request: Request, frame: pd.DataFrame, name: str, headers: dict[str, str] | None = None
+) -> Any:
     records = [
         {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
         for r in frame.to_dict(orient="records")
@@ -57,11 +61,12 @@ def _frame_response(request: Request, frame: pd.DataFrame, name: str) -> Any:
     columns = list(frame.columns)
     fmt = request.query_params.get("download", "")
     if fmt in ("csv", "xlsx"):
-        headers = [HEADERS.get(c) or COLUMNS.get(c, (c,))[0] for c in columns]
+        extra = headers or {}
+        titles = [extra.get(c) or HEADERS.get(c) or COLUMNS.get(c, (c,))[0] for c in columns]
         if fmt == "csv":
-            body, content_type = to_csv(records, columns, headers), "text/csv; charset=utf-8"
+            body, content_type = to_csv(records, columns, titles), "text/csv; charset=utf-8"
         else:
-            body = to_xlsx(records, columns, headers, title=name)
+            body = to_xlsx(records, columns, titles, title=name)
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
@@ -141,4 +146,5 @@ class DashboardViewSet(viewsets.ViewSet):
         frame = par_feed(
             ruleset_code=request.query_params.get("ruleset", "ND335-2025"), year=int(year)
         )
-        return _frame_response(request, frame, f"chi-so-cchc-{year}")
+        headers = {c.code: par_header(c) for c in ParSubCriterion.objects.all()}
+        return _frame_response(request, frame, f"chi-so-cchc-{year}", headers)

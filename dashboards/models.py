@@ -86,6 +86,23 @@ class ParSubCriterion(models.Model):
         _("Mốc dưới"), max_digits=8, decimal_places=4, default=0, help_text=_("Tỷ lệ 0–1")
     )
     order = models.PositiveSmallIntegerField(_("Thứ tự"), default=0)
+    # Where the points come from (DOMAIN.md §8): the legal text — the national methodology
+    # (Decision 876/QĐ-BNV) or the province's own PAR index decision — and where it was read.
+    source = models.TextField(
+        _("Căn cứ (văn bản, nơi đối chiếu)"),
+        blank=True,
+        help_text=_(
+            "Văn bản quy định tiêu chí thành phần và điểm (số, ký hiệu, mục), và nơi đã đọc "
+            "để đối chiếu."
+        ),
+    )
+    verified = models.BooleanField(
+        _("Điểm đã đối chiếu với văn bản"),
+        default=False,
+        help_text=_(
+            "Bỏ chọn khi điểm chưa được đối chiếu với văn bản: tỉnh nhập theo bộ chỉ số của tỉnh."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Tiêu chí thành phần CCHC")
@@ -94,6 +111,19 @@ class ParSubCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def source_status(self) -> str:
+        """Whether the points were checked against the text, as the page and the export say it."""
+        if self.verified:
+            return "đã đối chiếu / verified"
+        return "chưa đối chiếu — tỉnh nhập / unverified: the province enters it"
+
+    @property
+    def source_text(self) -> str:
+        """The status and the source in one sentence (the export's header, the page's note)."""
+        source = self.source or "chưa ghi căn cứ / no source recorded"
+        return f"{self.source_status}: {source}"
 
 
 class ParImportedScore(models.Model):

@@ -30,11 +30,15 @@ def sub_criterion_points(criterion: ParSubCriterion, value: float | None) -> flo
     return round(maximum * share, 2)
 
 
-def par_feed(*, ruleset_code: str, year: int) -> pd.DataFrame:
-    """Each agency's points per sub-criterion for ``year``, its total, the index share and
-    its rank within type; plus the imported points of the other fields for the whole index."""
-    frame = period_frame(ruleset_code=ruleset_code, label=str(year))
-    criteria = list(ParSubCriterion.objects.all())
+def par_points(
+    *, ruleset_code: str, label: str, criteria: list[ParSubCriterion] | None = None
+) -> pd.DataFrame:
+    """Each agency's points per configured sub-criterion for a month, quarter or year (the
+    mean of its months' indicators), its total against the configured maximum, the index
+    (points / max × 100) and its rank within type. The points follow the rows: change a
+    sub-criterion's maximum and the computation follows (docs/dashboards.md)."""
+    frame = period_frame(ruleset_code=ruleset_code, label=label)
+    criteria = list(ParSubCriterion.objects.all()) if criteria is None else criteria
     if frame.empty or not criteria:
         return pd.DataFrame()
     out = frame[["agency", "agency_name", "agency_type"]].copy()
@@ -44,9 +48,18 @@ def par_feed(*, ruleset_code: str, year: int) -> pd.DataFrame:
     maximum = float(sum((c.max_points for c in criteria), Decimal(0)))
     out["points"] = out[[c.code for c in criteria]].sum(axis=1).round(2)
     out["max_points"] = maximum
-    out["index"] = (100 * out["points"] / maximum).round(2)
+    out["index"] = (100 * out["points"] / maximum).round(2) if maximum else float("nan")
     out = out.sort_values(["agency_type", "index", "agency"], ascending=[True, False, True])
     out["rank"] = out.groupby("agency_type").cumcount() + 1
+    return out
+
+
+def par_feed(*, ruleset_code: str, year: int) -> pd.DataFrame:
+    """Each agency's points per sub-criterion for ``year``, its total, the index share and
+    its rank within type; plus the imported points of the other fields for the whole index."""
+    out = par_points(ruleset_code=ruleset_code, label=str(year))
+    if out.empty:
+        return out
     imported = pd.DataFrame.from_records(
         list(
             ParImportedScore.objects.filter(year=year).values(

@@ -95,6 +95,15 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def par_header(criterion: ParSubCriterion) -> str:
+    """A PAR sub-criterion's column header in the export: code, name, maximum and source."""
+    maximum = format(criterion.max_points.normalize(), "f").replace(".", ",")
+    return (
+        f"{criterion.code} {criterion.name} (tối đa {maximum} điểm; căn cứ: "
+        f"{criterion.source_text})"
+    )
+
+
 def from_frame(name: str, frame: pd.DataFrame, headers: list[str] | None = None) -> Table:
     return Table(name, list(frame.columns), _records(frame), headers or [])
 
@@ -192,7 +201,8 @@ def build_table(spec: dict[str, Any]) -> Table:
         return from_frame(f"bang-nhiet-{parse_period(spec['period']).year}", frame)
     if kind == "par":
         frame = par_feed(ruleset_code=ruleset_code, year=int(spec["year"]))
-        names = dict(ParSubCriterion.objects.values_list("code", "name"))
+        # Each sub-criterion's column says its maximum and where its points come from.
+        names = {c.code: par_header(c) for c in ParSubCriterion.objects.all()}
         headers = [names.get(c, header_for(c)) for c in frame.columns]
         return from_frame(f"chi-so-cchc-{spec['year']}", frame, headers)
     raise KeyError(_("Không có bảng %(kind)s") % {"kind": kind})
