@@ -179,6 +179,25 @@ class CriteriaTemplateAdmin(VersionedAdmin):
             },
         ),
         (
+            _("Lãnh đạo (Nghị định 335)"),
+            {
+                "fields": (
+                    "leader_components",
+                    ("weight_unit", "weight_organising", "weight_unity"),
+                    "leader_component_steps",
+                    "organising_guidance",
+                    "unity_guidance",
+                ),
+                "description": _(
+                    "Điểm nhiệm vụ của cấp trưởng, cấp phó = điểm tối đa × trung bình có trọng "
+                    "số của số lượng, chất lượng, tiến độ, kết quả đơn vị, năng lực tổ chức "
+                    "triển khai và năng lực tập hợp, đoàn kết. Kết quả đơn vị là 100% khi mọi "
+                    "người thuộc quyền quản lý đạt từ ngưỡng Hoàn thành nhiệm vụ trở lên, còn "
+                    "không thì bằng hệ số kết quả đơn vị ở trên."
+                ),
+            },
+        ),
+        (
             _("Điểm thưởng, điểm trừ và tổng điểm"),
             {"fields": (("bonus_max", "deduction_max", "total_cap"),)},
         ),

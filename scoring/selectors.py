@@ -114,7 +114,24 @@ def template_rules(*, template: CriteriaTemplate) -> rules.TemplateRules:
         total_cap=template.total_cap,
         leader_unit_share=template.leader_unit_share,
         unit_factor_if_khtnv=template.unit_factor_if_khtnv,
+        leader_components=template.leader_components,
+        weight_unit=template.weight_unit,
+        weight_organising=template.weight_organising,
+        weight_unity=template.weight_unity,
+        leader_component_steps=_component_steps(template),
     )
+
+
+def _component_steps(template: CriteriaTemplate) -> tuple[Decimal, ...]:
+    """The template's organising/unity scale; publication refuses a malformed one, so only a
+    draft tried in the simulator can fail here (ValueError naming the value)."""
+    try:
+        return rules.parse_component_steps(template.leader_component_steps)
+    except ValueError as exc:
+        raise ValueError(
+            f"thang điểm năng lực tổ chức, đoàn kết không hợp lệ: {exc} "
+            f"/ invalid organising and unity scale: {exc}"
+        ) from None
 
 
 def ruleset_rules(*, ruleset: RuleSet) -> rules.RuleSetRules:
@@ -204,4 +221,9 @@ def ruleset_simulate(*, code: Any, data: Any, version: int | None = None) -> dic
             f"không có bộ quy tắc {which}" + (" đã công bố" if version is None else ""),
             f"no {'published ' if version is None else ''}rule set {which_en}",
         ) from None
-    return simulate(data, ruleset_rules(ruleset=ruleset))
+    try:
+        rules_ = ruleset_rules(ruleset=ruleset)
+    except ValueError as exc:
+        vi, _, en = str(exc).partition(" / ")
+        raise SimulationError("ruleset", vi, en or vi) from None
+    return simulate(data, rules_)

@@ -27,6 +27,7 @@ from scoring.models import (
     RuleSet,
     Status,
 )
+from scoring.rules import parse_component_steps
 
 ZERO = Decimal("0")
 
@@ -142,6 +143,7 @@ def template_validation_errors(*, template: CriteriaTemplate) -> list[str]:
                 "positive sum."
             )
         )
+    errors.extend(_leader_component_errors(template))
     if template.task_max is None or template.task_max <= ZERO:
         errors.append(
             gettext(
@@ -171,6 +173,61 @@ def template_validation_errors(*, template: CriteriaTemplate) -> list[str]:
             gettext(
                 "Số điểm của khoản cộng/trừ không được âm. "
                 "/ Bonus and deduction points must not be negative."
+            )
+        )
+    return errors
+
+
+def _leader_component_errors(template: CriteriaTemplate) -> list[str]:
+    """Decree 335's leader components: weights non-negative and not all zero, a scale of
+    numbers from 0 to 100, and not together with the older unit share."""
+    errors: list[str] = []
+    weights = (template.weight_unit, template.weight_organising, template.weight_unity)
+    if any(w is None or w < ZERO for w in weights):
+        errors.append(
+            gettext(
+                "Trọng số kết quả đơn vị, năng lực tổ chức triển khai, năng lực tập hợp, đoàn "
+                "kết không được âm. / The unit, organising and unity weights must not be "
+                "negative."
+            )
+        )
+    elif (
+        template.leader_components
+        and sum(
+            (
+                template.weight_quantity or ZERO,
+                template.weight_quality or ZERO,
+                template.weight_progress or ZERO,
+                *weights,
+            ),
+            ZERO,
+        )
+        <= ZERO
+    ):
+        errors.append(
+            gettext(
+                "Sáu trọng số của điểm nhiệm vụ lãnh đạo không được đều bằng 0. "
+                "/ The six weights of a leader's task points must not all be zero."
+            )
+        )
+    try:
+        parse_component_steps(template.leader_component_steps or "")
+    except ValueError as exc:
+        errors.append(
+            gettext(
+                "Thang điểm năng lực tổ chức, đoàn kết: “%(value)s” không phải là số từ 0 đến "
+                "100 (các mức cách nhau bởi dấu phẩy, ví dụ 100,75,50,25,0). / Organising and "
+                "unity scale: “%(value)s” is not a number from 0 to 100 (values separated by "
+                "commas, e.g. 100,75,50,25,0)."
+            )
+            % {"value": exc}
+        )
+    if template.leader_components and (template.leader_unit_share or ZERO) > ZERO:
+        errors.append(
+            gettext(
+                "Không dùng đồng thời tỷ trọng kết quả đơn vị (cách cũ) và các thành phần của "
+                "lãnh đạo theo Nghị định 335: đặt tỷ trọng về 0. / The older unit share and "
+                "Decree 335's leader components cannot both be on: set the unit share to 0."
             )
         )
     return errors

@@ -255,9 +255,68 @@ def _months(value: Any, path: str, period: Period) -> tuple[MonthScore, ...]:
     return tuple(months)
 
 
+COMPONENT_NAMES = {
+    "organising": ("năng lực tổ chức triển khai thực hiện nhiệm vụ", "organising capacity"),
+    "unity": ("năng lực tập hợp, đoàn kết", "capacity to unite"),
+}
+
+
+def _leader_component(
+    data: Mapping[str, Any],
+    name: str,
+    path: str,
+    leader: Leadership,
+    rules: RuleSetRules,
+    period: Period,
+) -> Decimal | None:
+    """A leader's organising or unity percent (Decree 335): 0–100 on the template's scale,
+    only for leaders, required for them when the template counts it in the tracked period."""
+    template = rules.template
+    field_path = f"{path}.{name}"
+    vi, en = COMPONENT_NAMES[name]
+    raw = data.get(name)
+    if raw is None:
+        if (
+            leader is not Leadership.NONE
+            and template.leader_components
+            and period.kind is rules.cycle
+        ):
+            raise SimulationError(
+                field_path,
+                f"thiếu {vi} (%) của lãnh đạo: mẫu {template.code} tính thành phần này",
+                f"the leader's {en} (%) is missing: template {template.code} counts it",
+            )
+        return None
+    if leader is Leadership.NONE:
+        raise SimulationError(
+            field_path,
+            f"{vi} chỉ nhập cho lãnh đạo (leader là deputy hoặc head)",
+            f"the {en} is entered for leaders only (leader deputy or head)",
+        )
+    if not template.leader_components:
+        raise SimulationError(
+            field_path,
+            f"mẫu {template.code} không tính {vi} của lãnh đạo",
+            f"template {template.code} does not count the leader's {en}",
+        )
+    value = _number(raw, field_path, maximum=Decimal(100))
+    steps = template.leader_component_steps
+    if steps and value not in steps:
+        allowed = ", ".join(format(step.normalize(), "f") for step in steps)
+        raise SimulationError(
+            field_path,
+            f"{value} không thuộc thang điểm của mẫu ({allowed})",
+            f"{value} is not on the template's scale ({allowed})",
+        )
+    return value
+
+
 def _person(value: Any, path: str, rules: RuleSetRules, period: Period) -> PersonInput:
     data = _require_object(value, path)
     template = rules.template
+    leader = Leadership(
+        _choice(data.get("leader"), f"{path}.leader", tuple(Leadership), Leadership.NONE)
+    )
     subordinates = tuple(
         _string(code, f"{path}.subordinates[{i}]")
         for i, code in enumerate(
@@ -272,9 +331,7 @@ def _person(value: Any, path: str, rules: RuleSetRules, period: Period) -> Perso
         agency=_string(data.get("agency"), f"{path}.agency"),
         duty_group=_string(data.get("duty_group"), f"{path}.duty_group", required=False),
         category=_choice(data.get("category"), f"{path}.category", CATEGORIES, "CC"),
-        leader=Leadership(
-            _choice(data.get("leader"), f"{path}.leader", tuple(Leadership), Leadership.NONE)
-        ),
+        leader=leader,
         subordinates=subordinates,
         general=_general(data.get("general"), f"{path}.general", rules),
         products=products,
@@ -297,6 +354,8 @@ def _person(value: Any, path: str, rules: RuleSetRules, period: Period) -> Perso
         unit_corruption=_bool(data.get("unit_corruption"), f"{path}.unit_corruption"),
         months=_months(data.get("months"), f"{path}.months", period),
         maternity_leave=_bool(data.get("maternity_leave"), f"{path}.maternity_leave"),
+        organising=_leader_component(data, "organising", path, leader, rules, period),
+        unity=_leader_component(data, "unity", path, leader, rules, period),
     )
 
 
@@ -418,15 +477,29 @@ def _num(value: Decimal | None) -> float | int | None:
 
 def render_person(result: PersonResult) -> dict[str, Any]:
     components = result.components
+    shown: dict[str, Any] = {
+        "general": _num(components.general) if components else None,
+        "tasks": _num(components.tasks) if components else None,
+        "bonus": _num(components.bonus) if components else None,
+        "deductions": _num(components.deductions) if components else None,
+    }
+    if components is not None and components.leader is not None:
+        # Decree 335's six components of a leader's task points, in percent.
+        leader = components.leader
+        shown["leader"] = {
+            "quantity": _num(leader.quantity),
+            "quality": _num(leader.quality),
+            "progress": _num(leader.progress),
+            "unit": _num(leader.unit),
+            "organising": _num(leader.organising),
+            "unity": _num(leader.unity),
+        }
+        if leader.own is not None:
+            shown["leader"]["own"] = _num(leader.own)
     return {
         "code": result.code,
         "score": _num(result.score),
-        "components": {
-            "general": _num(components.general) if components else None,
-            "tasks": _num(components.tasks) if components else None,
-            "bonus": _num(components.bonus) if components else None,
-            "deductions": _num(components.deductions) if components else None,
-        },
+        "components": shown,
         "band": result.band.name if result.band is not None else None,
         "level": result.level.name if result.level is not None else None,
         "reasons": [

@@ -45,6 +45,7 @@ from scoring.models import (
     Status,
     TaskModeChoice,
 )
+from scoring.rules import parse_component_steps
 from staff import audit
 from staff.access import scope_for
 from staff.lib.spreadsheets import FORMULA_STARTS, fold_header, neutralise
@@ -76,6 +77,10 @@ ADJUSTMENT_HEADERS = (KIND, ITEM_CODE, ITEM_NAME, ITEM_NAME_EN, POINTS, MAX_PER_
 ITEM, VALUE, NOTE = "Mục", "Giá trị", "Ghi chú"
 GENERAL_TOTAL = "Tổng điểm tiêu chí chung"
 TEXT, DECIMAL, OPTIONAL_DECIMAL, CHOICE, INFO = "text", "decimal", "optional", "choice", "info"
+BOOL = "bool"
+YES_NO = ("có", "không")
+_TRUE = {fold_header(v) for v in ("có", "co", "yes", "true", "1", "x")}
+_FALSE = {fold_header(v) for v in ("không", "khong", "no", "false", "0", "")}
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,23 @@ SETTINGS = (
         OPTIONAL_DECIMAL,
         note="Nếu điền: tổng điểm tối đa các tiêu chí phải bằng số này",
     ),
+    Setting(
+        "Lãnh đạo: tính kết quả đơn vị, năng lực tổ chức và đoàn kết (Nghị định 335)",
+        "leader_components",
+        BOOL,
+        note="có hoặc không",
+    ),
+    Setting("Trọng số kết quả đơn vị", "weight_unit", DECIMAL),
+    Setting("Trọng số năng lực tổ chức triển khai", "weight_organising", DECIMAL),
+    Setting("Trọng số năng lực tập hợp, đoàn kết", "weight_unity", DECIMAL),
+    Setting(
+        "Thang điểm năng lực tổ chức, đoàn kết (%)",
+        "leader_component_steps",
+        TEXT,
+        note="Ví dụ 100,75,50,25,0; để trống: mọi giá trị từ 0 đến 100",
+    ),
+    Setting("Hướng dẫn chấm năng lực tổ chức triển khai", "organising_guidance", TEXT),
+    Setting("Hướng dẫn chấm năng lực tập hợp, đoàn kết", "unity_guidance", TEXT),
 )
 
 
@@ -193,6 +215,8 @@ def template_export_xlsx(*, template: CriteriaTemplate) -> bytes:
     for s in SETTINGS:
         if s.field is not None:
             value = getattr(template, s.field)
+            if s.kind == BOOL:
+                value = YES_NO[0] if value else YES_NO[1]
         elif s.label == GENERAL_TOTAL:
             value = general_total
         else:
@@ -397,6 +421,23 @@ def _parse_settings(sheet: _Sheet, errors: list[CellError]) -> tuple[dict[str, A
                 )
             else:
                 values[setting.field] = choice
+        elif setting.kind == BOOL:
+            key = fold_header(_text(raw))
+            if key in _TRUE or key in _FALSE:
+                values[setting.field] = key in _TRUE
+            else:
+                errors.append(
+                    CellError(
+                        sheet.name,
+                        number,
+                        VALUE,
+                        bilingual(
+                            _("Giá trị không hợp lệ “%(value)s” (có hoặc không)")
+                            % {"value": _text(raw)},
+                            "expected yes or no",
+                        ),
+                    )
+                )
         else:
             required = setting.kind == DECIMAL
             number_value = _points(sheet, number, VALUE, raw, errors, required=required)
@@ -665,6 +706,21 @@ def _check_header(header: dict[str, Any], rows: dict[str, int]) -> list[CellErro
             label = labels.get(name, name)
             for message in messages:
                 errors.append(CellError(SHEET_SETTINGS, rows.get(label, 0), VALUE, message))
+    try:
+        parse_component_steps(obj.leader_component_steps or "")
+    except ValueError as exc:
+        label = labels["leader_component_steps"]
+        errors.append(
+            CellError(
+                SHEET_SETTINGS,
+                rows.get(label, 0),
+                VALUE,
+                bilingual(
+                    _("Mức “%(value)s” không phải là số từ 0 đến 100") % {"value": exc},
+                    f"“{exc}” is not a number from 0 to 100",
+                ),
+            )
+        )
     return errors
 
 

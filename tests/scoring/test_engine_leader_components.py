@@ -13,7 +13,7 @@ import pytest
 
 from scoring.engine import PersonInput, rate_batch, rate_individual, unit_standing
 from scoring.periods import parse_period
-from scoring.rules import Leadership, Level
+from scoring.rules import Band, Leadership, Level
 from tests.scoring.builders import ND335, person, product
 
 OCTOBER = parse_period("2026-10")
@@ -165,8 +165,6 @@ def test_the_unit_factor_is_the_templates():
 
 
 def test_the_floor_is_the_rule_sets_htnv_band():
-    from scoring.rules import Band
-
     rules = replace(
         COMPONENTS,
         bands=(Band(D(90), Level.HTXSNV), Band(D(70), Level.HTTNV), Band(D(60), Level.HTNV)),
