@@ -1,11 +1,14 @@
 """The daily job (``manage.py run_daily_jobs``, or the Celery beat task at 06:00), as plain
 functions, each safe to run again the same day:
 
-1. on day 1 of a month, open the month for every published rule set that covers an agency;
+1. on day 1 of a month, open the month for every published rule set that covers an agency
+   (a quarterly rule set: the quarter, on its first day);
 2. add evaluations for staff who joined since their month opened;
 3. remind whoever still owes a step, 2 days before each deadline and on the day (one
    notification per person per deadline per day, so a rerun sends nothing twice);
-4. send the e-mails of stored notifications that have not gone out (broker or mail outage).
+4. the year's deadline (``year_deadline``): derive the year before it, remind the approvers
+   of unsigned year evaluations, tell the province admin which agencies are late;
+5. send the e-mails of stored notifications that have not gone out (broker or mail outage).
 
 Periodic work lives here and in a management command, never in a scheduler inside the web
 process (STYLE.md): cron or Celery beat decides when.
@@ -24,6 +27,7 @@ from typing import Any
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from evaluation.errors import WorkflowError
@@ -31,9 +35,11 @@ from evaluation.models import Evaluation, NotificationKind, Period, PeriodKind, 
 from evaluation.services.common import approver_users
 from evaluation.services.notifications import notify, send_pending_emails
 from evaluation.services.periods import period_open
+from evaluation.services.year_deadline import YearReport, year_deadline_jobs
 from scoring.coverage import coverage_resolve
 from scoring.models import RuleSet
 from scoring.models import Status as RuleSetStatus
+from scoring.selectors import ruleset_get_published
 from staff.models import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -51,6 +57,7 @@ class DailyReport:
     joiners: int = 0
     reminders: int = 0
     emails_sent: int = 0
+    year: YearReport = field(default_factory=YearReport)
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -59,6 +66,8 @@ class DailyReport:
             f"{self.date:%Y-%m-%d}: opened {opened}; {self.joiners} joiners added; "
             f"{self.reminders} reminders; {self.emails_sent} e-mails sent"
         )
+        if year := self.year.summary():
+            line += f"; year: {year}"
         if self.errors:
             line += f"; {len(self.errors)} errors: " + " | ".join(self.errors)
         return line
@@ -70,6 +79,11 @@ class DailyReport:
             "joiners": self.joiners,
             "reminders": self.reminders,
             "emails_sent": self.emails_sent,
+            "year": {
+                "derived": self.year.derived,
+                "reminders": self.year.reminders,
+                "late_notices": self.year.late_notices,
+            },
             "errors": self.errors,
         }
 
@@ -95,25 +109,40 @@ def covered_ruleset_codes(*, on: dt.date) -> list[str]:
     return sorted(set(published.values_list("code", flat=True)))
 
 
+def _tracked_label(cycle: str, today: dt.date) -> str | None:
+    """The tracked period that starts today, if one does: the month on every day 1, a quarter
+    on the first day of January, April, July and October (DOMAIN.md §5)."""
+    if today.day != 1:
+        return None
+    if cycle == PeriodKind.QUARTER:
+        return f"{today.year}-Q{(today.month - 1) // 3 + 1}" if today.month % 3 == 1 else None
+    return f"{today:%Y-%m}"
+
+
 def open_new_months(*, today: dt.date) -> list[tuple[Period, int]]:
-    """On day 1, open the month for every covered rule set (as the scheduled job: no user).
-    Returns the months opened by this call with their number of evaluations."""
+    """On day 1, open the month for every covered rule set — for a quarterly rule set, the
+    quarter on its first day — as the scheduled job (no user). Returns the periods opened by
+    this call with their number of evaluations."""
     if today.day != 1:
         return []
-    label = f"{today:%Y-%m}"
     opened = []
     for code in covered_ruleset_codes(on=today):
-        if Period.objects.filter(ruleset__code=code, kind=PeriodKind.MONTH, label=label).exists():
-            continue  # opened already (by hand or by an earlier run): joiners are step 2
+        cycle = ruleset_get_published(code=code).cycle
+        label = _tracked_label(cycle, today)
+        if label is None or Period.objects.filter(ruleset__code=code, label=label).exists():
+            continue  # not its day, or opened already (by hand, an earlier run): joiners are step 2
         opened.append(period_open(ruleset_code=code, label=label, user=None))
     return opened
 
 
 def _open_months() -> list[Period]:
+    """The open tracked periods: months, and the quarters of quarterly rule sets (a monthly rule
+    set's quarters and every year are derived, with no self-assessment or scoring step)."""
+    tracked = Q(kind=PeriodKind.MONTH) | Q(kind=PeriodKind.QUARTER, ruleset__cycle="quarter")
     return list(
-        Period.objects.filter(kind=PeriodKind.MONTH, status=PeriodStatus.OPEN)
+        Period.objects.filter(tracked, status=PeriodStatus.OPEN)
         .select_related("ruleset")
-        .order_by("year", "index", "ruleset__code")
+        .order_by("year", "starts_on", "ruleset__code")
     )
 
 
@@ -259,12 +288,16 @@ def run_daily_jobs(*, today: dt.date | None = None) -> DailyReport:
     def _reminders() -> None:
         report.reminders = send_reminders(today=report.date)
 
+    def _year() -> None:
+        report.year = year_deadline_jobs(today=report.date)
+
     def _emails() -> None:
         report.emails_sent = send_pending_emails()
 
     step("open", _open)
     step("joiners", _joiners)
     step("reminders", _reminders)
+    step("year", _year)
     step("emails", _emails)
     return report
 

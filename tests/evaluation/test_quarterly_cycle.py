@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from evaluation.errors import WorkflowError
-from evaluation.models import Evaluation, Period, Status
+from evaluation.models import Evaluation, Notification, Period, Status
+from evaluation.services.daily import run_daily_jobs
 from evaluation.services.derive import period_derive
 from evaluation.services.period_close import period_close
 from evaluation.services.periods import period_open
@@ -100,3 +101,20 @@ def test_a_whole_quarter_and_the_year_derived_from_the_quarters(month, quarterly
         assert evaluation.proposed_level in ("HTNV", "KHTNV", "")
     # No quarter was derived from months, and no month exists.
     assert set(Period.objects.values_list("kind", flat=True)) == {"quarter", "year"}
+
+
+def test_the_daily_job_opens_the_quarter_on_its_first_day_and_reminds_its_deadlines(
+    month, quarterly
+):
+    report = run_daily_jobs(today=dt.date(2026, 10, 1))
+    assert report.opened == ["ND335-2025 2026-Q4 (13 evaluations)"]
+    assert run_daily_jobs(today=dt.date(2026, 10, 1)).opened == []  # once
+    assert run_daily_jobs(today=dt.date(2026, 11, 1)).opened == []  # no month under it
+    assert not Period.objects.filter(kind="month").exists()
+    quarter = Period.objects.get(label="2026-Q4")
+    # Reminders 2 days before the quarter's self-assessment deadline (3 January), as for a month.
+    day = quarter.self_assessment_due - dt.timedelta(days=2)
+    assert day == dt.date(2027, 1, 1)
+    run_daily_jobs(today=day)
+    key = f"reminder:{quarter.pk}:self:{day.isoformat()}"
+    assert Notification.objects.filter(dedup_key=key).count() == 12  # everyone with a login
