@@ -109,6 +109,10 @@ class PersonInput:
     # Set by the engine for a leader once the direct subordinates are rated: 1, or the
     # template's factor when any of them is KHTNV (the unit component, DOMAIN.md §3).
     unit_factor: Decimal | None = None
+    # For the head of an agency in a year period whose rule set binds the head by the agency's
+    # own rating (DOMAIN.md §8): the agency's level that year, and the decision recording it.
+    agency_level_ceiling: Level | None = None
+    agency_rating_reference: str = ""
     # Decree 335's leader components (templates with ``leader_components``): the organising %
     # and unity % the evaluator entered (0–100), and how the people under the leader scored —
     # set by the engine in a batch, or by the caller when rating a leader alone.
@@ -1044,6 +1048,36 @@ def _move_down(
 
 
 # --------------------------------------------------------------------------------------------
+# The head bound by the agency's own rating
+# --------------------------------------------------------------------------------------------
+
+
+def apply_agency_ceiling(
+    results: Mapping[str, PersonResult], people: Mapping[str, PersonInput], period: Period
+) -> None:
+    """The head of an agency is at most the agency's level of the year (DOMAIN.md §8), where
+    the head's rule set says so: the caller sets ``agency_level_ceiling`` only then, and only
+    on the head's year evaluation. Applied after the leader gates and before the quota, so the
+    quota counts the head's final level; a signed rating is never moved."""
+    for code, person in people.items():
+        ceiling = person.agency_level_ceiling
+        result = results[code]
+        if ceiling is None or result.signed or result.level is None:
+            continue
+        params = {
+            "agency": person.agency,
+            "year": period.year,
+            "level": ceiling,
+            "reference": person.agency_rating_reference,
+        }
+        if result.level > ceiling:
+            result.level = ceiling
+            result.add("agency.limited", **params)
+        else:
+            result.add("agency.within", **params)
+
+
+# --------------------------------------------------------------------------------------------
 # The whole batch
 # --------------------------------------------------------------------------------------------
 
@@ -1065,5 +1099,6 @@ def rate_batch(
                 result = results[person.code]
                 result.level, result.signed = person.signed_level, True
         apply_leader_gates(results, by_code, rules, period)
+        apply_agency_ceiling(results, by_code, period)
         quota = apply_quota(results.values(), rules, period, exceptions)
     return BatchResult(people=[results[p.code] for p in people], quota=quota)

@@ -216,6 +216,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Người có thẩm quyền hạ mức xếp loại xuống {level}: {reason}",
         "The approver lowered the level to {level}: {reason}",
     ),
+    "agency.limited": (
+        "Người đứng đầu: mức xếp loại không cao hơn mức xếp loại của cơ quan {agency} năm "
+        "{year} ({level}, {reference}) — hạ xuống {level}",
+        "Head of the agency: the level may not be higher than the rating of {agency} for "
+        "{year} ({level}, {reference}) — lowered to {level}",
+    ),
+    "agency.within": (
+        "Người đứng đầu: mức xếp loại không vượt mức xếp loại của cơ quan {agency} năm {year} "
+        "({level}, {reference})",
+        "Head of the agency: the level is within the rating of {agency} for {year} "
+        "({level}, {reference})",
+    ),
     "quota.signed": (
         "Đã được phê duyệt Hoàn thành xuất sắc trước đó, tính vào tỷ lệ của {group} ({limit})",
         "Already approved as excellent, counted in the quota of {group} ({limit})",
