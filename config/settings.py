@@ -125,7 +125,8 @@ for _database in DATABASES.values():
 DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The standard templates and rule sets ship as fixtures: `manage.py loaddata scoring_standard`.
+# The standard templates and rule sets ship as fixtures, loaded version by version by
+# `manage.py load_standard_rules` (plain loaddata over a published version is refused).
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Argon2id first (memory-hard), with OWASP's parameters (staff/hashers.py); older hashes are

@@ -69,4 +69,8 @@ def published_ruleset(draft_ruleset: RuleSet, hoa: Any) -> RuleSet:
 
 @pytest.fixture
 def standard_rules(db: None) -> None:
-    call_command("loaddata", str(STANDARD_FIXTURE), verbosity=0)
+    """The standard rules of 1 January 2026 (ND335-2025 v1, HN-3814 v1), which these tests
+    describe; the later versions are checked in test_load_standard_rules.py."""
+    call_command(
+        "load_standard_rules", str(STANDARD_FIXTURE), "--published-by", "2026-01-01", verbosity=0
+    )

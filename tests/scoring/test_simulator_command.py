@@ -42,7 +42,7 @@ EXAMPLE = {
 
 @pytest.fixture
 def standard_rules(db):
-    call_command("loaddata", "scoring_standard", verbosity=0)
+    call_command("load_standard_rules", "--published-by", "2026-01-01", verbosity=0)
 
 
 def run_rate(data: object | str, *args: str) -> tuple[int, str, str]:

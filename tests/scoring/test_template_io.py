@@ -31,7 +31,7 @@ CODE = "ND335-2025-TPL"
 @pytest.fixture
 def standard(db):
     """The standard template plus two bonus/deduction items, published as version 2."""
-    call_command("loaddata", "scoring_standard", verbosity=0)
+    call_command("load_standard_rules", "--published-by", "2026-01-01", verbosity=0)
     draft = services.template_new_version(
         template=CriteriaTemplate.objects.get(code=CODE, version=1), user=None
     )
