@@ -20,8 +20,7 @@ from scoring.services import ruleset_new_version, ruleset_publish
 from tests.evaluation.helpers import publish_alpha
 
 
-@pytest.fixture
-def quarterly(month) -> RuleSet:
+def quarterly_version(month) -> RuleSet:
     """ND335-2025 version 2, the same rules tracked by quarter."""
     sam = month.user("sam")
     current = RuleSet.objects.get(code="ND335-2025", status="published")
@@ -29,6 +28,11 @@ def quarterly(month) -> RuleSet:
     draft.cycle = "quarter"
     draft.save()
     return ruleset_publish(ruleset=draft, user=sam)
+
+
+@pytest.fixture
+def quarterly(month) -> RuleSet:
+    return quarterly_version(month)
 
 
 def _refused(call, code: str) -> WorkflowError:

@@ -1,0 +1,58 @@
+"""The period pages for a quarterly rule set (DOMAIN.md §5): the form takes a quarter, opens it
+like a month, and refuses a month with the message that names the quarter to open."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.models import Evaluation, Period
+from scoring.models import RuleSet
+from tests.evaluation.test_quarterly_cycle import quarterly_version
+from tests.web.test_periods import URL, _admin, _field_errors, _run
+
+
+@pytest.fixture
+def quarterly(month) -> RuleSet:
+    return quarterly_version(month)
+
+
+def test_the_form_says_it_takes_a_month_or_a_quarter(month, client):
+    page = _admin(client, month).get(URL).content.decode()
+    assert "Mở kỳ tháng hoặc quý" in page
+    assert 'pattern="[0-9]{4}-([0-9]{2}|Q[1-4])"' in page
+    assert "quý dạng NNNN-Qn (ví dụ 2026-Q1)" in page
+
+
+def test_a_quarterly_rule_set_opens_its_quarter_from_the_form(
+    month,
+    quarterly,
+    client,
+    django_capture_on_commit_callbacks,
+):
+    final, chain = _run(
+        _admin(client, month),
+        django_capture_on_commit_callbacks,
+        URL,
+        {"period": "2026-Q4", "ruleset": "ND335-2025"},
+    )
+    period = Period.objects.get(label="2026-Q4")
+    assert (period.kind, chain) == ("quarter", [f"{URL}{period.pk}/"])
+    assert Evaluation.objects.filter(period=period).count() == 13
+    assert "Đã mở kỳ 2026-Q4: tạo 13 phiếu đánh giá." in final.content.decode()
+
+
+def test_a_month_under_a_quarterly_rule_set_is_refused_by_the_label_field(
+    month,
+    quarterly,
+    client,
+    django_capture_on_commit_callbacks,
+):
+    final, _ = _run(
+        _admin(client, month),
+        django_capture_on_commit_callbacks,
+        URL,
+        {"period": "2026-11", "ruleset": "ND335-2025"},
+    )
+    errors = _field_errors(final.content.decode(), "period")
+    assert "đánh giá theo quý: không mở kỳ 2026-11" in errors and "2026-Q4" in errors
+    assert not Period.objects.exists()
