@@ -229,8 +229,6 @@ class EvaluationDetailSerializer(EvaluationSerializer):
             "discipline",
             "degradation",
             "unit_corruption",
-            "organising_percent",
-            "unity_percent",
             "maternity_leave",
             "band",
             "reasons",
@@ -292,21 +290,6 @@ class ManagerScoreSerializer(VersionedInput):
     discipline = serializers.ChoiceField(choices=[d.value for d in Discipline], required=False)
     degradation = serializers.BooleanField(required=False)
     unit_corruption = serializers.BooleanField(required=False)
-    organising_percent = points_field(
-        required=False,
-        allow_null=True,
-        help_text="Lãnh đạo (Nghị định 335): năng lực tổ chức triển khai thực hiện nhiệm vụ, "
-        "0–100 %, theo thang của mẫu (leader_component_steps); chỉ cho cấp trưởng, cấp phó khi "
-        "mẫu tính thành phần này, và bắt buộc khi gửi (submit). null: xóa. / A head's or "
-        "deputy's organising capacity, 0–100 %, on the template's scale; required to submit "
-        "under a template with leader components.",
-    )
-    unity_percent = points_field(
-        required=False,
-        allow_null=True,
-        help_text="Lãnh đạo (Nghị định 335): năng lực tập hợp, đoàn kết, 0–100 %, như "
-        "organising_percent. / A head's or deputy's capacity to unite, as organising_percent.",
-    )
     manager_comment = serializers.CharField(required=False, allow_blank=True)
     submit = serializers.BooleanField(required=False, default=False)
 
@@ -474,37 +457,6 @@ class ApprovalPreviewSerializer(serializers.Serializer):
     not_scored = serializers.IntegerField()
 
 
-class HeadApprovalQuerySerializer(serializers.Serializer):
-    period = serializers.IntegerField(help_text="Id kỳ")
-
-
-class HeadApprovalRowSerializer(serializers.Serializer):
-    """One head of agency's evaluation on the province approver's board (DOMAIN.md §1)."""
-
-    evaluation = serializers.IntegerField(source="evaluation.pk")
-    version = serializers.IntegerField(source="evaluation.version")
-    agency = serializers.CharField(source="evaluation.agency.code")
-    agency_name = serializers.CharField(source="evaluation.agency.name")
-    staff = serializers.CharField(source="evaluation.staff.code")
-    full_name = serializers.CharField(source="evaluation.staff.full_name")
-    status = serializers.ChoiceField(source="evaluation.status", choices=Status.choices)
-    score = serializers.DecimalField(
-        source="evaluation.score", max_digits=6, decimal_places=2, allow_null=True
-    )
-    proposed_level = serializers.CharField(source="evaluation.proposed_level", allow_blank=True)
-    final_level = serializers.CharField(source="evaluation.final_level", allow_blank=True)
-    reasons = ReasonSerializer(many=True)
-    selectable = serializers.BooleanField(help_text="Ký được ngay / may be signed now")
-    reports_not_scored = serializers.IntegerField(source="blocked")
-
-
-class HeadApprovalSerializer(StrictSerializer):
-    evaluation = serializers.IntegerField(help_text="Id phiếu của người đứng đầu")
-    level = serializers.ChoiceField(choices=RatingLevel.choices, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True)
-
-
 class QuotaExceptionInputSerializer(StrictSerializer):
     period = serializers.IntegerField()
     agency = serializers.CharField()
@@ -522,8 +474,6 @@ class QuotaExceptionSerializer(serializers.Serializer):
     ceiling = serializers.IntegerField()
     reference = serializers.CharField()
     reason = serializers.CharField()
-    decided_by = serializers.CharField(source="decided_by.username")
-    decided_at = serializers.DateTimeField()
 
 
 class PublicationInputSerializer(StrictSerializer):
