@@ -25,7 +25,14 @@ from evaluation.models import (
     Status,
 )
 from scoring import engine
-from scoring.engine import BatchResult, MonthScore, PersonInput, PersonResult, ProductOutcome
+from scoring.engine import (
+    BatchResult,
+    MonthScore,
+    PersonInput,
+    PersonResult,
+    ProductOutcome,
+    UnitStanding,
+)
 from scoring.models import RuleSet
 from scoring.rules import Discipline, Leadership, Level, RuleSetRules
 from scoring.selectors import ruleset_rules
@@ -41,6 +48,8 @@ MANAGER_INPUTS = (
     "discipline",
     "degradation",
     "unit_corruption",
+    "organising_percent",
+    "unity_percent",
 )
 
 
@@ -154,6 +163,7 @@ def person_input(
     signed: bool = True,
     general: dict[str, Decimal] | None = None,
     products: Sequence[ProductOutcome] | None = None,
+    unit: UnitStanding | None = None,
 ) -> PersonInput:
     """The engine's view of one evaluation (``general`` and ``products``, when given, are
     what ``general_points`` and ``product_outcomes`` would read from its prefetched rows)."""
@@ -173,6 +183,9 @@ def person_input(
         discipline=Discipline(evaluation.discipline or "none"),
         degradation=evaluation.degradation,
         unit_corruption=evaluation.unit_corruption,
+        organising=evaluation.organising_percent,
+        unity=evaluation.unity_percent,
+        unit=unit,
         months=tuple(months),
         maternity_leave=evaluation.maternity_leave,
         approver_max_level=Level[evaluation.approver_max_level]
@@ -247,6 +260,8 @@ class RatedEvaluation:
     discipline: str
     degradation: bool
     unit_corruption: bool
+    organising_percent: Decimal | None
+    unity_percent: Decimal | None
     maternity_leave: bool
     approver_max_level: str
     approver_reason: str
@@ -369,11 +384,53 @@ def rate_one(evaluation: Evaluation, *, source: str = "manager") -> PersonResult
         if is_tracked(period)
         else monthly_scores([evaluation], period).get(evaluation.staff_id, ())
     )
+    rules = rules_for_period(period)
     return engine.rate_individual(
-        person_input(evaluation, months=months, source=source, signed=False),
-        rules_for_period(period),
+        person_input(
+            evaluation,
+            months=months,
+            source=source,
+            signed=False,
+            unit=leader_unit(evaluation, rules),
+        ),
+        rules,
         period.rated_period,
     )
+
+
+def leader_unit(evaluation: Evaluation, rules: RuleSetRules) -> UnitStanding | None:
+    """For a leader under Decree 335's components rated alone (the live proposal, the
+    manager's submission): how the people under them scored so far, read as the approval's
+    batch reads them — the scored evaluations of the same period and agency reached through
+    ``manager`` from the leader, transitively. None for anyone else. At approval the engine
+    recomputes it from the batch's own final scores."""
+    if not rules.template.leader_components or evaluation.leadership in ("", "none"):
+        return None
+    return engine.unit_standing(subtree_scores(evaluation), rules)
+
+
+def subtree_scores(evaluation: Evaluation) -> list[Decimal]:
+    """The stored scores of everyone under ``evaluation``'s person in its period and agency
+    (scored or signed, reached through scored or signed evaluations): one query per level."""
+    scores: list[Decimal] = []
+    seen = {evaluation.staff_id}
+    frontier = [evaluation.staff_id]
+    while frontier:
+        rows = Evaluation.objects.filter(
+            period_id=evaluation.period_id,
+            agency_id=evaluation.agency_id,
+            manager_id__in=frontier,
+            status__in=RATED_STATUSES,
+        ).values_list("staff_id", "score")
+        frontier = []
+        for staff_id, score in rows:
+            if staff_id in seen:
+                continue
+            seen.add(staff_id)
+            frontier.append(staff_id)
+            if score is not None:
+                scores.append(score)
+    return scores
 
 
 def reasons_json(result: PersonResult) -> list[dict[str, str]]:

@@ -229,6 +229,8 @@ class EvaluationDetailSerializer(EvaluationSerializer):
             "discipline",
             "degradation",
             "unit_corruption",
+            "organising_percent",
+            "unity_percent",
             "maternity_leave",
             "band",
             "reasons",
@@ -290,6 +292,21 @@ class ManagerScoreSerializer(VersionedInput):
     discipline = serializers.ChoiceField(choices=[d.value for d in Discipline], required=False)
     degradation = serializers.BooleanField(required=False)
     unit_corruption = serializers.BooleanField(required=False)
+    organising_percent = points_field(
+        required=False,
+        allow_null=True,
+        help_text="Lãnh đạo (Nghị định 335): năng lực tổ chức triển khai thực hiện nhiệm vụ, "
+        "0–100 %, theo thang của mẫu (leader_component_steps); chỉ cho cấp trưởng, cấp phó khi "
+        "mẫu tính thành phần này, và bắt buộc khi gửi (submit). null: xóa. / A head's or "
+        "deputy's organising capacity, 0–100 %, on the template's scale; required to submit "
+        "under a template with leader components.",
+    )
+    unity_percent = points_field(
+        required=False,
+        allow_null=True,
+        help_text="Lãnh đạo (Nghị định 335): năng lực tập hợp, đoàn kết, 0–100 %, như "
+        "organising_percent. / A head's or deputy's capacity to unite, as organising_percent.",
+    )
     manager_comment = serializers.CharField(required=False, allow_blank=True)
     submit = serializers.BooleanField(required=False, default=False)
 

@@ -23,6 +23,7 @@ from evaluation.models import Evaluation
 from evaluation.rating import (
     general_points,
     is_tracked,
+    leader_unit,
     monthly_scores,
     person_input,
     reasons_json,
@@ -74,6 +75,10 @@ def _typed_fields(evaluation: Evaluation, fields: Mapping[str, Any]) -> dict[str
     values.pop("manager_comment", None)
     if "discipline" in values:
         values["discipline"] = Discipline(values["discipline"])
+    # The evaluation's names of a leader's Decree 335 components → the engine's.
+    for column, name in (("organising_percent", "organising"), ("unity_percent", "unity")):
+        if column in values:
+            values[name] = values.pop(column)
     return values
 
 
@@ -118,9 +123,16 @@ def level_preview(
         if is_tracked(period)
         else monthly_scores([evaluation], period).get(evaluation.staff_id, ())
     )
-    person = person_input(evaluation, months=months, source=source, signed=False)
+    rules = rules_for_period(period)
+    person = person_input(
+        evaluation,
+        months=months,
+        source=source,
+        signed=False,
+        unit=leader_unit(evaluation, rules),
+    )
     person = dataclasses.replace(person, general=general, **extra)
-    result = engine.rate_individual(person, rules_for_period(period), period.rated_period)
+    result = engine.rate_individual(person, rules, period.rated_period)
 
     english = translation.get_language() == "en"
     components = result.components
@@ -132,6 +144,7 @@ def level_preview(
         "tasks": components.tasks if components else None,
         "bonus": components.bonus if components else person.bonus,
         "deductions": components.deductions if components else person.deductions,
+        "leader": components.leader if components else None,
         "band": result.band.name if result.band else "",
         "level": level,
         "level_label": str(RatingLevel(level).label) if level else gettext("Chưa thể xếp loại"),

@@ -120,7 +120,10 @@ def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]
 
 def leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Leaders in the batch whose direct reports are not yet scored (approve units first).
-    Two queries whatever the number of leaders."""
+    Two queries whatever the number of leaders.
+
+    Under Decree 335's leader components the unit % reads everyone under the leader, so the
+    whole subtree of reports must be scored: ``reports_not_scored`` counts it (one query more)."""
     leaders = {
         e.staff_id: e
         for e in Evaluation.objects.filter(pk__in=list(evaluation_ids))
@@ -128,6 +131,8 @@ def leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[
         .select_related("staff")
         .order_by("pk")
     }
+    if leaders and period.ruleset.template.leader_components:
+        return _subtrees_blocked(period, leaders)
     waiting = (
         Evaluation.objects.filter(
             period=period,
@@ -146,6 +151,33 @@ def leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[
         }
         for row in waiting
     ]
+
+
+def _subtrees_blocked(period: Period, leaders: Mapping[int, Evaluation]) -> list[dict[str, Any]]:
+    """Leaders with anyone in their subtree of reports (through ``manager``, in the period
+    and the leader's agency) not yet scored — what the engine's unit % would miss."""
+    agencies = {e.agency_id for e in leaders.values()}
+    reports: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    for staff_id, manager_id, agency_id, status in Evaluation.objects.filter(
+        period=period, agency_id__in=agencies, manager_id__isnull=False
+    ).values_list("staff_id", "manager_id", "agency_id", "status"):
+        reports.setdefault((agency_id, manager_id), []).append((staff_id, status))
+    waiting = (Status.DRAFT, Status.SELF_ASSESSED)
+    blocked = []
+    for staff_id, leader in leaders.items():
+        seen, stack, count = {staff_id}, [staff_id], 0
+        while stack:
+            for report, status in reports.get((leader.agency_id, stack.pop()), ()):
+                if report in seen:
+                    continue
+                seen.add(report)
+                stack.append(report)
+                count += status in waiting
+        if count:
+            blocked.append(
+                {"evaluation": leader.pk, "staff": leader.staff.code, "reports_not_scored": count}
+            )
+    return blocked
 
 
 def _apply_adjustments(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from evaluation.errors import WorkflowError, forbidden, unknown_criterion
 from evaluation.models import CriterionScore, Evaluation, NotificationKind, Status
-from evaluation.rating import MANAGER_INPUTS, rate_one, reasons_json
+from evaluation.rating import MANAGER_INPUTS, is_tracked, rate_one, reasons_json
 from evaluation.services.common import (
     lock_for_step,
     parse_points,
@@ -24,7 +24,7 @@ from evaluation.services.common import (
 )
 from evaluation.services.notifications import notify
 from scoring.models import Criterion
-from scoring.rules import Discipline
+from scoring.rules import Discipline, parse_component_steps
 from scoring.selectors import template_criteria
 from staff import audit
 from staff.access import scope_for
@@ -187,9 +187,78 @@ def manager_fields_validate(evaluation: Evaluation, data: Mapping[str, Any]) -> 
                     "not_a_boolean", "Phải là đúng/sai", "Must be true or false", path=flag
                 )
             values[flag] = data[flag]
+    for name in LEADER_COMPONENTS:
+        if name in data:
+            values[name] = _leader_component(evaluation, name, data[name])
     if "manager_comment" in data:
         values["manager_comment"] = str(data["manager_comment"] or "")
     return values
+
+
+# Decree 335's components the evaluator enters for a leader (DOMAIN.md §3): field → names.
+LEADER_COMPONENTS = {
+    "organising_percent": (
+        "năng lực tổ chức triển khai thực hiện nhiệm vụ",
+        "organising capacity",
+    ),
+    "unity_percent": ("năng lực tập hợp, đoàn kết", "capacity to unite"),
+}
+
+
+def uses_leader_components(evaluation: Evaluation) -> bool:
+    """Whether ``evaluation`` is a leader's under a template that counts the organising and
+    unity components (the fields are shown, accepted and required only then)."""
+    return evaluation.template.leader_components and evaluation.leadership not in ("", "none")
+
+
+def _leader_component(evaluation: Evaluation, name: str, raw: Any) -> Decimal | None:
+    """A leader's organising or unity percent: blank clears it; otherwise 0–100 with at most
+    2 decimals, on the template's scale when it has one, and only for a leader under a
+    template that counts it."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    vi, en = LEADER_COMPONENTS[name]
+    if evaluation.leadership in ("", "none"):
+        raise WorkflowError(
+            "not_a_leader",
+            f"Chỉ chấm {vi} cho cấp trưởng, cấp phó",
+            f"The {en} is scored for heads and deputies only",
+            path=name,
+        )
+    template = evaluation.template
+    if not template.leader_components:
+        raise WorkflowError(
+            "not_in_template",
+            f"Mẫu tiêu chí {template.code} v{template.version} không tính {vi}",
+            f"Template {template.code} v{template.version} does not count the {en}",
+            path=name,
+        )
+    value = parse_points(raw, path=name, maximum=Decimal(100))
+    steps = parse_component_steps(template.leader_component_steps)
+    if steps and value not in steps:
+        allowed = ", ".join(format(step.normalize(), "f") for step in steps)
+        raise WorkflowError(
+            "not_on_scale",
+            f"{vi.capitalize()} chỉ nhận các mức {allowed} (đang là {raw})",
+            f"The {en} takes only {allowed} (got {raw})",
+            path=name,
+        )
+    return value
+
+
+def _require_leader_components(evaluation: Evaluation) -> None:
+    """A leader under a template that counts organising and unity is not submitted without
+    them: the error names the first one missing."""
+    if not uses_leader_components(evaluation) or not is_tracked(evaluation.period):
+        return
+    for name, (vi, en) in LEADER_COMPONENTS.items():
+        if getattr(evaluation, name) is None:
+            raise WorkflowError(
+                "leader_component_missing",
+                f"Chưa chấm {vi} (%) của lãnh đạo",
+                f"The leader's {en} (%) is not scored yet",
+                path=name,
+            )
 
 
 def evaluation_manager_score(
@@ -271,6 +340,7 @@ def _submit_manager_score(evaluation: Evaluation, user: Any) -> None:
             f"Criteria not scored yet: {', '.join(missing)}",
             path=f"scores.{missing[0]}",
         )
+    _require_leader_components(evaluation)
     now = timezone.now()
     evaluation.products.filter(confirmed_by__isnull=True).update(
         confirmed_by=user, confirmed_at=now

@@ -42,7 +42,12 @@ from evaluation.selectors.team import (
     uses_team_page,
 )
 from evaluation.services.products import product_set_outcome
-from evaluation.services.workflow import evaluation_manager_score, evaluation_return
+from evaluation.services.workflow import (
+    LEADER_COMPONENTS,
+    evaluation_manager_score,
+    evaluation_return,
+    uses_leader_components,
+)
 from evaluation.views.common import errors_by_field
 from scoring.models import DisciplineChoice, TaskModeChoice
 from staff.access import Scope, request_scope
@@ -135,6 +140,8 @@ def _stored_values(evaluation: Evaluation, lines: list[Any]) -> dict[str, Any]:
         degradation=evaluation.degradation,
         unit_corruption=evaluation.unit_corruption,
         manager_comment=evaluation.manager_comment,
+        organising_percent=_text(evaluation.organising_percent),
+        unity_percent=_text(evaluation.unity_percent),
     )
     return values
 
@@ -153,6 +160,8 @@ def _posted_values(post: Mapping[str, Any], lines: list[Any]) -> dict[str, Any]:
         degradation=post.get("degradation") == "on",
         unit_corruption=post.get("unit_corruption") == "on",
         manager_comment=post.get("manager_comment", ""),
+        organising_percent=post.get("organising_percent", ""),
+        unity_percent=post.get("unity_percent", ""),
     )
     return values
 
@@ -183,7 +192,41 @@ def _service_input(
     ):
         if shown:
             fields[name] = str(values.get(name, "")).strip().replace(",", ".") or "0"
+    if uses_leader_components(evaluation):
+        # A leader's organising and unity percent (Decree 335); blank = not scored yet.
+        for name in LEADER_COMPONENTS:
+            raw = str(values.get(name, "")).strip()
+            fields[name] = raw.replace(",", ".") if raw else None
     return scores, fields
+
+
+def _leader_fields(
+    evaluation: Evaluation, values: Mapping[str, Any], errors: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The organising and unity inputs of a leader under Decree 335's components, each with
+    the template's guidance and scale; empty for anyone else."""
+    if not uses_leader_components(evaluation):
+        return []
+    template = evaluation.template
+    steps = template.leader_component_steps.strip()
+    labels = {
+        "organising_percent": (
+            _("Năng lực tổ chức triển khai thực hiện nhiệm vụ (%)"),
+            template.organising_guidance,
+        ),
+        "unity_percent": (_("Năng lực tập hợp, đoàn kết (%)"), template.unity_guidance),
+    }
+    return [
+        {
+            "name": name,
+            "label": label,
+            "guidance": guidance,
+            "steps": steps,
+            "value": values.get(name, ""),
+            "errors": errors.get(name),
+        }
+        for name, (label, guidance) in labels.items()
+    ]
 
 
 # Errors about the whole evaluation rather than one input: shown above the form.
@@ -258,6 +301,8 @@ def _conflict(
         degradation=_("Suy thoái"),
         unit_corruption=_("Đơn vị phụ trách có tham nhũng"),
         manager_comment=_("Nhận xét"),
+        organising_percent=_("Năng lực tổ chức triển khai (%)"),
+        unity_percent=_("Năng lực tập hợp, đoàn kết (%)"),
     )
     for key, label in labels.items():
         if str(saved.get(key, "")) != str(typed.get(key, "")):
@@ -315,6 +360,7 @@ def _render_score(
         "shows_task_points": _shows_task_points(template),
         "shows_bonus": _shows_bonus(template),
         "shows_deductions": _shows_deductions(template),
+        "leader_fields": _leader_fields(evaluation, values, errors),
         "discipline_choices": DisciplineChoice.choices,
         "preview": preview,
         "self_preview": _self_preview(evaluation),
