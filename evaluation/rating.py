@@ -24,6 +24,7 @@ from evaluation.models import (
     QuotaException,
     Status,
 )
+from evaluation.models import AgencyRating as AgencyOwnRating
 from scoring import engine
 from scoring.engine import (
     BatchResult,
@@ -61,6 +62,33 @@ def _rules_for(ruleset_pk: int) -> RuleSetRules:
 
 def rules_for_period(period: Period) -> RuleSetRules:
     return _rules_for(period.ruleset_id)
+
+
+@lru_cache(maxsize=64)
+def _head_bound(ruleset_pk: int) -> bool:
+    # A published rule set never changes: whether it binds the head by the agency's rating.
+    return RuleSet.objects.values_list("head_bound_by_agency_rating", flat=True).get(pk=ruleset_pk)
+
+
+AgencyCeiling = tuple[Level, str]
+
+
+def is_agency_head(evaluation: Evaluation | RatedEvaluation) -> bool:
+    """The head of the agency: leadership "head" with no manager inside it (rated by the
+    superior authority, DOMAIN.md §1) — a head of unit has a manager."""
+    return evaluation.leadership == "head" and evaluation.manager_id is None
+
+
+def agency_ceilings(period: Period, agency_ids: Iterable[int]) -> dict[int, AgencyCeiling]:
+    """For a year period whose rule set binds the head by the agency's own rating (DOMAIN.md
+    §8): each agency's recorded level of that year and the decision's reference, by agency id.
+    Empty for months, quarters, other rule sets and agencies not rated yet."""
+    if period.kind != "year" or not _head_bound(period.ruleset_id):
+        return {}
+    rows = AgencyOwnRating.objects.filter(
+        year=period.year, quarter__isnull=True, agency_id__in=list(agency_ids)
+    ).values_list("agency_id", "level", "reference")
+    return {agency_id: (Level[level], reference) for agency_id, level, reference in rows}
 
 
 def evaluations_for_rating(queryset: Iterable[Evaluation] | None = None, **filters: object):
@@ -164,9 +192,11 @@ def person_input(
     general: dict[str, Decimal] | None = None,
     products: Sequence[ProductOutcome] | None = None,
     unit: UnitStanding | None = None,
+    agency_ceiling: AgencyCeiling | None = None,
 ) -> PersonInput:
     """The engine's view of one evaluation (``general`` and ``products``, when given, are
-    what ``general_points`` and ``product_outcomes`` would read from its prefetched rows)."""
+    what ``general_points`` and ``product_outcomes`` would read from its prefetched rows;
+    ``agency_ceiling``, for the head's year, the agency's own level and its reference)."""
     level = evaluation.final_level
     return PersonInput(
         code=evaluation.staff.code,
@@ -195,6 +225,8 @@ def person_input(
         signed_level=Level[level]
         if signed and level and evaluation.status in SIGNED_STATUSES
         else None,
+        agency_level_ceiling=agency_ceiling[0] if agency_ceiling else None,
+        agency_rating_reference=agency_ceiling[1] if agency_ceiling else "",
     )
 
 
@@ -348,6 +380,7 @@ def rate_agency(period: Period, agency_id: int, *, unsigned: Iterable[int] = ())
         if evaluation.manager_id:
             reports.setdefault(evaluation.manager_id, []).append(evaluation.staff.code)
     months = {} if is_tracked(period) else monthly_scores(evaluations, period)
+    ceiling = agency_ceilings(period, [agency_id]).get(agency_id)
     inputs = [
         person_input(
             evaluation,
@@ -356,6 +389,7 @@ def rate_agency(period: Period, agency_id: int, *, unsigned: Iterable[int] = ())
             signed=evaluation.pk not in unsigned,
             general=points.get(evaluation.pk, {}),
             products=products.get(evaluation.pk, ()),
+            agency_ceiling=ceiling if is_agency_head(evaluation) else None,
         )
         for evaluation in evaluations
     ]

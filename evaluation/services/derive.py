@@ -21,7 +21,13 @@ from django.utils import timezone
 from evaluation.bulk import bulk_insert
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Period, PeriodKind, QuotaException, Status
-from evaluation.rating import rate_agency, reasons_json, rules_for_period
+from evaluation.rating import (
+    AgencyCeiling,
+    agency_ceilings,
+    rate_agency,
+    reasons_json,
+    rules_for_period,
+)
 from evaluation.services.periods import period_get_or_create, period_label_parse
 from scoring import engine
 from scoring.engine import MonthScore, PersonInput, PersonResult
@@ -99,6 +105,7 @@ def _person_input(
     duty_group_code: str,
     subordinates: tuple[str, ...],
     maternity_leave: bool,
+    agency_ceiling: AgencyCeiling | None = None,
 ) -> PersonInput:
     """What ``rating.person_input`` gives for a derived evaluation just created: no criterion
     scores or products of its own, the months' scores, nothing signed or capped yet."""
@@ -116,7 +123,13 @@ def _person_input(
         unit_corruption=latest["unit_corruption"],
         months=tuple(worker.months),
         maternity_leave=maternity_leave,
+        agency_level_ceiling=agency_ceiling[0] if agency_ceiling else None,
+        agency_rating_reference=agency_ceiling[1] if agency_ceiling else "",
     )
+
+
+def _is_head(worker: _Worker) -> bool:
+    return worker.latest["leadership"] == "head" and worker.latest["manager_id"] is None
 
 
 def _rate_new_agency(
@@ -133,6 +146,7 @@ def _rate_new_agency(
         if worker.latest["manager_id"]:
             reports.setdefault(worker.latest["manager_id"], []).append(worker.latest["staff__code"])
     staff_ids = list(people)
+    ceilings = agency_ceilings(period, {w.latest["agency_id"] for w in people.values()})
     inputs = [
         _person_input(
             people[staff_id],
@@ -140,6 +154,9 @@ def _rate_new_agency(
             duty_group_code=codes["duty_group"].get(people[staff_id].latest["duty_group_id"], ""),
             subordinates=tuple(reports.get(staff_id, ())),
             maternity_leave=staff_id in maternity,
+            agency_ceiling=ceilings.get(people[staff_id].latest["agency_id"])
+            if _is_head(people[staff_id])
+            else None,
         )
         for staff_id in staff_ids
     ]
