@@ -3,14 +3,18 @@
 ``build_demo_months(seed=, today=)`` runs after ``staff.demo.build_demo_province`` (``seed_demo``
 calls both) and:
 
-1. rates every demo agency under ND335-2025 (loading the standard rule sets if missing);
+1. loads the standard rule sets (``load_standard_rules``: new versions only) and maps who is
+   rated under which, by agency type and staff category (``DEMO_COVERAGE``): công chức and
+   cán bộ under ND335-2025, viên chức under ND90-VC, người lao động under NLD-MAU — so a
+   department with viên chức, or a public service unit with workers, holds evaluations under
+   two or three rule sets in the same month, each rule set with its own periods;
 2. gives every demo staff member an account (unusable password: only the demo logins of
    ``staff.demo.LOGINS`` have one) and the roles the workflow needs — the manager role for
    whoever has direct reports, the head and the head's delegate of each agency;
-3. takes the previous month (relative to ``today``) through the whole cycle — products,
-   self-assessment, manager scoring, approval unit by unit (leaders after their units),
-   publication, one appeal, close — and opens the current month with about half the staff
-   self-assessed and some of those already scored by their manager.
+3. takes the previous month (relative to ``today``) of every rule set through the whole
+   cycle — products, self-assessment, manager scoring, approval unit by unit (leaders after
+   their units), publication, one appeal, close — and opens the current month with about half
+   the staff self-assessed and some of those already scored by their manager.
 
 Every step goes through ``evaluation.services`` as the person whose step it is, so the demo
 shows exactly what the application produces: audit trail, hash chains, notifications.
@@ -43,21 +47,37 @@ from evaluation.services.period_close import period_close
 from evaluation.services.periods import period_open
 from evaluation.services.products import product_register, product_set_outcome
 from evaluation.services.workflow import evaluation_manager_score, evaluation_self_assess
-from scoring.models import Criterion, RuleSet, RuleSetCoverage
-from scoring.models import Status as RuleSetStatus
+from scoring.models import Criterion, RuleSetCoverage
 from staff.demo import PROVINCE_CODE, VALID_FROM
 from staff.models import (
     APPROVER_ROLES,
     Agency,
+    Leadership,
     Restructuring,
     Role,
     RoleAssignment,
+    StaffCategory,
     StaffMember,
     Unit,
 )
 from staff.restructuring import NewAgency, Plan, Step, plan_apply
 
 DEMO_RULESET = "ND335-2025"
+# Which rule set rates whom (DOMAIN.md §5), by staff category, for every demo agency type.
+# ND335-2025 is rated under its latest published version (v2 of the standard rules).
+DEMO_COVERAGE: dict[str, str] = {
+    StaffCategory.CC: DEMO_RULESET,  # Decree 335 covers công chức
+    StaffCategory.VC: "ND90-VC",  # viên chức stay under Decrees 90/48
+    StaffCategory.NLD: "NLD-MAU",  # the agency's own regulation: the province's template
+    # Elected cán bộ follow the Party's rules (366-QĐ/TW: quarterly, 100 points), which ship no
+    # rule set here; the commune chairs are tracked meanwhile on Decree 335's 100-point form,
+    # the nearest the standard rules have, so that their months are not left unrated.
+    StaffCategory.CB: DEMO_RULESET,
+}
+DEMO_RULESETS = list(dict.fromkeys(DEMO_COVERAGE.values()))
+# A leader's organising and unity percentages (Decree 335, DOMAIN.md §3) as the evaluator
+# enters them, by tier; ignored under a template without leader components.
+LEADER_COMPONENTS = {"excellent": 100, "good": 90, "completed": 70, "weak": 50}
 ADMIN_LOGIN = "sonoivu"  # the province admin (Sở Nội vụ) opens and closes the demo months
 
 # tier, weight, self points per criterion, products (completed, major errors, delays)
@@ -111,7 +131,9 @@ def plan_person(*, seed: int, label: str, code: str, criteria: list[str]) -> Per
     elif tier == "good":
         flaw = rng.choice([(True, 1, 0), (True, 0, 1), (True, 1, 1)])
         outcomes = [flaw] + [(True, 0, 0)] * rng.choice([0, 0, 1])
-        points = {c: rng.choice([4, 5]) for c in criteria}
+        # Mostly below 90 by itself: ND335-2025 v2 caps excellence on the year only, so no
+        # monthly quota moves a good month down.
+        points = {c: rng.choice([3, 4, 5]) for c in criteria}
     elif tier == "completed":
         outcomes = [(False, 1, 1), (True, 0, 1)]
         points = {c: rng.choice([3, 4]) for c in criteria}
@@ -142,18 +164,25 @@ def _previous_month(day: dt.date) -> dt.date:
 
 
 def ensure_rules() -> None:
-    if not RuleSet.objects.filter(code=DEMO_RULESET, status=RuleSetStatus.PUBLISHED).exists():
-        call_command("loaddata", "scoring_standard", verbosity=0)
+    """The standard rule sets: versions the database lacks are added, present ones kept."""
+    call_command("load_standard_rules", verbosity=0)
 
 
 def ensure_coverage(agencies: list[Agency]) -> int:
-    """Every demo agency without a rule set is rated under ND335-2025 (a choice the province
-    admin made in the admin is left alone)."""
-    covered = set(RuleSetCoverage.objects.values_list("agency_id", flat=True))
+    """Each demo agency type maps every staff category to its rule set (``DEMO_COVERAGE``),
+    unless a row for that type and category exists (a choice the province admin made in the
+    admin is left alone, and so are rows naming one agency). Returns the rows created."""
+    types = sorted({a.agency_type_id for a in agencies if a.agency_type_id})
+    have = set(
+        RuleSetCoverage.objects.filter(agency_type_id__in=types).values_list(
+            "agency_type_id", "category"
+        )
+    )
     rows = [
-        RuleSetCoverage(agency=a, ruleset_code=DEMO_RULESET)
-        for a in agencies
-        if a.pk not in covered
+        RuleSetCoverage(agency_type_id=type_id, category=category, ruleset_code=code)
+        for type_id in types
+        for category, code in DEMO_COVERAGE.items()
+        if (type_id, category) not in have
     ]
     RuleSetCoverage.objects.bulk_create(rows)
     return len(rows)
@@ -309,11 +338,16 @@ def _manager_score(evaluation: Evaluation, user: Any, plan: PersonMonth) -> None
         product_set_outcome(
             product=product, user=user, completed=completed, major_errors=errors, delays=delays
         )
+    fields: dict[str, Any] = {"manager_comment": MANAGER_COMMENTS[plan.tier]}
+    leader = evaluation.leadership in (Leadership.HEAD, Leadership.DEPUTY)
+    if leader and evaluation.template.leader_components:
+        fields["organising_percent"] = LEADER_COMPONENTS[plan.tier]
+        fields["unity_percent"] = LEADER_COMPONENTS[plan.tier]
     evaluation_manager_score(
         evaluation=evaluation,
         user=user,
         scores=plan.manager_scores,
-        fields={"manager_comment": MANAGER_COMMENTS[plan.tier]},
+        fields=fields,
         submit=True,
     )
 
@@ -321,7 +355,7 @@ def _manager_score(evaluation: Evaluation, user: Any, plan: PersonMonth) -> None
 def _evaluations(period: Period) -> list[Evaluation]:
     return list(
         Evaluation.objects.filter(period=period)
-        .select_related("staff", "period")
+        .select_related("staff", "period", "template")
         .order_by("staff__code")
     )
 
@@ -415,7 +449,10 @@ def _approve(period: Period, actors: _Actors) -> int:
 
 
 def _one_appeal(period: Period, actors: _Actors) -> int:
-    """One person of the first agency asks for a second look; the head upholds the result."""
+    """One person of the first agency asks for a second look; the head upholds the result.
+    One appeal in the demo: in the công chức month."""
+    if period.ruleset.code != DEMO_RULESET:
+        return 0
     if Appeal.objects.filter(evaluation__period=period).exists():
         return 0
     candidate = (
@@ -515,13 +552,18 @@ def _demo_staff(agencies: list[Agency]) -> list[StaffMember]:
     )
 
 
-def _open(label: str, admin: Any) -> tuple[Period, int]:
-    existing = Period.objects.filter(
-        ruleset__code=DEMO_RULESET, kind=PeriodKind.MONTH, label=label
-    ).first()
+def _open(label: str, admin: Any, code: str = DEMO_RULESET) -> tuple[Period, int]:
+    existing = Period.objects.filter(ruleset__code=code, kind=PeriodKind.MONTH, label=label).first()
     if existing is not None and existing.status == PeriodStatus.CLOSED:
         return existing, 0
-    return period_open(ruleset_code=DEMO_RULESET, label=label, user=admin)
+    return period_open(ruleset_code=code, label=label, user=admin)
+
+
+def _add_counts(total: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
+    for key, value in counts.items():
+        if isinstance(value, int):
+            total[key] = total.get(key, 0) + value
+    return total
 
 
 def build_demo_months(*, seed: int = 2026, today: dt.date | None = None) -> dict[str, Any]:
@@ -540,11 +582,16 @@ def build_demo_months(*, seed: int = 2026, today: dt.date | None = None) -> dict
         }
         admin = get_user_model().objects.filter(username=ADMIN_LOGIN).first()
         actors = _Actors(staff)
-        previous, opened = _open(_month_label(_previous_month(today)), admin)
-        result["previous"] = {"label": previous.label, "opened": opened}
-        result["previous"] |= run_previous_month(
-            period=previous, actors=actors, seed=seed, admin=admin
-        )
+        # One period per rule set and month; each goes through its own cycle (its own
+        # approval, quota and publication), the previous month's before the merger.
+        label = _month_label(_previous_month(today))
+        result["previous"] = {"label": label, "rulesets": {}}
+        for code in DEMO_RULESETS:
+            previous, opened = _open(label, admin, code)
+            counts = {"opened": opened}
+            counts |= run_previous_month(period=previous, actors=actors, seed=seed, admin=admin)
+            result["previous"]["rulesets"][code] = counts
+            _add_counts(result["previous"], counts)
         result["merger"] = ensure_demo_merger(admin=admin, first_day=today.replace(day=1))
         if result["merger"]:
             # The new centre needs its head and delegate before its month opens.
@@ -552,7 +599,12 @@ def build_demo_months(*, seed: int = 2026, today: dt.date | None = None) -> dict
             staff = _demo_staff(agencies)
             result["roles"] += ensure_roles(staff)
             actors = _Actors(staff)
-        current, opened = _open(_month_label(today), admin)
-        result["current"] = {"label": current.label, "opened": opened}
-        result["current"] |= run_current_month(period=current, actors=actors, seed=seed)
+        label = _month_label(today)
+        result["current"] = {"label": label, "rulesets": {}}
+        for code in DEMO_RULESETS:
+            current, opened = _open(label, admin, code)
+            counts = {"opened": opened}
+            counts |= run_current_month(period=current, actors=actors, seed=seed)
+            result["current"]["rulesets"][code] = counts
+            _add_counts(result["current"], counts)
     return result

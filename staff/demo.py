@@ -439,6 +439,14 @@ def _plan_slots(
     return slots[:staff_count]
 
 
+# Divisions of a department whose people the demo makes viên chức (examiners, data and medical
+# professionals on public-employee posts, the division's own leaders included so that a small
+# demo has some): a department then holds công chức and viên chức, rated under two rule sets in
+# the same month (DOMAIN.md §5). Chosen by the division's name, so no random draw moves and the
+# rest of the plan stays as it was.
+_VC_DIVISIONS = frozenset({"Phòng Khảo thí", "Phòng Chuyển đổi số", "Phòng Nghiệp vụ Y"})
+
+
 def _plan_person(rng: random.Random, i: int, slot: _Slot) -> StaffPlan:
     """The ``i``-th person (``DN00000i``), filling ``slot``."""
     kind, agency_code, unit, pos, boss = slot
@@ -453,7 +461,9 @@ def _plan_person(rng: random.Random, i: int, slot: _Slot) -> StaffPlan:
         category = StaffCategory.CB  # a commune's chair and vice-chairs are elected: cán bộ
     elif pos == "NV":
         category = StaffCategory.NLD
-    elif agency_type == "dvsn":
+    elif agency_type == "dvsn" or (
+        agency_type == "so" and kind in ("unit_head", "member") and unit.name in _VC_DIVISIONS
+    ):
         category = StaffCategory.VC
     else:
         category = StaffCategory.CC

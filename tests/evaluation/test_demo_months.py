@@ -9,10 +9,13 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.db.models import Count
 from django.test import RequestFactory
 from django.utils import timezone
 
 from evaluation.demo import (
+    DEMO_COVERAGE,
+    DEMO_RULESET,
     MERGED_CENTRES,
     MERGED_INTO,
     _month_label,
@@ -64,34 +67,62 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     out = StringIO()
     call_command("seed_demo", "--staff", "120", "--seed", "2026", stdout=out)
     today = timezone.localdate()
-    previous = Period.objects.get(label=_month_label(_previous_month(today)))
-    current = Period.objects.get(label=_month_label(today))
+    prev_label, cur_label = _month_label(_previous_month(today)), _month_label(today)
+    previous = Period.objects.get(label=prev_label, ruleset__code=DEMO_RULESET)
+    current = Period.objects.get(label=cur_label, ruleset__code=DEMO_RULESET)
     assert (previous.status, current.status) == ("closed", "open")
     assert f"Kỳ {previous.label}: đã khóa" in out.getvalue()
 
-    # Every demo agency is rated under ND335-2025.
-    assert RuleSetCoverage.objects.count() == Agency.objects.count()
-    assert set(RuleSetCoverage.objects.values_list("ruleset_code", flat=True)) == {"ND335-2025"}
+    # Who is rated under which rule set: by agency type and category (DOMAIN.md §5).
+    mapped = set(RuleSetCoverage.objects.values_list("category", "ruleset_code"))
+    assert mapped == set(DEMO_COVERAGE.items())
+    assert not RuleSetCoverage.objects.filter(agency__isnull=False).exists()
+    # Each month has one period per rule set, and everyone exactly one evaluation a month,
+    # under their category's rule set.
+    for label, status in ((prev_label, "closed"), (cur_label, "open")):
+        periods = Period.objects.filter(label=label)
+        assert set(periods.values_list("ruleset__code", "status")) == {
+            (code, status) for code in ("ND335-2025", "ND90-VC", "NLD-MAU")
+        }
+        month = Evaluation.objects.filter(period__label=label)
+        assert month.count() == month.values("staff").distinct().count()
+        for category, code in month.values_list("staff__category", "period__ruleset__code"):
+            assert DEMO_COVERAGE[category] == code
+    # A department holds công chức and viên chức: two rule sets' evaluations the same month.
+    mixed = (
+        Evaluation.objects.filter(period__label=prev_label, agency__agency_type__code="so")
+        .values("agency")
+        .annotate(n=Count("period", distinct=True))
+        .filter(n__gt=1)
+    )
+    assert mixed.exists()
+    assert Evaluation.objects.filter(
+        period__label=prev_label, period__ruleset__code="ND90-VC", agency__agency_type__code="dvsn"
+    ).exists()
 
-    # Last month: everyone signed, published and closed; one appeal decided.
-    done = Counter(previous.evaluations.values_list("status", flat=True))
+    # Last month: everyone signed, published and closed, in every rule set; one appeal decided.
+    last_month = Evaluation.objects.filter(period__label=prev_label)
+    done = Counter(last_month.values_list("status", flat=True))
     assert set(done) == {"closed"} and done["closed"] >= 100
     levels = Counter(previous.evaluations.values_list("final_level", flat=True))
     assert levels["HTTNV"] > levels["HTXSNV"] > 0
     assert Appeal.objects.get().status == "upheld"
-    # Leaders after their units: no one is signed before a person who reports to them.
-    signed = {e.staff_id: e for e in previous.evaluations.all()}
-    for e in signed.values():
-        boss = signed.get(e.manager_id)
-        if boss is not None:
-            assert boss.approved_at >= e.approved_at, (boss.staff_id, e.staff_id)
+    # Leaders after their units: no one is signed before a person who reports to them (in the
+    # same rule set's period; a manager may be rated under another rule set).
+    for period in Period.objects.filter(label=prev_label):
+        signed = {e.staff_id: e for e in period.evaluations.all()}
+        for e in signed.values():
+            boss = signed.get(e.manager_id)
+            if boss is not None:
+                assert boss.approved_at >= e.approved_at, (boss.staff_id, e.staff_id)
 
     # This month: about half self-assessed, some of those scored by their manager.
-    now = Counter(current.evaluations.values_list("status", flat=True))
+    this_month = Evaluation.objects.filter(period__label=cur_label)
+    now = Counter(this_month.values_list("status", flat=True))
     total = sum(now.values())
     assert 0.35 * total <= now["self_assessed"] + now["manager_scored"] <= 0.65 * total
     assert 0 < now["manager_scored"] < now["self_assessed"] + now["manager_scored"]
-    canbo = current.evaluations.filter(staff__user__username="canbo").first()
+    canbo = this_month.filter(staff__user__username="canbo").first()
     assert canbo is None or canbo.status == "draft"  # left for whoever tries the app
 
     assert list(verify_chains()) == []
@@ -101,10 +132,10 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     centre = Agency.objects.get(code=MERGED_INTO.code)
     assert {s.predecessor.code for s in agency_predecessors(centre)} == set(MERGED_CENTRES)
     assert not Agency.objects.filter(code__in=MERGED_CENTRES, is_active=True).exists()
-    old = set(previous.evaluations.values_list("agency__code", flat=True))
+    old = set(last_month.values_list("agency__code", flat=True))
     assert set(MERGED_CENTRES) <= old and centre.code not in old
-    assert current.evaluations.filter(agency=centre).exists()
-    assert not current.evaluations.filter(agency__code__in=MERGED_CENTRES).exists()
+    assert this_month.filter(agency=centre).exists()
+    assert not this_month.filter(agency__code__in=MERGED_CENTRES).exists()
     centre_units = set(Unit.objects.filter(agency=centre).values_list("code", flat=True))
     assert len(centre_units) == 6  # both centres' leadership and two offices each
 
