@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from dashboards.api import DashboardViewSet
+from dashboards.api import AgencyRatingViewSet, DashboardViewSet
 from evaluation.api import (
     AgencyResultViewSet,
     AppealViewSet,
@@ -42,6 +42,7 @@ router.register("agency-results", AgencyResultViewSet, basename="agency-result")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("access-log", AccessLogViewSet, basename="access-log")
 router.register("restructurings", RestructuringViewSet, basename="restructuring")
+router.register("agency-ratings", AgencyRatingViewSet, basename="agency-rating")
 
 dashboard = DashboardViewSet.as_view
 urlpatterns = [

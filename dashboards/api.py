@@ -12,23 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dashboards.agency_ratings import proposed_points
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS, indicators
 from dashboards.models import ParSubCriterion
 from dashboards.par import par_feed
 from dashboards.rankings import ranking
 from dashboards.tables import par_header
-from evaluation.models import Period
+from evaluation.models import AgencyRating, Period
+from evaluation.serializers import ErrorsSerializer, StrictSerializer
+from evaluation.services.agency_rating import agency_rating_record
 from scoring.periods import PeriodFormatError, parse_period
-from staff.access import scope_for
+from staff.access import get_agency_or_404, scope_for
 from staff.lib.replica import reads_from_replica
 
 HEADERS = {
@@ -148,3 +152,100 @@ class DashboardViewSet(viewsets.ViewSet):
         )
         headers = {c.code: par_header(c) for c in ParSubCriterion.objects.all()}
         return _frame_response(request, frame, f"chi-so-cchc-{year}", headers)
+
+
+# --- the agencies' own ratings ---------------------------------------------------------------
+
+
+class AgencyRatingInputSerializer(StrictSerializer):
+    agency = serializers.CharField()
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField(required=False, allow_null=True, default=None)
+    # Checked by the service, which names the range: 0 to 100, at most two decimals.
+    score = serializers.CharField()
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AgencyRatingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    agency = serializers.CharField(source="agency.code")
+    agency_name = serializers.CharField(source="agency.name")
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField(allow_null=True)
+    proposed_points = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    score = serializers.DecimalField(max_digits=5, decimal_places=2)
+    level = serializers.CharField()
+    level_name = serializers.CharField(source="get_level_display")
+    reference = serializers.CharField()
+    reason = serializers.CharField()
+    decided_by = serializers.CharField(source="decided_by.username")
+    decided_at = serializers.DateTimeField()
+
+
+RATING_ERRORS = {400: ErrorsSerializer, 403: ErrorsSerializer, 404: ErrorsSerializer}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Xếp loại cơ quan / Agency ratings",
+        parameters=[
+            OpenApiParameter("year", int, required=False),
+            OpenApiParameter("quarter", int, required=False, description="1–4; none: the year"),
+            OpenApiParameter("agency", str, required=False, description="agency code"),
+        ],
+    )
+)
+class AgencyRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The agencies' own ratings (DOMAIN.md §8: Decree 335 rates state administrative agencies
+    on 100 points). Read: the province (admin, inspector) every agency; the head, delegate and
+    HR officer their own agency; anyone else nothing. Recorded by the province admin only, with
+    the second factor (``evaluation.services.agency_rating``)."""
+
+    serializer_class = AgencyRatingSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[AgencyRating]:
+        scope = scope_for(self.request.user)
+        rows = AgencyRating.objects.select_related("agency", "decided_by").order_by(
+            "-year", "quarter", "agency__code"
+        )
+        if not scope.sees_all:
+            rows = rows.filter(agency_id__in=sorted(scope.agency_ids))
+        params = self.request.query_params
+        if params.get("year", "").isdigit():
+            rows = rows.filter(year=int(params["year"]))
+        if params.get("quarter", "") in ("1", "2", "3", "4"):
+            rows = rows.filter(quarter=int(params["quarter"]))
+        elif params.get("year", "").isdigit():
+            rows = rows.filter(quarter__isnull=True)
+        if params.get("agency"):
+            rows = rows.filter(agency__code=params["agency"])
+        return rows
+
+    @extend_schema(
+        summary="Ghi, sửa xếp loại cơ quan / Record or revise an agency's rating",
+        request=AgencyRatingInputSerializer,
+        responses={201: AgencyRatingSerializer, **RATING_ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = AgencyRatingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        agency = get_agency_or_404(scope_for(request.user), data["agency"])
+        quarter = data.get("quarter")
+        proposal = None
+        if scope_for(request.user).is_province_admin() and quarter in (None, 1, 2, 3, 4):
+            proposal = proposed_points(year=data["year"], quarter=quarter).get(agency.code)
+        rating = agency_rating_record(
+            agency=agency,
+            year=data["year"],
+            quarter=quarter,
+            score=data["score"],
+            reference=data["reference"],
+            reason=data["reason"],
+            proposed_points=proposal,
+            user=request.user,
+        )
+        rating = AgencyRating.objects.select_related("agency", "decided_by").get(pk=rating.pk)
+        return Response(AgencyRatingSerializer(rating).data, status=status.HTTP_201_CREATED)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -30,7 +31,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from dashboards import charts, selectors
+from dashboards import agency_ratings, charts, selectors
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.lineage import label_starts_on, lineage_read
 from dashboards.models import ExportJob, ExportStatus, ParSubCriterion, RankingWeight
@@ -38,7 +39,10 @@ from dashboards.par import par_feed
 from dashboards.rankings import ranking, ranking_lineage
 from dashboards.tables import AGENCY_TABLES, Table, build_table, from_frame, heat_frame
 from dashboards.tasks import run_export
+from evaluation.errors import WorkflowError
 from evaluation.models import Period
+from evaluation.services.agency_rating import agency_bands, agency_rating_record
+from evaluation.views.common import errors_by_field
 from scoring.periods import PeriodFormatError, parse_period
 from staff.access import Scope, scope_for
 from staff.lib.replica import reads_from_replica
@@ -137,6 +141,11 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         return _download(request, spec)
 
     row = selectors.agency_indicators(period=period, agency=agency)
+    # The agency's own rating of the year (read-only here; the province records it).
+    context["agency_ratings"] = agency_ratings.agency_ratings_of_year(
+        agency=agency, year=period.year
+    )
+    context["rating_link"] = scope.sees_all
     units = selectors.levels_by_unit(period=period, agency=agency)
     lineage = lineage_read()
     trend = selectors.trend_frame(period=period, agency=agency, current=row, lineage=lineage)
@@ -250,6 +259,7 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     notes = ranking_lineage(
         label=label, lineage=lineage, codes=list(frame["agency"]) if not frame.empty else []
     )
+    ratings = agency_ratings.ratings_for_label(label)
     rows = []
     for record in frame.to_dict(orient="records") if not frame.empty else []:
         movement = record.get("movement")
@@ -260,6 +270,7 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
                 "movement": movement,
                 "drill": drill is None or record["agency"] in drill,
                 "lineage": notes.get(record["agency"], ""),
+                "agency_rating": ratings.get(record["agency"]),
             }
         )
     months = [c for c in heat.columns if c not in ("agency_type", "agency", "agency_name")]
@@ -274,8 +285,11 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
         }
         for r in heat.to_dict(orient="records")
     ]
+    period = parse_period(label)
     context.update(
         rows=rows,
+        rating_year=period.year,
+        rating_quarter=period.index if period.kind.value == "quarter" else None,
         month=month,
         heat_months=months,
         heat_rows=heat_rows,
@@ -322,6 +336,82 @@ def par_page(request: HttpRequest) -> HttpResponse:
         whole=not frame.empty and "whole_index" in frame.columns,
     )
     return render(request, "dashboards/par.html", context)
+
+
+def _rating_period(params: Any, years: list[int]) -> tuple[int | None, int | None]:
+    year_text = params.get("year", "")
+    year = int(year_text) if year_text.isdigit() and int(year_text) in years else None
+    if year is None:
+        year = years[0] if years else None
+    quarter_text = params.get("quarter", "")
+    quarter = int(quarter_text) if quarter_text in ("1", "2", "3", "4") else None
+    return year, quarter
+
+
+@login_required
+def agency_ratings_page(request: HttpRequest) -> HttpResponse:
+    """The agencies' own ratings of a year or a quarter (DOMAIN.md §8): each agency with the
+    points proposed from its indicators and the rating recorded. The province admin (Sở Nội vụ)
+    records or revises a rating here (second factor required); the inspector reads it; anyone
+    else is refused."""
+    scope = scope_for(request.user)
+    if not scope.sees_all:
+        raise PermissionDenied(_("Chỉ Sở Nội vụ và thanh tra xem xếp loại cơ quan."))
+    params = request.POST if request.method == "POST" else request.GET
+    years = sorted(
+        {p.year for p in selectors.month_periods(ruleset_code=selectors.DEFAULT_RULESET)},
+        reverse=True,
+    )
+    year, quarter = _rating_period(params, years)
+    is_admin = scope.is_province_admin()
+    errors: dict[str, dict[str, list[dict[str, str]]]] = {}
+    values: dict[str, dict[str, str]] = {}
+    status = 200
+    if request.method == "POST":
+        if not is_admin or year is None:
+            raise PermissionDenied(_("Chỉ Sở Nội vụ ghi kết quả xếp loại cơ quan."))
+        code = request.POST.get("agency", "")
+        agency = get_object_or_404(Agency, code=code)
+        values[code] = {k: request.POST.get(k, "") for k in ("score", "reference", "reason")}
+        try:
+            agency_rating_record(
+                agency=agency,
+                year=year,
+                quarter=quarter,
+                score=values[code]["score"].strip().replace(",", "."),
+                reference=values[code]["reference"],
+                reason=values[code]["reason"],
+                proposed_points=agency_ratings.proposed_points(year=year, quarter=quarter).get(
+                    code
+                ),
+                user=request.user,
+            )
+        except WorkflowError as error:
+            found = errors_by_field(error)
+            found["general"] = found.pop("__all__", [])
+            errors[code] = found
+            status = error.status
+        else:
+            messages.success(
+                request,
+                _("Đã ghi xếp loại của %(agency)s.") % {"agency": agency.name},
+            )
+            query = urlencode({"year": year, "quarter": quarter or ""})
+            return redirect(f"{reverse('dashboards:agency-ratings')}?{query}")
+    context: dict[str, Any] = {
+        "years": years,
+        "year": year,
+        "quarter": quarter,
+        "quarters": [1, 2, 3, 4],
+        "is_admin": is_admin,
+        "show_par": True,
+        "errors": errors,
+        "values": values,
+        "bands": agency_bands(),
+        "method": agency_ratings.proposal_method(),
+        "rows": agency_ratings.rating_rows(year=year, quarter=quarter) if year else [],
+    }
+    return render(request, "dashboards/agency_ratings.html", context, status=status)
 
 
 @login_required

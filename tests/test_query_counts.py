@@ -67,6 +67,14 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
         "tests/dashboards/test_pages_ranking.py",
         "def test_the_par_feed_reads_in_a_constant_number_of_queries",
     ),
+    "dashboards:agency-ratings": (
+        "tests/dashboards/test_agency_ratings.py",
+        "def test_the_agency_ratings_page_reads_in_a_constant_number_of_queries",
+    ),
+    "/api/v1/agency-ratings/": (
+        "tests/dashboards/test_agency_ratings.py",
+        "def test_the_agency_ratings_api_lists_in_a_constant_number_of_queries",
+    ),
 }
 NOT_LISTS: dict[str, str] = {
     "/api/v1/evaluations/{id}/proposal/": "one evaluation's proposed level",
