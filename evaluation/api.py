@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from evaluation import filters
 from evaluation import serializers as s
-from evaluation.errors import WorkflowError
+from evaluation.errors import WorkflowError, forbidden
 from evaluation.models import (
     Appeal,
     CriterionScore,
@@ -33,15 +33,18 @@ from evaluation.models import (
     Notification,
     Period,
     Product,
+    QuotaException,
     Status,
 )
 from evaluation.rating import evaluations_for_rating, rate_one, reasons_json
 from evaluation.selectors.access import evaluations_in_scope
+from evaluation.selectors.heads import heads_board
 from evaluation.services.appeals import appeal_file, appeal_resolve
 from evaluation.services.approval import (
     Adjustment,
     agency_publish,
     approval_preview,
+    head_approve,
     quota_exception_record,
     unit_approve,
 )
@@ -486,7 +489,8 @@ class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class ApprovalViewSet(viewsets.GenericViewSet):
-    """The approver (head of agency or delegate) signs one unit at a time."""
+    """The approver (head of agency or delegate) signs one unit at a time — all but the head of
+    the agency, whom the province approver rates and signs (``heads``, DOMAIN.md §1)."""
 
     serializer_class = s.EvaluationSerializer
     filter_backends: list[Any] = []
@@ -525,15 +529,63 @@ class ApprovalViewSet(viewsets.GenericViewSet):
         )
         return Response(s.EvaluationSerializer(rows, many=True).data)
 
+    @extend_schema(
+        methods=["GET"],
+        summary="Người đứng đầu chờ phê duyệt / Heads of agencies to approve",
+        description="The heads of agencies' evaluations of one period, across agencies: the "
+        "province approver only (403 for anyone else).",
+        parameters=[s.HeadApprovalQuerySerializer],
+        responses={200: s.HeadApprovalRowSerializer(many=True), **ERRORS},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Phê duyệt người đứng đầu / Approve a head of agency",
+        description="The province approver signs one head of agency's evaluation (second "
+        "factor; leaders after their units; the agency's quota counts the head).",
+        request=s.HeadApprovalSerializer,
+        responses={200: s.EvaluationSerializer, **ERRORS},
+    )
+    @action(detail=False, methods=["get", "post"])
+    def heads(self, request: Request) -> Response:
+        scope = request_scope(request)
+        if request.method == "GET":
+            if not scope.approves_heads():
+                raise forbidden(
+                    "Chỉ Chủ tịch UBND tỉnh hoặc Phó Chủ tịch được phân công xem danh sách này",
+                    "Only the provincial People's Committee's chair or the designated vice-chair "
+                    "sees this list",
+                )
+            query = _parse(s.HeadApprovalQuerySerializer, request.query_params)
+            board = heads_board(period=_period_or_404(query["period"]), scope=scope)
+            return Response(s.HeadApprovalRowSerializer(board.rows, many=True).data)
+        data = _parse(s.HeadApprovalSerializer, request.data)
+        evaluation = get_object_or_404(evaluations_in_scope(scope), pk=data["evaluation"])
+        signed = head_approve(
+            evaluation=evaluation,
+            user=request.user,
+            level=data.get("level") or None,
+            reason=data["reason"],
+            version=data.get("version"),
+        )
+        row = Evaluation.objects.select_related(
+            "period", "staff", "agency", "unit", "duty_group"
+        ).get(pk=signed.pk)
+        return Response(s.EvaluationSerializer(row).data)
+
 
 class QuotaExceptionViewSet(viewsets.GenericViewSet):
-    """A recorded decision lifting one group's HTXSNV ceiling for one period."""
+    """A recorded decision lifting one group's HTXSNV ceiling for one period: recorded by the
+    province admin (Sở Nội vụ), bounded by the rule set, never by the agency (DOMAIN.md §4.5)."""
 
     serializer_class = s.QuotaExceptionSerializer
     filter_backends: list[Any] = []
 
     @extend_schema(
         summary="Ghi ngoại lệ tỷ lệ / Record a quota exception",
+        description="The province admin, with the second factor; a legal reference is "
+        "required; the ceiling may not exceed what the rule set's exception percent gives "
+        "(409 naming the maximum; 409 when the rule set allows none). The agency's head and "
+        "delegate are refused (403).",
         request=s.QuotaExceptionInputSerializer,
         responses={201: s.QuotaExceptionSerializer, **ERRORS},
     )
@@ -559,6 +611,9 @@ class QuotaExceptionViewSet(viewsets.GenericViewSet):
             reference=data["reference"],
             reason=data["reason"],
             user=request.user,
+        )
+        exception = QuotaException.objects.select_related("agency", "duty_group", "decided_by").get(
+            pk=exception.pk
         )
         return Response(s.QuotaExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
 

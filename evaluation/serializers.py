@@ -474,6 +474,37 @@ class ApprovalPreviewSerializer(serializers.Serializer):
     not_scored = serializers.IntegerField()
 
 
+class HeadApprovalQuerySerializer(serializers.Serializer):
+    period = serializers.IntegerField(help_text="Id kỳ")
+
+
+class HeadApprovalRowSerializer(serializers.Serializer):
+    """One head of agency's evaluation on the province approver's board (DOMAIN.md §1)."""
+
+    evaluation = serializers.IntegerField(source="evaluation.pk")
+    version = serializers.IntegerField(source="evaluation.version")
+    agency = serializers.CharField(source="evaluation.agency.code")
+    agency_name = serializers.CharField(source="evaluation.agency.name")
+    staff = serializers.CharField(source="evaluation.staff.code")
+    full_name = serializers.CharField(source="evaluation.staff.full_name")
+    status = serializers.ChoiceField(source="evaluation.status", choices=Status.choices)
+    score = serializers.DecimalField(
+        source="evaluation.score", max_digits=6, decimal_places=2, allow_null=True
+    )
+    proposed_level = serializers.CharField(source="evaluation.proposed_level", allow_blank=True)
+    final_level = serializers.CharField(source="evaluation.final_level", allow_blank=True)
+    reasons = ReasonSerializer(many=True)
+    selectable = serializers.BooleanField(help_text="Ký được ngay / may be signed now")
+    reports_not_scored = serializers.IntegerField(source="blocked")
+
+
+class HeadApprovalSerializer(StrictSerializer):
+    evaluation = serializers.IntegerField(help_text="Id phiếu của người đứng đầu")
+    level = serializers.ChoiceField(choices=RatingLevel.choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
 class QuotaExceptionInputSerializer(StrictSerializer):
     period = serializers.IntegerField()
     agency = serializers.CharField()
@@ -491,6 +522,8 @@ class QuotaExceptionSerializer(serializers.Serializer):
     ceiling = serializers.IntegerField()
     reference = serializers.CharField()
     reason = serializers.CharField()
+    decided_by = serializers.CharField(source="decided_by.username")
+    decided_at = serializers.DateTimeField()
 
 
 class PublicationInputSerializer(StrictSerializer):

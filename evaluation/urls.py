@@ -5,7 +5,7 @@ Each screen's module lists its own routes (``urls``); this file only puts them t
 
 from django.urls import path
 
-from evaluation.views import approval, home, inspect, my_month, periods, team
+from evaluation.views import approval, heads, home, inspect, my_month, periods, team
 
 app_name = "evaluation"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     *my_month.urls,
     *team.urls,
     *approval.urls,
+    *heads.urls,
     *periods.urls,
     *inspect.urls,
 ]

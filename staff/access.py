@@ -10,7 +10,12 @@ Grants are a union over the user's roles:
 =====================================  =================================================
 superuser, province_admin              everything
 inspector                              everything, read-only
-agency_head, head_delegate, hr_officer everything in that agency
+agency_head, head_delegate, hr_officer everything in that agency — but the head's own
+                                       rating is the superior's (no score, sign-off or
+                                       appeal decision on it)
+province_approver                      every head of agency's evaluation and staff record
+                                       (DOMAIN.md §1: the head is rated by the province),
+                                       nothing else of the agencies
 manager                                staff of that unit and its sub-units, plus the
                                        user's direct reports (StaffMember.manager)
 any user linked to a StaffMember       themself
@@ -35,6 +40,7 @@ from staff.models import (
     AGENCY_ROLES,
     APPROVER_ROLES,
     Agency,
+    Leadership,
     Role,
     RoleAssignment,
     StaffMember,
@@ -51,6 +57,28 @@ class PersonRecord(Protocol):
     staff_id: int
     manager_id: int | None
     agency_id: int
+    leadership: str
+
+
+# The head of an agency (DOMAIN.md §1): a head (cấp trưởng) with no manager inside the agency —
+# the department director, the commune chair. Rated by the superior authority (the provincial
+# People's Committee), never by their own deputy or delegate. Written once, for records kept per
+# person (an evaluation copies ``leadership`` and ``manager_id`` when its period opens) and for
+# staff records.
+def head_of_agency_records(prefix: str = "") -> Q:
+    """The records kept per person that are a head of agency's, as one filter (``prefix``: the
+    path to the record, e.g. ``"evaluation__"``)."""
+    return Q(**{f"{prefix}leadership": Leadership.HEAD, f"{prefix}manager_id__isnull": True})
+
+
+def head_of_agency_staff() -> Q:
+    """The staff records of the heads of agencies (their position is a head's, no manager)."""
+    return Q(position__leadership=Leadership.HEAD, manager__isnull=True)
+
+
+def is_head_of_agency(record: PersonRecord) -> bool:
+    """``head_of_agency_records`` for one record in memory."""
+    return record.leadership == Leadership.HEAD and record.manager_id is None
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,7 @@ class Scope:
     agency_ids: frozenset[int] = field(default_factory=frozenset)
     hr_agency_ids: frozenset[int] = field(default_factory=frozenset)
     approver_agency_ids: frozenset[int] = field(default_factory=frozenset)
+    province_approver: bool = False
     managed_unit_paths: tuple[str, ...] = ()
     manages_direct_reports: bool = False
     own_staff_id: int | None = None
@@ -86,6 +115,8 @@ class Scope:
             q |= Q(manager_id=self.own_staff_id)
         if self.own_staff_id is not None:
             q |= Q(pk=self.own_staff_id)
+        if self.province_approver:
+            q |= head_of_agency_staff()
         return q
 
     def staff_members(self) -> QuerySet[StaffMember]:
@@ -131,8 +162,9 @@ class Scope:
     def person_records_filter(self) -> Q:
         """Which records kept per person and period (evaluations: ``agency_id``, ``staff_id``,
         ``manager_id``) this user may see, as one filter: their own; as a manager, those of the
-        people they evaluate; in their agency for the head, delegate and HR; all for the
-        province admin and the inspector. The workflow applies it to its own model
+        people they evaluate; in their agency for the head, delegate and HR; every head of
+        agency's for the province approver; all for the province admin and the inspector. The
+        workflow applies it to its own model
         (``evaluation.selectors.access.evaluations_in_scope``)."""
         if self.sees_all:
             return Q()
@@ -141,6 +173,8 @@ class Scope:
             return q
         if self.agency_ids:
             q |= Q(agency_id__in=sorted(self.agency_ids))
+        if self.province_approver:
+            q |= head_of_agency_records()
         if self.own_staff_id is not None:
             q |= Q(staff_id=self.own_staff_id)
             if self.manages_direct_reports:
@@ -161,12 +195,33 @@ class Scope:
         return self.own_staff_id is not None and evaluation.staff_id == self.own_staff_id
 
     def can_score_as_manager(self, evaluation: PersonRecord) -> bool:
-        """The direct manager ("whoever assigns the work evaluates it"); for someone with no
-        manager in the agency (its head), the head's delegate. Never one's own evaluation."""
-        if self.own_staff_id is None or evaluation.staff_id == self.own_staff_id:
+        """The direct manager ("whoever assigns the work evaluates it"); for the head of an
+        agency, the province approver only (DOMAIN.md §1) — never the head's delegate; for
+        anyone else with no manager in the agency, the head or the head's delegate. Never one's
+        own evaluation."""
+        if self.own_staff_id is not None and evaluation.staff_id == self.own_staff_id:
+            return False
+        if is_head_of_agency(evaluation):
+            return self.province_approver
+        if self.own_staff_id is None:
             return False
         if evaluation.manager_id is not None:
             return self.manages_direct_reports and evaluation.manager_id == self.own_staff_id
+        return evaluation.agency_id in self.approver_agency_ids
+
+    def approves_heads(self) -> bool:
+        """Rates and signs the heads of agencies (the provincial People's Committee's chair or
+        the vice-chair they designate, DOMAIN.md §1)."""
+        return self.province_approver
+
+    def can_sign(self, evaluation: PersonRecord) -> bool:
+        """Signs, returns to the manager and resolves appeals on this one evaluation: a head of
+        agency's is the province approver's alone; anyone else's, the agency's head or
+        delegate. Nobody signs their own."""
+        if self.own_staff_id is not None and evaluation.staff_id == self.own_staff_id:
+            return False
+        if is_head_of_agency(evaluation):
+            return self.province_approver
         return evaluation.agency_id in self.approver_agency_ids
 
     def reads_indicators(self) -> bool:
@@ -184,8 +239,9 @@ class Scope:
         return self.is_province_admin() or bool(self.hr_agency_ids)
 
     def can_approve(self, agency_id: int) -> bool:
-        """Approves, publishes, records quota exceptions and resolves appeals: the head of the
-        agency or the head's delegate — not HR, not the province admin, not the inspector."""
+        """Approves the agency's units, publishes and resolves appeals: the head of the agency
+        or the head's delegate — not HR, not the province admin, not the inspector. The head's
+        own rating is the superior's (``can_sign``); quota exceptions are the province's."""
         return agency_id in self.approver_agency_ids
 
     def can_write_org(self) -> bool:
@@ -307,6 +363,7 @@ def _resolve_scope(user: AbstractBaseUser) -> Scope:
         agency_ids=agency_ids,
         hr_agency_ids=hr_agency_ids,
         approver_agency_ids=approver_agency_ids,
+        province_approver=Role.PROVINCE_APPROVER in roles,
         managed_unit_paths=managed_unit_paths,
         manages_direct_reports=Role.MANAGER in roles,
         own_staff_id=own[0] if own else None,

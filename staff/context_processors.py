@@ -27,12 +27,27 @@ class Navigation:
 
     @property
     def team(self) -> bool:
-        """Direct managers, and the head's delegate who scores the head."""
-        return self._scope.manages_direct_reports or bool(self._scope.approver_agency_ids)
+        """Direct managers, the agency's approvers (who score anyone of the agency with no
+        manager but its head) and the province approver who scores the heads."""
+        return (
+            self._scope.manages_direct_reports
+            or bool(self._scope.approver_agency_ids)
+            or self._scope.approves_heads()
+        )
 
     @property
     def approval(self) -> bool:
         return bool(self._scope.approver_agency_ids)
+
+    @property
+    def heads(self) -> bool:
+        """The heads of agencies' board: the province approver (DOMAIN.md §1)."""
+        return self._scope.approves_heads()
+
+    @property
+    def quota_exceptions(self) -> bool:
+        """Quota exceptions are recorded by the province admin (DOMAIN.md §4.5)."""
+        return self._scope.is_province_admin()
 
     @property
     def people(self) -> bool:

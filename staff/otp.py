@@ -1,6 +1,7 @@
 """Two-factor sign-in for approvers with django-otp: TOTP plus ten single-use backup codes.
 
-Required for everyone who can approve, publish or resolve appeals (``Scope.approver_agency_ids``):
+Required for everyone who can approve, publish or resolve appeals (``Scope.approver_agency_ids``,
+and the province approver who signs the heads of agencies):
 after the password, the sign-in page sends them to ``/accounts/otp/verify/`` (or to
 ``/accounts/otp/setup/`` the first time). The actions themselves re-check it in the services
 (``evaluation.services.common.require_verified``), so a page or API call that skips the step is
@@ -30,8 +31,12 @@ BACKUP_CODES = 10
 
 
 def needs_second_factor(user: Any) -> bool:
-    """Whoever can approve, publish or resolve appeals in some agency."""
-    return bool(user.is_authenticated and scope_for(user).approver_agency_ids)
+    """Whoever can approve, publish or resolve appeals in some agency, and the province
+    approver who signs the heads of agencies."""
+    if not user.is_authenticated:
+        return False
+    scope = scope_for(user)
+    return bool(scope.approver_agency_ids) or scope.approves_heads()
 
 
 def is_verified(user: Any) -> bool:

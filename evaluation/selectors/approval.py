@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from evaluation.models import (
     Appeal,
@@ -27,11 +27,11 @@ from evaluation.models import (
     Status,
 )
 from evaluation.rating import AgencyRating, RatedEvaluation, rate_agency, rules_for_period
-from evaluation.services.approval import leaders_blocked
+from evaluation.services.approval import exception_maximum, leaders_blocked
 from scoring import engine
 from scoring.models import RatingLevel, RuleSetCoverage
 from scoring.rules import Level, QuotaScope
-from staff.access import Scope
+from staff.access import Scope, head_of_agency_records, is_head_of_agency
 from staff.models import Agency, DutyGroup, Unit
 
 NOT_SCORED = (Status.DRAFT, Status.SELF_ASSESSED)
@@ -98,6 +98,8 @@ class Row:
     reasons: list[dict[str, str]]
     selectable: bool
     own: bool
+    # The head of the agency: rated and signed by the superior authority (DOMAIN.md §1).
+    superior: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)
     selected: str = ""
     reason: str = ""
@@ -166,6 +168,8 @@ class AgencyBoard:
     counts: dict[str, int]
     exceptions: list[QuotaException]
     open_appeals: int
+    # The rule set's ceiling for an exception (percent; None: no exception allowed).
+    exception_percent: Decimal | None = None
     # A large agency's board lists one unit's proposals at a time; ``shown`` is what to render.
     paged: bool = False
     shown: list[UnitBoard] = field(default_factory=list)
@@ -268,11 +272,13 @@ def approval_board(
     paged, listed = _listed_units(ordered, tallies.waiting, unit_code, people=len(facts))
     rows_by_unit = _rows_by_unit(rating, listed, scope, agency_wide)
     boards = _unit_boards(ordered, rows_by_unit, tallies, figures)
+    exception_percent = period.ruleset.quota_exception_max_percent
     return AgencyBoard(
         period=period,
         agency=agency,
         units=boards,
-        quota=_quota_rows(rating, figures),
+        quota=_quota_rows(rating, figures, exception_percent),
+        exception_percent=exception_percent,
         counts=_status_counts(facts),
         exceptions=exceptions,
         open_appeals=_open_appeal_count(period, agency),
@@ -432,9 +438,12 @@ def _unit_boards(
     return boards
 
 
-def _quota_rows(rating: AgencyRating, figures: _QuotaFigures) -> list[dict[str, Any]]:
+def _quota_rows(
+    rating: AgencyRating, figures: _QuotaFigures, exception_percent: Decimal | None
+) -> list[dict[str, Any]]:
     """The agency's quota meter per group as the engine counted it (DOMAIN.md §4.5), with the
-    ceiling the rule or a recorded exception allows."""
+    ceiling the rule or a recorded exception allows, and the largest ceiling an exception may
+    set now (None: the rule set allows none)."""
     return [
         {
             "group": q.duty_group,
@@ -446,6 +455,9 @@ def _quota_rows(rating: AgencyRating, figures: _QuotaFigures) -> list[dict[str, 
             "percent": q.percent,
             "moved_down": len(q.moved_down),
             "exception": q.exception or "",
+            "exception_max": None
+            if exception_percent is None
+            else exception_maximum(percent=exception_percent, quota=q),
         }
         for q in rating.batch.quota
     ]
@@ -501,9 +513,15 @@ def _group(evaluation: RatedEvaluation, agency_wide: bool) -> str:
 
 
 def _selectable(evaluation: RatedEvaluation, scope: Scope, result: Any) -> bool:
-    """Whether the caller signs this proposal now: scored, rated, and not their own."""
+    """Whether the caller signs this proposal now in a unit's batch: scored, rated, not their
+    own and not the head of the agency's (the superior signs it, DOMAIN.md §1)."""
     own = evaluation.staff_id == scope.own_staff_id
-    return evaluation.status == Status.MANAGER_SCORED and not own and result.level is not None
+    return (
+        evaluation.status == Status.MANAGER_SCORED
+        and not own
+        and not is_head_of_agency(evaluation)
+        and result.level is not None
+    )
 
 
 def _row(evaluation: RatedEvaluation, result: Any, scope: Scope, agency_wide: bool) -> Row:
@@ -528,6 +546,7 @@ def _row(evaluation: RatedEvaluation, result: Any, scope: Scope, agency_wide: bo
         reasons=_reasons(result.reasons),
         selectable=selectable,
         own=evaluation.staff_id == scope.own_staff_id,
+        superior=is_head_of_agency(evaluation),
         options=level_options(ceiling) if selectable else [],
         selected=level,
     )
@@ -556,13 +575,28 @@ def _reasons(reasons: list[Any]) -> list[dict[str, str]]:
     ]
 
 
+def _appeals_to_resolve(scope: Scope) -> Q:
+    """The appeals the caller decides (``Scope.can_sign``): those of the agencies they approve
+    for, but the head's; every head of agency's for the province approver (DOMAIN.md §1);
+    never one on their own evaluation."""
+    heads = head_of_agency_records("evaluation__")
+    q = Q(evaluation__agency_id__in=sorted(scope.approver_agency_ids)) & ~heads
+    if scope.approves_heads():
+        q |= heads
+    if scope.own_staff_id is not None:
+        q &= ~Q(evaluation__staff_id=scope.own_staff_id)
+    return q
+
+
+def decides_appeals(scope: Scope) -> bool:
+    """Who has an appeals inbox: the agencies' approvers and the province approver."""
+    return bool(scope.approver_agency_ids) or scope.approves_heads()
+
+
 def open_appeals(scope: Scope) -> QuerySet[Appeal]:
-    """Open appeals of the agencies the caller approves for, oldest first (one query)."""
+    """Open appeals the caller decides, oldest first (one query)."""
     return (
-        Appeal.objects.filter(
-            status=AppealStatus.OPEN,
-            evaluation__agency_id__in=sorted(scope.approver_agency_ids),
-        )
+        Appeal.objects.filter(_appeals_to_resolve(scope), status=AppealStatus.OPEN)
         .select_related(
             "evaluation__staff",
             "evaluation__period",
@@ -576,7 +610,7 @@ def open_appeals(scope: Scope) -> QuerySet[Appeal]:
 
 def recent_resolved_appeals(scope: Scope, limit: int = 20) -> list[Appeal]:
     return list(
-        Appeal.objects.filter(evaluation__agency_id__in=sorted(scope.approver_agency_ids))
+        Appeal.objects.filter(_appeals_to_resolve(scope))
         .exclude(status=AppealStatus.OPEN)
         .select_related("evaluation__staff", "evaluation__period", "resolved_by")
         .order_by("-resolved_at", "-pk")[:limit]
@@ -584,9 +618,9 @@ def recent_resolved_appeals(scope: Scope, limit: int = 20) -> list[Appeal]:
 
 
 def appeal_or_none(scope: Scope, pk: int) -> Appeal | None:
-    """An appeal of an agency the caller approves for, or None (the page answers 404)."""
+    """An appeal the caller decides, or None (the page answers 404)."""
     return (
-        Appeal.objects.filter(pk=pk, evaluation__agency_id__in=sorted(scope.approver_agency_ids))
+        Appeal.objects.filter(_appeals_to_resolve(scope), pk=pk)
         .select_related(
             "evaluation__staff",
             "evaluation__period",

@@ -2,9 +2,10 @@
 person to score — a fixed number of queries whatever the size of the team.
 
 Who is on the team is ``Scope.can_score_as_manager`` written as one query: the evaluations whose
-recorded manager is the caller (when they hold a manager role), and, for the head's delegate,
-the evaluations in their agency that have no manager (the head's). The caller's own evaluation
-is never on it. ``tests/web/test_team.py`` checks the two agree row by row.
+recorded manager is the caller (when they hold a manager role); for the agency's head and
+delegate, the evaluations in their agency that have no manager, but the head's; for the
+province approver, every head of agency's (DOMAIN.md §1). The caller's own evaluation is never
+on it. ``tests/web/test_team.py`` checks the two agree row by row.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from evaluation.selectors.access import evaluations_in_scope
 from evaluation.selectors.periods import current_period
 from scoring.models import Criterion, RatingLevel
 from scoring.selectors import template_criteria
-from staff.access import Scope
+from staff.access import Scope, head_of_agency_records
 
 # Past the manager's step: counted as scored by the progress counter.
 SCORED_STATUSES = (
@@ -39,7 +40,10 @@ TEAM_ORDER = ("staff__sort_key", "staff__code", "pk")
 
 
 def uses_team_page(scope: Scope) -> bool:
-    """Direct managers, and the head's delegate who scores the head (as the navigation)."""
+    """Direct managers, the agency's approvers, and the province approver who scores the heads
+    of agencies (as the navigation)."""
+    if scope.approves_heads():
+        return True
     return scope.own_staff_id is not None and (
         scope.manages_direct_reports or bool(scope.approver_agency_ids)
     )
@@ -48,14 +52,21 @@ def uses_team_page(scope: Scope) -> bool:
 def team_evaluations(scope: Scope) -> QuerySet[Evaluation]:
     """Every evaluation the caller scores as manager (``Scope.can_score_as_manager``), any
     period, as one query."""
-    if scope.own_staff_id is None:
-        return Evaluation.objects.none()
+    heads = head_of_agency_records()
     q = Q(pk__in=[])
-    if scope.manages_direct_reports:
-        q |= Q(manager_id=scope.own_staff_id)
-    if scope.approver_agency_ids:
-        q |= Q(manager__isnull=True, agency_id__in=sorted(scope.approver_agency_ids))
-    return evaluations_in_scope(scope).filter(q).exclude(staff_id=scope.own_staff_id)
+    if scope.own_staff_id is not None:
+        if scope.manages_direct_reports:
+            q |= Q(manager_id=scope.own_staff_id)
+        if scope.approver_agency_ids:
+            q |= Q(manager__isnull=True, agency_id__in=sorted(scope.approver_agency_ids)) & ~heads
+    if scope.approves_heads():
+        q |= heads
+    if scope.own_staff_id is None and not scope.approves_heads():
+        return Evaluation.objects.none()
+    qs = evaluations_in_scope(scope).filter(q)
+    if scope.own_staff_id is not None:
+        qs = qs.exclude(staff_id=scope.own_staff_id)
+    return qs
 
 
 def scorable_statuses(period: Period, today: dt.date | None = None) -> tuple[str, ...]:

@@ -1,5 +1,7 @@
 """Appeals (kiến nghị): filed by the person within the window, resolved by the approver —
-upheld, or revised with reasons; a revision re-runs the quota (DOMAIN.md §6)."""
+upheld, or revised with reasons; a revision re-runs the quota (DOMAIN.md §6). An appeal on the
+head of an agency's result is resolved by the province approver who signed it, never inside
+the agency (DOMAIN.md §1)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from evaluation.services.common import (
     approver_users,
     lock_evaluation,
     lock_for_step,
+    province_approver_users,
     require_reason,
     require_status,
     require_verified,
@@ -29,7 +32,7 @@ from evaluation.services.common import (
 from evaluation.services.notifications import notify
 from scoring.models import RatingLevel
 from staff import audit
-from staff.access import scope_for
+from staff.access import is_head_of_agency, scope_for
 
 
 def appeal_file(*, evaluation: Evaluation, user: Any, reason: str) -> Appeal:
@@ -80,7 +83,9 @@ def appeal_file(*, evaluation: Evaluation, user: Any, reason: str) -> Appeal:
             reason=reason,
         )
         notify(
-            users=approver_users(evaluation.agency_id),
+            users=province_approver_users()
+            if is_head_of_agency(evaluation)
+            else approver_users(evaluation.agency_id),
             kind=NotificationKind.APPEALED,
             subject=f"Kiến nghị về kết quả kỳ {evaluation.period.label} / New appeal",
             body=f"{evaluation.staff.full_name} ({evaluation.staff.code}) kiến nghị: {reason}",
@@ -96,10 +101,19 @@ def appeal_resolve(
     the scores give after overrides, caps and gates, and HTXSNV only while the group's quota
     (counting every other signed rating) allows it."""
     evaluation = appeal.evaluation
-    if not scope_for(user).can_approve(evaluation.agency_id):
+    if not scope_for(user).can_sign(evaluation):
+        if is_head_of_agency(evaluation):
+            raise forbidden(
+                "Kiến nghị của người đứng đầu cơ quan do Chủ tịch UBND tỉnh hoặc Phó Chủ tịch được "
+                "phân công giải quyết",
+                "An appeal of the head of an agency is resolved by the provincial People's "
+                "Committee's chair or the designated vice-chair",
+            )
         raise forbidden(
-            "Chỉ thủ trưởng cơ quan hoặc người được ủy quyền giải quyết kiến nghị",
-            "Only the head of the agency or the head's delegate resolves appeals",
+            "Chỉ thủ trưởng cơ quan hoặc người được ủy quyền giải quyết kiến nghị; không ai tự "
+            "giải quyết kiến nghị về phiếu của mình",
+            "Only the head of the agency or the head's delegate resolves appeals, and nobody "
+            "resolves one on their own evaluation",
         )
     require_verified(user)  # and signed in with the second factor
     reason = require_reason(reason)

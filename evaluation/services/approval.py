@@ -1,14 +1,19 @@
 """Approval by the competent authority, quota exceptions and publication (DOMAIN.md §4–6).
 
-The head of the agency (or the head's delegate) approves one unit at a time. The engine rates
-the whole agency — the quota is counted per agency and duty group, on the final ratings — with
-every rating signed earlier kept as it stands; the batch's ratings are signed in one
-transaction. Leaders are approved after their units: a batch may not contain a leader whose
-direct reports are not yet scored.
+The head of the agency (or the head's delegate) approves one unit at a time — everyone but the
+head: the head of an agency is rated and signed by the superior authority, the province
+approver (``head_approve``; DOMAIN.md §1), never by their own delegate. Quota exceptions are
+recorded by the province (Sở Nội vụ), bounded by the rule set, never by the agency for itself.
+
+The engine rates the whole agency — the quota is counted per agency and duty group, on the
+final ratings — with every rating signed earlier kept as it stands; the batch's ratings are
+signed in one transaction. Leaders are approved after their units: a batch may not contain a
+leader whose direct reports are not yet scored.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,14 +32,20 @@ from evaluation.models import (
     QuotaException,
     Status,
 )
-from evaluation.rating import AgencyRating, rate_agency, reasons_json
-from evaluation.services.common import require_period_open, require_reason, require_verified
+from evaluation.rating import AgencyRating, rate_agency, reasons_json, rules_for_period
+from evaluation.services.common import (
+    lock_for_step,
+    require_period_open,
+    require_reason,
+    require_verified,
+)
 from evaluation.services.notifications import notify
+from scoring import engine
 from scoring.engine import PersonResult
-from scoring.models import RatingLevel
-from scoring.rules import Level
+from scoring.models import RatingLevel, RuleSet
+from scoring.rules import Level, QuotaScope
 from staff import audit
-from staff.access import scope_for
+from staff.access import head_of_agency_records, is_head_of_agency, scope_for
 from staff.models import Agency, DutyGroup, Unit
 
 
@@ -255,6 +266,66 @@ def unit_approve(
     return signed
 
 
+def _require_head_approver(user: Any, evaluation: Evaluation) -> None:
+    """A head of agency's evaluation is signed by the province approver alone (DOMAIN.md §1)."""
+    scope = scope_for(user)
+    if not is_head_of_agency(evaluation) or not scope.can_sign(evaluation):
+        raise forbidden(
+            "Chỉ Chủ tịch UBND tỉnh hoặc Phó Chủ tịch được phân công phê duyệt kết quả của người "
+            "đứng đầu cơ quan",
+            "Only the provincial People's Committee's chair or the designated vice-chair approves "
+            "the result of the head of an agency",
+        )
+
+
+def head_approve(
+    *,
+    evaluation: Evaluation,
+    user: Any,
+    level: str | None = None,
+    reason: str = "",
+    version: int | None = None,
+) -> Evaluation:
+    """The province approver signs one head of agency's evaluation (DOMAIN.md §1: the head is
+    rated by the superior authority, never by their own delegate), at the level the rules give.
+
+    As any sign-off: second factor, the period open and locked first, the leader after their
+    unit (``leaders_blocked``), the agency rated with this one rating unsigned — so the
+    agency's quota counts the head with everyone already signed —, recorded in the audit chain,
+    the head notified. ``level``: the level the approver chose; a lower one than the rules give
+    is a lowering and needs ``reason``; a higher one is refused (409)."""
+    _require_head_approver(user, evaluation)
+    require_verified(user)  # and signed in with the second factor
+    if level is not None and level not in RatingLevel.values:
+        raise WorkflowError(
+            "bad_choice", "Mức xếp loại không hợp lệ", "Invalid level", path="level"
+        )
+    with transaction.atomic():
+        period = _lock_open_period(evaluation.period)
+        locked = lock_for_step(
+            evaluation,
+            statuses=(Status.MANAGER_SCORED,),
+            action=("phê duyệt", "approve"),
+            version=version,
+        )
+        batch = {locked.pk: locked}
+        _require_leaders_after_units(period, batch)
+        rating = rate_agency(period, locked.agency_id, unsigned={locked.pk})
+        result = rating.by_evaluation[locked.pk]
+        if level and result.level is not None and Level[level] < result.level:
+            reason = require_reason(reason)
+            _apply_adjustments(batch, [Adjustment(locked.pk, level, reason)], user)
+            rating = rate_agency(period, locked.agency_id, unsigned={locked.pk})
+        if level:
+            try:
+                _check_chosen_levels(rating, batch, {locked.pk: level})
+            except WorkflowError as error:
+                raise dataclasses.replace(error, path="level") from None
+        signed = _sign_batch(rating, batch, user)
+        _notify_approved(period, signed)
+    return signed[0]
+
+
 def _lock_open_period(period: Period) -> Period:
     """The period, locked for the rest of the transaction and still open: a period closed
     meanwhile takes no more signatures (DOMAIN.md §6: after close nothing changes)."""
@@ -264,15 +335,18 @@ def _lock_open_period(period: Period) -> Period:
 
 
 def _lock_batch(period: Period, unit: Unit, own_staff: int | None) -> dict[int, Evaluation]:
-    """The unit's evaluations waiting for approval, row-locked, by id, without the caller's own.
+    """The unit's evaluations waiting for approval, row-locked, by id, without the caller's own
+    and without the head of the agency's.
 
     Locking the rows makes a second, concurrent approval wait, then find nothing left (409).
     Nobody signs their own rating: it stays for the other approver, head or delegate
-    (DOMAIN.md §6: approval)."""
+    (DOMAIN.md §6: approval). The head's rating waits for the superior authority
+    (``head_approve``, DOMAIN.md §1)."""
     batch = {
         e.pk: e
         for e in Evaluation.objects.select_for_update(of=("self",))
         .filter(period=period, unit=unit, status=Status.MANAGER_SCORED)
+        .select_related("staff")
         .order_by("pk")
     }
     if not batch:
@@ -282,7 +356,22 @@ def _lock_batch(period: Period, unit: Unit, own_staff: int | None) -> dict[int, 
             "Nothing in this unit is waiting for approval",
             status=409,
         )
-    batch = {pk: e for pk, e in batch.items() if e.staff_id != own_staff}
+    heads = [e.staff.code for e in batch.values() if is_head_of_agency(e)]
+    batch = {
+        pk: e for pk, e in batch.items() if e.staff_id != own_staff and not is_head_of_agency(e)
+    }
+    if not batch and heads:
+        codes = ", ".join(heads)
+        raise WorkflowError(
+            "head_for_superior",
+            f"Chỉ còn phiếu của người đứng đầu cơ quan ({codes}): do Chủ tịch UBND tỉnh hoặc Phó "
+            "Chủ tịch được phân công đánh giá, phê duyệt — không phải người được ủy quyền trong "
+            "cơ quan",
+            f"Only the head of the agency's evaluation ({codes}) is left: the head is rated and "
+            "approved by the provincial People's Committee's chair or the vice-chair they "
+            "designate, not by a delegate inside the agency",
+            status=409,
+        )
     if not batch:
         raise WorkflowError(
             "nothing_to_approve",
@@ -346,6 +435,8 @@ def _sign(evaluation: Evaluation, result: PersonResult, user: Any, now: dt.datet
     evaluation.band = result.band.name if result.band else ""
     evaluation.final_level = result.level.name
     evaluation.reasons = reasons_json(result)
+    if result.months_worked is not None:  # a quarter's or year's months signed by now (§5)
+        evaluation.months_worked = result.months_worked
     evaluation.status = Status.APPROVED
     evaluation.approved_by, evaluation.approved_at = user, now
     evaluation.version += 1
@@ -432,6 +523,76 @@ def _signed_snapshot(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def require_exception_recorder(user: Any, agency: Agency) -> None:
+    """Exceptions are recorded by the province (Sở Nội vụ), never by the agency for itself
+    (DOMAIN.md §4.5): the province admin, not holding an approver role in that agency."""
+    scope = scope_for(user)
+    if not scope.is_province_admin() or scope.can_approve(agency.pk):
+        raise forbidden(
+            "Quyết định ngoại lệ về tỷ lệ HTXSNV do Sở Nội vụ (quản trị cấp tỉnh) ghi theo "
+            "quyết định của cấp có thẩm quyền; thủ trưởng và người được ủy quyền không tự ghi "
+            "ngoại lệ cho cơ quan mình",
+            "A quota exception is recorded by the province (Sở Nội vụ, the province admin) from "
+            "the competent authority's decision; the head and the head's delegate never record "
+            "one for their own agency",
+            code="exception_by_province",
+        )
+
+
+def exception_maximum(*, percent: Any, quota: engine.QuotaResult) -> int:
+    """The largest ceiling an exception may set for a group: the rule set's exception percent
+    on the same base as the quota and the group's current counts (candidates, good, rated).
+
+    Not capped by today's number of candidates (as ``quota_allowed`` caps the quota itself):
+    an exception is decided for the group, and a revised appeal adds a candidate to it."""
+    return engine.quota_allowed(
+        percent=percent / 100,
+        candidates=quota.rated,
+        good=quota.candidates + quota.good - quota.rated,
+        rated=quota.rated,
+        base=quota.base,
+    )
+
+
+def _exception_bound(
+    period: Period, agency: Agency, duty_group: DutyGroup | None, ceiling: int
+) -> int:
+    """Refuse a ceiling the rule set does not allow (none at all, or above its maximum for the
+    group's counts now); return the maximum."""
+    ruleset = RuleSet.objects.only("code", "version", "quota_exception_max_percent").get(
+        pk=period.ruleset_id
+    )
+    name = f"{ruleset.code} v{ruleset.version}"
+    percent = ruleset.quota_exception_max_percent
+    if percent is None:
+        raise WorkflowError(
+            "exception_not_allowed",
+            f"Bộ quy tắc {name} không cho phép ngoại lệ về tỷ lệ HTXSNV",
+            f"Rule set {name} allows no exception to the HTXSNV quota",
+            path="ceiling",
+            status=409,
+        )
+    rating = rate_agency(period, agency.pk)
+    agency_wide = rules_for_period(period).quota_scope is QuotaScope.AGENCY
+    key = "" if agency_wide or duty_group is None else duty_group.code
+    quota = next((q for q in rating.batch.quota if q.duty_group == key), None)
+    maximum = 0 if quota is None else exception_maximum(percent=percent, quota=quota)
+    group = (duty_group.name if duty_group else "") or "toàn cơ quan"
+    group_en = (duty_group.name if duty_group else "") or "the whole agency"
+    if ceiling > maximum:
+        raise WorkflowError(
+            "exception_over_bound",
+            f"Trần tối đa của ngoại lệ cho nhóm {group} là {maximum} HTXSNV (bộ quy tắc {name}: "
+            f"ngoại lệ đến {percent:g} %, cùng cơ sở với tỷ lệ)",
+            f"The exception's ceiling for group {group_en} is at most {maximum} HTXSNV (rule set "
+            f"{name}: exceptions up to {percent:g} %, on the quota's base)",
+            path="ceiling",
+            status=409,
+            extra={"maximum": maximum, "ruleset": name},
+        )
+    return maximum
+
+
 def quota_exception_record(
     *,
     period: Period,
@@ -443,8 +604,11 @@ def quota_exception_record(
     user: Any,
 ) -> QuotaException:
     """Record a decision (legal reference, new ceiling) lifting one group's HTXSNV ceiling for
-    an organisation with outstanding achievements. Applies to ratings not yet signed."""
-    _require_approver(user, agency.pk)
+    an organisation with outstanding achievements (DOMAIN.md §4.5). Recorded by the province
+    admin (Sở Nội vụ), never by the agency's head or delegate; the ceiling is bounded by the
+    rule set's ``quota_exception_max_percent`` (none: no exception). Applies to ratings not yet
+    signed, and to appeals revised after it."""
+    require_exception_recorder(user, agency)
     require_verified(user)  # and signed in with the second factor
     reference = require_reason(reference, "reference")
     if isinstance(ceiling, bool) or not isinstance(ceiling, int) or ceiling < 0:
@@ -452,7 +616,9 @@ def quota_exception_record(
             "bad_count", "Phải là số nguyên không âm", "Must be a whole number ≥ 0", path="ceiling"
         )
     with transaction.atomic():
+        period = Period.objects.select_for_update().get(pk=period.pk)
         require_period_open(period)
+        maximum = _exception_bound(period, agency, duty_group, ceiling)
         exception, created = QuotaException.objects.select_for_update().get_or_create(
             period=period,
             agency=agency,
@@ -464,7 +630,15 @@ def quota_exception_record(
                 "decided_by": user,
             },
         )
-        before = {} if created else {"ceiling": exception.ceiling, "reference": exception.reference}
+        before = (
+            {}
+            if created
+            else {
+                "ceiling": exception.ceiling,
+                "reference": exception.reference,
+                "decided_by": exception.decided_by.get_username(),
+            }
+        )
         if not created:
             QuotaException.objects.filter(pk=exception.pk).update(
                 ceiling=ceiling, reference=reference, reason=reason, decided_by=user
@@ -481,6 +655,8 @@ def quota_exception_record(
                 "duty_group": duty_group.code if duty_group else "",
                 "ceiling": ceiling,
                 "reference": reference,
+                "maximum": maximum,
+                "decided_by": user.get_username(),
             },
             reason=reason,
         )
@@ -501,10 +677,18 @@ def agency_publish(*, period: Period, agency: Agency, user: Any) -> int:
             status__in=[Status.DRAFT, Status.SELF_ASSESSED, Status.MANAGER_SCORED],
         ).count()
         if waiting:
+            head = Evaluation.objects.filter(
+                head_of_agency_records(),
+                period=period,
+                agency=agency,
+                status=Status.MANAGER_SCORED,
+            ).exists()
             raise WorkflowError(
                 "not_all_approved",
-                f"Còn {waiting} phiếu chưa được phê duyệt",
-                f"{waiting} evaluations are not approved yet",
+                f"Còn {waiting} phiếu chưa được phê duyệt"
+                + ("; phiếu của người đứng đầu chờ lãnh đạo UBND tỉnh phê duyệt" if head else ""),
+                f"{waiting} evaluations are not approved yet"
+                + ("; the head's waits for the provincial People's Committee" if head else ""),
                 status=409,
             )
         approved = list(

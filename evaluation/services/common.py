@@ -10,7 +10,7 @@ from typing import Any
 
 from evaluation.errors import WorkflowError, stale, wrong_state
 from evaluation.models import Evaluation, Period, PeriodStatus
-from staff.models import APPROVER_ROLES, RoleAssignment
+from staff.models import APPROVER_ROLES, Role, RoleAssignment
 
 MAX_POINTS_PLACES = 2
 
@@ -190,3 +190,14 @@ def agency_role_users(agency_ids: Iterable[int], roles: Iterable[str]) -> dict[i
 def approver_users(agency_id: int) -> list[Any]:
     """Users who currently head the agency or act as the head's delegate."""
     return agency_role_users([agency_id], APPROVER_ROLES).get(agency_id, [])
+
+
+def province_approver_users() -> list[Any]:
+    """Users who currently rate and sign the heads of agencies (DOMAIN.md §1)."""
+    assignments = (
+        RoleAssignment.objects.current()
+        .filter(role=Role.PROVINCE_APPROVER, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    return list({a.user_id: a.user for a in assignments}.values())

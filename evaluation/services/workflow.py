@@ -27,7 +27,7 @@ from scoring.models import Criterion
 from scoring.rules import Discipline, parse_component_steps
 from scoring.selectors import template_criteria
 from staff import audit
-from staff.access import scope_for
+from staff.access import is_head_of_agency, scope_for
 
 MANAGER_ONLY_FIELDS = (*MANAGER_INPUTS, "manager_comment")
 
@@ -274,6 +274,13 @@ def evaluation_manager_score(
     ``submit``, proposes the level the engine gives (with its reasons). After the
     self-assessment deadline the manager may score a draft: it is marked "no self-assessment"."""
     if not scope_for(user).can_score_as_manager(evaluation):
+        if is_head_of_agency(evaluation):
+            raise forbidden(
+                "Người đứng đầu cơ quan do Chủ tịch UBND tỉnh hoặc Phó Chủ tịch được phân công "
+                "đánh giá, không phải cấp phó hay người được ủy quyền",
+                "The head of an agency is rated by the provincial People's Committee's chair or "
+                "the designated vice-chair, not by a deputy or delegate",
+            )
         raise forbidden(
             "Chỉ người quản lý trực tiếp mới chấm điểm phiếu này",
             "Only the direct manager scores this evaluation",
@@ -382,7 +389,8 @@ def evaluation_return(
         allowed_by = scope.can_score_as_manager(evaluation)
         from_states, target = (Status.SELF_ASSESSED, Status.MANAGER_SCORED), Status.DRAFT
     elif to == "manager":
-        allowed_by = scope.can_approve(evaluation.agency_id)
+        # The approver of this evaluation: the province approver for a head (DOMAIN.md §1).
+        allowed_by = scope.can_sign(evaluation)
         from_states, target = (Status.MANAGER_SCORED,), Status.SELF_ASSESSED
     else:
         raise WorkflowError(

@@ -1,10 +1,12 @@
 """Head / delegate — the approval board (quota meter, approve, publish) and the appeals inbox.
 
 Who may use these pages: the head of an agency and the head's delegate, for their agency only
-(``Scope.approver_agency_ids``). Anyone else — another agency's head, a unit manager, HR, the
-province — gets a 404, as does any unit, period or appeal outside the caller's agencies: the
-page never confirms that it exists. The services re-check everything (role, second factor,
-state, quota); the pages parse the form, call one service and show its errors by the field.
+(``Scope.approver_agency_ids``); the appeals inbox also the province approver, for the heads'
+appeals; the quota-exception page the province admin, who records them (DOMAIN.md §4.5). Anyone
+else — another agency's head, a unit manager, HR — gets a 404, as does any unit, period or
+appeal outside the caller's reach: the page never confirms that it exists. The services
+re-check everything (role, second factor, state, quota); the pages parse the form, call one
+service and show its errors by the field.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from evaluation.selectors.approval import (
     appeal_or_none,
     approval_board,
     approver_agencies,
+    decides_appeals,
     open_appeals,
     recent_resolved_appeals,
 )
@@ -40,6 +43,7 @@ from evaluation.services.approval import (
     Adjustment,
     agency_publish,
     quota_exception_record,
+    require_exception_recorder,
     unit_approve,
 )
 from evaluation.views.common import error_entry, errors_by_field
@@ -253,13 +257,42 @@ def approve_unit(request: HttpRequest) -> HttpResponse:
 # --- quota exception ------------------------------------------------------------------------
 
 
+def _exception_pick(
+    scope: Scope, params: QueryDict
+) -> tuple[list[Agency], Agency, list[Period], Period]:
+    """The agency and period of the exception page. The province admin picks any agency (and
+    records); an agency's head or delegate may look at their own (and is told why they may not
+    record); anyone else gets a 404 (DOMAIN.md §4.5: recorded by the province, never by the
+    agency for itself)."""
+    if scope.is_province_admin():
+        agencies = list(scope.agencies().order_by("code"))
+    else:
+        agencies = _agencies_or_404(scope)
+    code = params.get("agency")
+    agency = next((a for a in agencies if a.code == code), None) if code else None
+    if agency is None and (code or not agencies):
+        raise Http404
+    agency = agency or agencies[0]
+    periods = agency_periods(agency)
+    label = params.get("period")
+    period = next((p for p in periods if p.label == label), None) if label else None
+    if label and period is None:
+        raise Http404
+    period = period or current_period(periods)
+    if period is None:
+        raise Http404
+    return agencies, agency, periods, period
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def quota_exception(request: HttpRequest) -> HttpResponse:
-    """Record a decision lifting one group's HTXSNV ceiling (decision reference, new ceiling)."""
+    """Record a decision lifting one group's HTXSNV ceiling (legal reference, new ceiling
+    within the rule set's bound): the province admin (Sở Nội vụ). The agency's head or
+    delegate sees the page's refusal, 403, and no form."""
     scope = request_scope(request)
     params = request.POST if request.method == "POST" else request.GET
-    agencies, agency, _periods, period = _pick(scope, params)
+    agencies, agency, periods, period = _exception_pick(scope, params)
     data = approval_board(period=period, agency=agency, scope=scope)
     groups = [(q["group"], q["name"] or q["group"] or _("Toàn cơ quan")) for q in data.quota]
     values = {
@@ -268,9 +301,15 @@ def quota_exception(request: HttpRequest) -> HttpResponse:
         "reference": params.get("reference", ""),
         "reason": params.get("reason", ""),
     }
+    page_url = f"{reverse('evaluation:approval-exception')}?{_query(agency, period)}"
     errors: dict[str, list[dict[str, str]]] = {}
     status = 200
-    if request.method == "POST":
+    refused: list[dict[str, str]] = []
+    try:
+        require_exception_recorder(request.user, agency)
+    except WorkflowError as error:
+        refused, status = [error_entry(error)], error.status
+    if request.method == "POST" and not refused:
         code = values["duty_group"]
         duty_group = DutyGroup.objects.filter(code=code).first() if code else None
         ceiling_text = values["ceiling"].strip()
@@ -308,19 +347,25 @@ def quota_exception(request: HttpRequest) -> HttpResponse:
                     _("Đã ghi quyết định ngoại lệ %(reference)s.")
                     % {"reference": values["reference"].strip()},
                 )
-                return redirect(_board_url(agency, period))
-    board_url = _board_url(agency, period)
+                return redirect(page_url)
+    board_url = _board_url(agency, period) if scope.can_approve(agency.pk) else ""
     context = {
         "agencies": agencies,
+        "periods": periods,
         "board": data,
         "groups": groups,
         "values": values,
         "errors": errors,
+        "refused": refused,
         "board_url": board_url,
-        "otp_url": _otp_url(request.get_full_path() if request.method == "GET" else board_url),
+        "otp_url": _otp_url(request.get_full_path() if request.method == "GET" else page_url),
         "verified": is_verified(request.user),
     }
     return render(request, "evaluation/approval/exception.html", context, status=status)
+
+
+def _query(agency: Agency, period: Period) -> str:
+    return urlencode({"agency": agency.code, "period": period.label})
 
 
 # --- publish --------------------------------------------------------------------------------
@@ -368,9 +413,10 @@ def publish(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def appeals(request: HttpRequest) -> HttpResponse:
-    """Open appeals of the caller's agencies, oldest first, and the latest decisions."""
+    """Open appeals the caller decides, oldest first, and the latest decisions."""
     scope = request_scope(request)
-    _agencies_or_404(scope)
+    if not decides_appeals(scope):
+        raise Http404
     context = {"appeals": list(open_appeals(scope)), "resolved": recent_resolved_appeals(scope)}
     return render(request, "evaluation/approval/appeals.html", context)
 
@@ -380,7 +426,8 @@ def appeals(request: HttpRequest) -> HttpResponse:
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One appeal: the result, the person's reasons, the group's quota, and the decision."""
     scope = request_scope(request)
-    _agencies_or_404(scope)
+    if not decides_appeals(scope):
+        raise Http404
     appeal = appeal_or_none(scope, pk)
     if appeal is None:
         raise Http404

@@ -10,6 +10,7 @@ from django.test import Client
 from evaluation.models import Evaluation, Notification
 from staff.audit import verify_chains
 from tests.evaluation.conftest import STAFF_NAMES
+from tests.evaluation.helpers import allow_exceptions, province_approver, verified_admin
 
 FULL = {f"G{i}": 5 for i in range(1, 7)}
 GOOD = {f"G{i}": 4 for i in range(1, 7)}
@@ -75,6 +76,8 @@ def manager_score(api: Api, manager: str, name: str, period: int, scores: dict) 
 
 
 def test_a_whole_month_through_the_api(month):
+    province_approver(month)  # rates and signs Alice, the head (DOMAIN.md §1)
+    verified_admin(month)  # Sam records the quota exception, with the second factor
     api = Api(month)
     opened = api.post(
         "sam", "/api/v1/periods/", {"ruleset": "ND335-2025", "period": "2026-10"}, expect=201
@@ -115,7 +118,8 @@ def test_a_whole_month_through_the_api(month):
     api.post(last, f"/api/v1/evaluations/{ev_last}/self-assessment/", {"submit": True})
     manager_score(api, "bob", last, period, GOOD)
 
-    # Bob is scored by Dave; Dave and Hương by Alice; Alice (no manager) by her delegate.
+    # Bob is scored by Dave; Dave and Hương by Alice; Alice, the head, by the province approver
+    # — her delegate may not.
     self_assess(api, "bob", period, FULL)
     manager_score(api, "dave", "bob", period, FULL)
     self_assess(api, "dave", period, FULL)
@@ -123,7 +127,12 @@ def test_a_whole_month_through_the_api(month):
     self_assess(api, "huong", period, GOOD, flawed=True)
     manager_score(api, "alice", "huong", period, GOOD)
     self_assess(api, "alice", period, FULL)
-    manager_score(api, "dave", "alice", period, FULL)
+    alice_ev = evaluation_id(api, "alice", period)
+    refused = api.post(
+        "dave", f"/api/v1/evaluations/{alice_ev}/manager-score/", {"scores": FULL}, expect=403
+    )
+    assert "Chủ tịch UBND tỉnh" in refused["errors"][0]["message"]
+    manager_score(api, "pct", "alice", period, FULL)
 
     # HR sees the unit but may not approve it.
     api.post("huong", "/api/v1/approvals/", {"period": period, "unit": "A-KH"}, expect=403)
@@ -149,9 +158,16 @@ def test_a_whole_month_through_the_api(month):
             ],
         },
     )
-    alice_ev = evaluation_id(api, "alice", period)
     assert api.get("alice", f"/api/v1/evaluations/{alice_ev}/")["status"] == "manager_scored"
-    api.post("dave", "/api/v1/approvals/", {"period": period, "unit": "A-LD"})
+    left = api.post("dave", "/api/v1/approvals/", {"period": period, "unit": "A-LD"}, expect=409)
+    assert left["errors"][0]["code"] == "head_for_superior"
+    heads = api.get("pct", f"/api/v1/approvals/heads/?period={period}")
+    assert [(r["staff"], r["status"], r["selectable"]) for r in heads] == [
+        ("A01", "manager_scored", True),
+        ("B01", "draft", False),  # Charlie, Sở Beta's head, not scored yet
+    ]
+    signed_head = api.post("pct", "/api/v1/approvals/heads/", {"evaluation": alice_ev})
+    assert (signed_head["status"], signed_head["final_level"]) == ("approved", "HTNV")
     assert api.get("huong", f"/api/v1/evaluations/{huong_ev}/")["final_level"] == "HTNV"
 
     published = api.post("alice", "/api/v1/publications/", {"period": period, "agency": "SOA"})
@@ -170,8 +186,16 @@ def test_a_whole_month_through_the_api(month):
     revise = {"decision": "revise", "level": "HTXSNV", "reason": "Xem xét lại"}
     full = api.post("alice", f"/api/v1/appeals/{appeal['id']}/resolve/", revise, expect=409)
     assert full["errors"][0]["code"] == "revision_outside_rules"
-    api.post(
+    refused = api.post(
         "alice",
+        "/api/v1/quota-exceptions/",
+        {"period": period, "agency": "SOA", "duty_group": "CV", "ceiling": 2, "reference": "QĐ"},
+        expect=403,
+    )
+    assert refused["errors"][0]["code"] == "exception_by_province"
+    allow_exceptions(Evaluation.objects.get(pk=tam_ev).period, 40)
+    api.post(
+        "sam",
         "/api/v1/quota-exceptions/",
         {
             "period": period,

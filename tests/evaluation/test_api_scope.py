@@ -7,7 +7,8 @@ ship without someone deciding who may call it.
 
 Roles: staff (Tâm, the person evaluated), colleague (Sơn, same unit), manager (Bob), head
 (Alice), delegate (Dave), hr (Hương), admin (Sam, province), inspector (Ivy), other_head
-(Charlie, Sở Beta), anonymous. Outcomes: OK (the request got past access: 2xx, or 409 when the
+(Charlie, Sở Beta), province_approver (Phúc, who rates the heads of agencies: Alice and Charlie,
+DOMAIN.md §1), anonymous. Outcomes: OK (the request got past access: 2xx, or 409 when the
 object's state refuses the step), 403 (sees it, may not), 404 (out of scope), ANON (401/403).
 """
 
@@ -26,6 +27,7 @@ from evaluation.models import Appeal, Evaluation, Notification, Product
 from evaluation.services.periods import period_open
 from evaluation.services.products import product_register
 from tests.evaluation.conftest import STAFF_NAMES
+from tests.evaluation.helpers import province_approver
 from tests.factories import UserFactory
 
 ROLES = {
@@ -38,6 +40,7 @@ ROLES = {
     "admin": "sam",
     "inspector": "ivy",
     "other_head": "charlie",
+    "province_approver": "pct",
     "anonymous": None,
 }
 OK = frozenset({200, 201, 204, 409})
@@ -57,6 +60,18 @@ PERSON = {IN: {"staff"}, OUT: set()}
 MANAGER = {IN: {"manager"}, OUT: set()}  # Bea's manager Charlie holds no manager role
 PERSON_OR_MANAGER = {IN: {"staff", "manager"}, OUT: set()}
 APPROVER = {IN: {"head", "delegate"}, OUT: {"other_head"}}
+# Quota exceptions are recorded by the province admin, with the second factor (DOMAIN.md §4.5):
+# Sam here signed in without it, so he too is refused (403) past access — everyone else who
+# sees the agency is refused as not the province, its own head and delegate included
+# (tests/evaluation/test_quota_exceptions.py records one).
+NOBODY_HERE = {IN: set(), OUT: set()}
+# The head of an agency's evaluation (Alice's, Charlie's): seen in the agency and by the
+# province approver, who alone rates and signs it (DOMAIN.md §1).
+SEES_HEAD = {
+    IN: {"head", "delegate", "hr", "admin", "inspector", "province_approver"},
+    OUT: {"other_head", "admin", "inspector", "province_approver"},
+}
+HEAD_APPROVER = {IN: {"province_approver"}, OUT: {"province_approver"}}
 AUDIT_READERS = {"admin", "inspector"}
 DASHBOARD_READERS = {"head", "delegate", "hr", "admin", "inspector", "other_head"}
 
@@ -204,9 +219,15 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/approvals/"): Case(
         "/api/v1/approvals/", act(SEES_ORG, APPROVER), {"period": "{period}", "unit": "{unit}"}
     ),
+    ("GET", "/api/v1/approvals/heads/"): Case(
+        "/api/v1/approvals/heads/?period={period}", only({"province_approver"}), targets=(IN,)
+    ),
+    ("POST", "/api/v1/approvals/heads/"): Case(
+        "/api/v1/approvals/heads/", act(SEES_HEAD, HEAD_APPROVER), {"evaluation": "{head_ev}"}
+    ),
     ("POST", "/api/v1/quota-exceptions/"): Case(
         "/api/v1/quota-exceptions/",
-        act(SEES_ORG, APPROVER),
+        act(SEES_ORG, NOBODY_HERE),
         {
             "period": "{period}",
             "agency": "{agency}",
@@ -238,16 +259,6 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/dashboards/par/"): Case(
         "/api/v1/dashboards/par/?year=2026", only(AUDIT_READERS), targets=(IN,)
     ),
-    # the agencies' own ratings: every caller lists (within scope: see
-    # tests/dashboards/test_agency_ratings.py); only the province admin records, with the second
-    # factor — Sam here signed in without it, so he too is refused (403) past access, and
-    # everyone else who sees the agency is refused; an agency out of sight is a 404
-    ("GET", "/api/v1/agency-ratings/"): Case("/api/v1/agency-ratings/", everyone, targets=(IN,)),
-    ("POST", "/api/v1/agency-ratings/"): Case(
-        "/api/v1/agency-ratings/",
-        act(SEES_ORG, {IN: set(), OUT: set()}),
-        {"agency": "{agency}", "year": 2026, "score": 80, "reference": "QĐ 1/QĐ-UBND"},
-    ),
 }
 
 
@@ -272,6 +283,7 @@ def test_every_operation_of_the_schema_has_an_entry(db):
 @pytest.fixture
 def world(month):
     """An open month; a product and an appeal in each agency; a notification for everyone."""
+    province_approver(month)
     period, _ = period_open(ruleset_code="ND335-2025", label="2026-10", user=month.user("sam"))
     tam, bea = STAFF_NAMES[1], "bea"
     ev_in = Evaluation.objects.get(period=period, staff=month.staff[tam])
@@ -300,6 +312,7 @@ def world(month):
         IN: {
             **common,
             "ev": ev_in.pk,
+            "head_ev": Evaluation.objects.get(period=period, staff=month.staff["alice"]).pk,
             "product": product_in.pk,
             "appeal": appeal_in.pk,
             "unit": "A-KH",
@@ -309,6 +322,7 @@ def world(month):
         OUT: {
             **common,
             "ev": ev_out.pk,
+            "head_ev": Evaluation.objects.get(period=period, staff=month.staff["charlie"]).pk,
             "product": product_out.pk,
             "appeal": appeal_out.pk,
             "unit": "B-NV",

@@ -9,7 +9,14 @@ from django.db import IntegrityError, connection, transaction
 from evaluation.models import Evaluation
 from evaluation.services.approval import unit_approve
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import ev, manager_score, open_month, score_unit, self_assess
+from tests.evaluation.helpers import (
+    ev,
+    manager_score,
+    open_month,
+    province_approver,
+    score_unit,
+    self_assess,
+)
 
 
 def refused(sql: str, params: list) -> None:
@@ -67,16 +74,17 @@ def test_staff_codes_and_rule_set_versions_are_unique(month):
 
 def test_only_one_open_appeal_per_evaluation(signed, month):
     from evaluation.services.appeals import appeal_file
-    from evaluation.services.approval import agency_publish
+    from evaluation.services.approval import agency_publish, head_approve
 
+    province_approver(month)
     self_assess(month, "huong", signed)
     manager_score(month, "alice", "huong", signed)
     self_assess(month, "dave", signed)
     manager_score(month, "alice", "dave", signed)
     self_assess(month, "alice", signed)
-    manager_score(month, "dave", "alice", signed)
+    manager_score(month, "pct", "alice", signed)
     unit_approve(period=signed, unit=month.leadership_unit, user=month.user("alice"))
-    unit_approve(period=signed, unit=month.leadership_unit, user=month.user("dave"))
+    head_approve(evaluation=ev(month, "alice", signed), user=month.user("pct"))
     agency_publish(period=signed, agency=month.agency_a, user=month.user("alice"))
     appeal = appeal_file(
         evaluation=ev(month, "Sơn", signed), user=month.user("Sơn"), reason="Xem lại"

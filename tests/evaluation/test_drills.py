@@ -18,12 +18,19 @@ from django.core import mail
 from django.db import OperationalError
 
 from evaluation.models import Evaluation, Notification, Status
-from evaluation.services.approval import agency_publish, unit_approve
+from evaluation.services.approval import agency_publish, head_approve, unit_approve
 from evaluation.services.daily import run_daily_jobs
 from staff import audit
 from staff.models import AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import manager_score, open_month, score_unit, self_assess
+from tests.evaluation.helpers import (
+    ev,
+    manager_score,
+    open_month,
+    province_approver,
+    score_unit,
+    self_assess,
+)
 
 QUIET_DAY = dt.date(2026, 11, 20)  # no deadline near: the daily job only retries e-mails
 
@@ -49,13 +56,14 @@ def _planning_scored(month):
 def _alpha_approved(month):
     """Every evaluation of Sở Alpha signed, as in the month's story: units, then leaders."""
     period = _planning_scored(month)
-    for name, manager in (("dave", "alice"), ("huong", "alice"), ("alice", "dave")):
+    province_approver(month)  # who rates and signs Alice, the head (DOMAIN.md §1)
+    for name, manager in (("dave", "alice"), ("huong", "alice"), ("alice", "pct")):
         self_assess(month, name, period)
         manager_score(month, manager, name, period)
     # The month's approvers signed in with their second factor (tests/evaluation/conftest.py).
     unit_approve(period=period, unit=month.planning, user=month.user("alice"))
     unit_approve(period=period, unit=month.leadership_unit, user=month.user("alice"))
-    unit_approve(period=period, unit=month.leadership_unit, user=month.user("dave"))
+    head_approve(evaluation=ev(month, "alice", period), user=month.user("pct"))
     run_daily_jobs(today=QUIET_DAY)  # the month's earlier e-mails are out of the way
     mail.outbox.clear()
     return period

@@ -11,6 +11,7 @@ from evaluation.services.approval import (
     Adjustment,
     agency_publish,
     approval_preview,
+    head_approve,
     quota_exception_record,
     unit_approve,
 )
@@ -23,11 +24,22 @@ from evaluation.services.workflow import (
 from staff.audit import verify_chains
 from staff.models import AuditEntry
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import FLAWED, FULL, GOOD, ev, manager_score, self_assess
+from tests.evaluation.helpers import (
+    FLAWED,
+    FULL,
+    GOOD,
+    allow_exceptions,
+    ev,
+    manager_score,
+    province_approver,
+    self_assess,
+    verified_admin,
+)
 
 
 def test_a_whole_month(month):
     sam, alice, dave, bob = (month.user(n) for n in ("sam", "alice", "dave", "bob"))
+    pct = province_approver(month)
     period, created = period_open(ruleset_code="ND335-2025", label="2026-10", user=sam)
     assert created == 13  # everyone of both agencies
     assert period_open(ruleset_code="ND335-2025", label="2026-10", user=sam)[1] == 0  # idempotent
@@ -53,7 +65,8 @@ def test_a_whole_month(month):
     )
     manager_score(month, "bob", STAFF_NAMES[-1], period, GOOD)
 
-    # Bob (head of unit) is scored by Dave; Dave by Alice; Alice (no manager) by her delegate.
+    # Bob (head of unit) is scored by Dave; Dave by Alice; Alice, the head of the agency, by the
+    # province approver (DOMAIN.md §1) — never by her delegate.
     self_assess(month, "bob", period)
     manager_score(month, "dave", "bob", period, FULL)
     self_assess(month, "dave", period)
@@ -61,7 +74,10 @@ def test_a_whole_month(month):
     self_assess(month, "huong", period, scores=GOOD, products=FLAWED)
     manager_score(month, "alice", "huong", period, GOOD)
     self_assess(month, "alice", period)
-    manager_score(month, "dave", "alice", period, FULL)
+    with pytest.raises(WorkflowError) as not_dave:
+        manager_score(month, "dave", "alice", period, FULL)
+    assert (not_dave.value.code, not_dave.value.status) == ("forbidden", 403)
+    manager_score(month, "pct", "alice", period, FULL)
 
     # Approval of the unit: the quota, counted over the agency's duty group (Hương included),
     # bites: 3 candidates + 5 good → ⌊8/6⌋ = 1 keeps HTXSNV.
@@ -85,7 +101,8 @@ def test_a_whole_month(month):
         unit_approve(period=period, unit=month.planning, user=alice)
     assert again.value.status == 409
 
-    # Leadership: Alice signs Dave and Hương; her own rating is left for her delegate.
+    # Leadership: Alice signs Dave and Hương; her own rating waits for the province approver:
+    # her delegate's approval of the unit does not sign it.
     unit_approve(
         period=period,
         unit=month.leadership_unit,
@@ -93,7 +110,17 @@ def test_a_whole_month(month):
         adjustments=[Adjustment(ev(month, "huong", period).pk, "HTNV", "Chậm nộp báo cáo quý")],
     )
     assert ev(month, "alice", period).status == Status.MANAGER_SCORED
-    unit_approve(period=period, unit=month.leadership_unit, user=dave)
+    with pytest.raises(WorkflowError) as head_left:
+        unit_approve(period=period, unit=month.leadership_unit, user=dave)
+    assert (head_left.value.code, head_left.value.status) == ("head_for_superior", 409)
+    assert "A01" in head_left.value.message and "A01" in head_left.value.message_en
+    assert ev(month, "alice", period).status == Status.MANAGER_SCORED
+    # Publication waits for the head's result, and says so.
+    with pytest.raises(WorkflowError) as waits:
+        agency_publish(period=period, agency=month.agency_a, user=alice)
+    assert "người đứng đầu" in waits.value.message
+    head_approve(evaluation=ev(month, "alice", period), user=pct)
+    assert ev(month, "alice", period).approved_by == pct
     assert ev(month, "huong", period).final_level == "HTNV"
 
     # Sở Beta is not done: publishing Sở Alpha is independent of it.
@@ -108,6 +135,7 @@ def test_a_whole_month(month):
             appeal=appeal, user=alice, decision="revise", level="HTXSNV", reason="Xem xét lại"
         )
     assert full.value.code == "revision_outside_rules"
+    allow_exceptions(period, 40)
     quota_exception_record(
         period=period,
         agency=month.agency_a,
@@ -115,7 +143,7 @@ def test_a_whole_month(month):
         ceiling=2,
         reference="QĐ 15/QĐ-UBND",
         reason="Đơn vị có thành tích xuất sắc",
-        user=alice,
+        user=verified_admin(month),
     )
     appeal_resolve(
         appeal=appeal,

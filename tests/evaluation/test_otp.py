@@ -74,10 +74,10 @@ def test_approving_needs_the_second_factor(month, period):
 def test_publishing_and_quota_exceptions_need_the_second_factor(month, period):
     dave = unverified("dave")
     refused(lambda: agency_publish(period=period, agency=month.agency_a, user=dave))
-    refused(
+    refused(  # recorded by the province admin (DOMAIN.md §4.5), with the second factor
         lambda: quota_exception_record(
             period=period, agency=month.agency_a, duty_group=None, ceiling=2,
-            reference="QĐ 1/QĐ-UBND", reason="Thành tích", user=dave,
+            reference="QĐ 1/QĐ-UBND", reason="Thành tích", user=unverified("sam"),
         )
     )  # fmt: skip
     assert not QuotaException.objects.exists()

@@ -5,12 +5,14 @@ approval, publication, close — it has no months, and its year is derived from 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Notification, Period, Status
+from evaluation.rating import _rules_for
 from evaluation.services.daily import run_daily_jobs
 from evaluation.services.derive import period_derive
 from evaluation.services.period_close import period_close
@@ -31,8 +33,12 @@ def quarterly_version(month) -> RuleSet:
 
 
 @pytest.fixture
-def quarterly(month) -> RuleSet:
-    return quarterly_version(month)
+def quarterly(month) -> Iterator[RuleSet]:
+    # Published rules are cached by rule-set id, and ids come back after each test's rollback:
+    # the cache must not carry this version's quarterly cycle into another test.
+    _rules_for.cache_clear()
+    yield quarterly_version(month)
+    _rules_for.cache_clear()
 
 
 def _refused(call, code: str) -> WorkflowError:

@@ -5,11 +5,13 @@ reminders and the late list before and on the deadline, and its own sign-off."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from evaluation.models import Evaluation, Notification, Period, PeriodStatus, Status
+from evaluation.rating import _rules_for
 from evaluation.services.approval import agency_publish, approval_preview, unit_approve
 from evaluation.services.daily import run_daily_jobs
 from evaluation.services.derive import period_derive
@@ -52,8 +54,15 @@ def _signed_months(month, labels=MONTHS) -> None:
 
 
 @pytest.fixture
-def january_deadline(month) -> RuleSet:
-    """ND335-2025 version 2: the superior allows the year until 15 January of the next year."""
+def january_deadline(month) -> Iterator[RuleSet]:
+    """ND335-2025 version 2: the superior allows the year until 15 January of the next year.
+    (Published rules are cached by id, and ids come back after a test's rollback.)"""
+    _rules_for.cache_clear()
+    yield _january_version(month)
+    _rules_for.cache_clear()
+
+
+def _january_version(month) -> RuleSet:
     sam = month.user("sam")
     current = RuleSet.objects.get(code="ND335-2025", status="published")
     draft = ruleset_new_version(ruleset=current, user=sam)
@@ -183,3 +192,17 @@ def test_a_year_from_derivation_to_publication(month):
     december, _ = period_open(ruleset_code="ND335-2025", label="2026-12", user=sam)
     assert "year_evaluations" not in period_close(period=december, user=sam)
     assert year.evaluations.get(staff=month.staff["Sơn"]).months_worked == 11
+
+
+def test_a_month_signed_after_the_year_was_derived_counts_when_the_year_is_signed(month):
+    _signed_months(month, MONTHS[:-1])  # January to October signed by 1 December
+    run_daily_jobs(today=D(2026, 12, 1))
+    year = Period.objects.get(kind="year")
+    son = year.evaluations.get(staff=month.staff["Sơn"])
+    assert (son.months_worked, son.score) == (10, Decimal("95.00"))
+    _signed_months(month, MONTHS[-1:])  # November approved on 7 December
+    unit_approve(period=year, unit=month.planning, user=month.user("alice"))
+    son.refresh_from_db()
+    assert son.status == Status.APPROVED and son.months_worked == 11
+    assert "trung bình 11 tháng làm việc" in son.reasons[0]["message"]
+    assert "2026-11" in son.reasons[0]["message"]

@@ -12,9 +12,20 @@ from django.contrib.auth import get_user_model
 
 from evaluation.models import Appeal, AppealStatus, Evaluation, QuotaException, Status
 from evaluation.services.appeals import appeal_file
-from evaluation.services.approval import agency_publish, unit_approve
+from evaluation.services.approval import agency_publish, head_approve, unit_approve
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import FLAWED, FULL, GOOD, ev, manager_score, open_month, self_assess
+from tests.evaluation.helpers import (
+    FLAWED,
+    FULL,
+    GOOD,
+    allow_exceptions,
+    ev,
+    manager_score,
+    open_month,
+    province_approver,
+    self_assess,
+    verified_admin,
+)
 from tests.factories import StaffMemberFactory
 
 BOARD = "/evaluation/approval/"
@@ -99,7 +110,8 @@ def test_leaders_wait_for_their_units_and_the_gate_is_explained(month, client):
     self_assess(month, "bob", period)
     manager_score(month, "dave", "bob", period, FULL)
     self_assess(month, "alice", period)
-    manager_score(month, "dave", "alice", period, FULL)  # Dave and Hương, her reports, are not
+    province_approver(month)
+    manager_score(month, "pct", "alice", period, FULL)  # Dave and Hương, her reports, are not
     client.force_login(month.user("dave"))
     page = client.get(BOARD).content.decode()
     # Phòng Kế hoạch comes before the leadership, whose head of unit Bob leads.
@@ -110,13 +122,17 @@ def test_leaders_wait_for_their_units_and_the_gate_is_explained(month, client):
     # Bob's row explains the leader gate in words.
     bob_row = page[page.index(f'id="row-{pk(month, "bob", period)}"') :].split("</tr>")[0]
     assert "Ràng buộc lãnh đạo đạt" in bob_row
-    # Approving the leadership now is refused, the reason shown above its table.
+    # The head's row is not the delegate's to sign: it waits for the province approver.
+    alice = pk(month, "alice", period)
+    assert f'data-test="head-waits-{alice}"' in leadership
+    assert f'data-test="level-{alice}"' not in leadership
+    # Posting the leadership anyway is refused, the reason shown above its table.
     response = client.post(
-        APPROVE,
-        {"unit": "A-LD", "period": period.label, f"levels.{pk(month, 'alice', period)}": "HTTNV"},
+        APPROVE, {"unit": "A-LD", "period": period.label, f"levels.{alice}": "HTTNV"}
     )
     assert response.status_code == 409
-    assert "Lãnh đạo được phê duyệt sau đơn vị" in response.content.decode()
+    assert "Chỉ còn phiếu của người đứng đầu cơ quan (A01)" in response.content.decode()
+    assert ev(month, "alice", period).status == Status.MANAGER_SCORED
 
 
 @pytest.mark.parametrize("paged", [False, True])
@@ -326,8 +342,11 @@ def test_an_approver_without_the_second_factor_is_sent_to_enter_the_code(month, 
 def test_the_quota_exception_form_shows_errors_by_field_and_records_the_decision(
     month, scored, client
 ):
-    client.force_login(month.user("alice"))
-    assert client.get(EXCEPTION).status_code == 200
+    allow_exceptions(scored, 40)
+    client.force_login(verified_admin(month))
+    page = client.get(EXCEPTION, {"agency": "SOA"}).content.decode()
+    # Group CV: 2 candidates + 5 good; exceptions up to 40 % → at most ⌊0.4 × 7 / 1.4⌋ = 2.
+    assert 'data-test="exception-max-CV">2<' in page
     base = {"agency": "SOA", "period": scored.label, "duty_group": "CV"}
     response = client.post(EXCEPTION, base | {"ceiling": "2", "reference": "", "reason": "Giỏi"})
     assert response.status_code == 400
@@ -335,13 +354,54 @@ def test_the_quota_exception_form_shows_errors_by_field_and_records_the_decision
     assert "Bắt buộc ghi rõ lý do" in page and 'value="2"' in page and "Giỏi" in page
     response = client.post(EXCEPTION, base | {"ceiling": "hai", "reference": "QĐ 15"})
     assert response.status_code == 400 and "Phải là số nguyên không âm" in response.content.decode()
+    response = client.post(EXCEPTION, base | {"ceiling": "3", "reference": "QĐ 15/QĐ-UBND"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Trần tối đa của ngoại lệ cho nhóm Chuyên viên là 2 HTXSNV" in page
+    assert "ND335-2025 v1" in page and not QuotaException.objects.exists()
     response = client.post(EXCEPTION, base | {"ceiling": "2", "reference": "QĐ 15/QĐ-UBND"})
     assert response.status_code == 302
     exception = QuotaException.objects.get()
     assert (exception.ceiling, exception.duty_group.code) == (2, "CV")
-    # The meter now allows two: Tâm keeps HTXSNV too.
+    assert exception.decided_by == month.user("sam")
+    # The head's board shows it and who recorded it; the meter now allows two: Tâm keeps
+    # HTXSNV too.
+    client.force_login(month.user("alice"))
     page = client.get(BOARD).content.decode()
     assert "<span data-used>2</span> / <span data-allowed>2</span>" in page
+    by = page[page.index('data-test="exception-by"') :].split("</span>")[0]
+    assert "Sở Nội vụ ghi: sam" in by
+    response = client.post(APPROVE, as_proposed(month, scored, Tâm=("HTXSNV", "")))
+    assert response.status_code == 302
+    assert Evaluation.objects.filter(final_level="HTXSNV").count() == 2
+
+
+def test_the_agency_cannot_record_an_exception_for_itself(month, scored, client):
+    allow_exceptions(scored, 40)
+    base = {"agency": "SOA", "period": scored.label, "duty_group": "CV", "ceiling": "2"}
+    for name in ("alice", "dave"):
+        client.force_login(month.user(name))
+        response = client.get(EXCEPTION)
+        assert response.status_code == 403, name
+        page = response.content.decode()
+        assert "do Sở Nội vụ (quản trị cấp tỉnh) ghi" in page and 'name="ceiling"' not in page
+        response = client.post(EXCEPTION, base | {"reference": "QĐ 15/QĐ-UBND"})
+        assert response.status_code == 403, name
+    # Another agency's head, a manager: the page does not exist for them.
+    for name in ("charlie", "bob"):
+        client.force_login(month.user(name))
+        assert client.get(EXCEPTION, {"agency": "SOA"}).status_code == 404, name
+    assert not QuotaException.objects.exists()
+
+
+def test_no_exception_when_the_rule_set_allows_none(month, scored, client):
+    allow_exceptions(scored, None)
+    client.force_login(verified_admin(month))
+    base = {"agency": "SOA", "period": scored.label, "duty_group": "CV"}
+    response = client.post(EXCEPTION, base | {"ceiling": "1", "reference": "QĐ 15/QĐ-UBND"})
+    assert response.status_code == 409
+    assert "không cho phép ngoại lệ" in response.content.decode()
+    assert not QuotaException.objects.exists()
 
 
 # --- publish and appeals --------------------------------------------------------------------
@@ -350,15 +410,16 @@ def test_the_quota_exception_form_shows_errors_by_field_and_records_the_decision
 @pytest.fixture
 def approved(month, scored):
     period = scored
-    for name, manager in (("bob", "dave"), ("dave", "alice"), ("alice", "dave")):
+    province_approver(month)
+    for name, manager in (("bob", "dave"), ("dave", "alice"), ("alice", "pct")):
         self_assess(month, name, period)
         manager_score(month, manager, name, period, FULL)
     self_assess(month, "huong", period, scores=GOOD, products=FLAWED)
     manager_score(month, "alice", "huong", period, GOOD)
-    alice, dave = month.user("alice"), month.user("dave")
+    alice = month.user("alice")
     unit_approve(period=period, unit=month.planning, user=alice)
     unit_approve(period=period, unit=month.leadership_unit, user=alice)
-    unit_approve(period=period, unit=month.leadership_unit, user=dave)
+    head_approve(evaluation=ev(month, "alice", period), user=month.user("pct"))
     return period
 
 
@@ -416,9 +477,12 @@ def test_the_inbox_lists_open_appeals_and_the_decision_is_recorded(month, appeal
 
 
 def test_an_appeal_is_revised_within_a_recorded_exception(month, appeal, client):
-    client.force_login(month.user("alice"))
+    allow_exceptions(appeal.evaluation.period, 40)
+    client.force_login(verified_admin(month))
     base = {"agency": "SOA", "period": appeal.evaluation.period.label, "duty_group": "CV"}
-    client.post(EXCEPTION, base | {"ceiling": "2", "reference": "QĐ 15/QĐ-UBND"})
+    response = client.post(EXCEPTION, base | {"ceiling": "2", "reference": "QĐ 15/QĐ-UBND"})
+    assert response.status_code == 302
+    client.force_login(month.user("alice"))
     url = f"{APPEALS}{appeal.pk}/"
     assert "HTXSNV: <strong>1 / 2</strong>" in client.get(url).content.decode()
     response = client.post(url, {"decision": "revise", "level": "HTXSNV", "reason": "Ngoại lệ"})

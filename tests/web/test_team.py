@@ -1,8 +1,9 @@
 """The direct manager's “My team”: the list, the scoring form, returns, the next person.
 
 The month of tests/evaluation/conftest.py: Bob manages the seven specialists of Phòng Kế hoạch;
-Dave (the head's delegate) manages Bob and scores Alice, the head; Charlie heads Sở Beta and
-must see nothing of Sở Alpha; Sơn is a plain staff member.
+Dave (the head's delegate) manages Bob; Alice, the head, is scored by the province approver
+(``pct``), never by her delegate (DOMAIN.md §1); Charlie heads Sở Beta and must see nothing of
+Sở Alpha; Sơn is a plain staff member.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from evaluation.selectors.team import team_evaluations
 from evaluation.services.workflow import evaluation_manager_score
 from staff.access import scope_for
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import ev, manager_score, open_month, self_assess
+from tests.evaluation.helpers import (
+    ev,
+    manager_score,
+    open_month,
+    province_approver,
+    self_assess,
+)
 from tests.factories import StaffMemberFactory
 
 URL = "/evaluation/team/"
@@ -180,17 +187,36 @@ def test_the_list_query_count_does_not_grow_with_the_team(client, month):
 
 
 def test_the_team_is_exactly_who_the_scope_lets_one_score(month, period):
-    for name in ("bob", "dave", "alice", "charlie"):
+    province_approver(month)
+    for name in ("bob", "dave", "alice", "charlie", "pct"):
         scope = scope_for(month.user(name))
         team = set(team_evaluations(scope).filter(period=period))
         everyone = Evaluation.objects.filter(period=period)
         assert team == {e for e in everyone if scope.can_score_as_manager(e)}, name
 
 
-def test_the_heads_delegate_scores_the_head(client, month, period):
+def test_the_heads_delegate_does_not_score_the_head_the_province_approver_does(
+    client, month, period
+):
+    self_assess(month, "alice", period)
+    alice = ev(month, "alice", period)
     client.force_login(month.user("dave"))
     rows = re.findall(r'data-test="team-row-([A-Z0-9]+)"', page(client.get(URL)))
-    assert sorted(rows) == ["A01", "A03"]  # Alice (the head) and Bob, his report
+    assert rows == ["A03"]  # Bob, his report — not Alice, the head
+    assert client.get(score_url(alice)).status_code == 404
+    response = client.post(score_url(alice), score_form(alice, action="submit"))
+    assert response.status_code == 404
+    assert ev(month, "alice", period).status == Status.SELF_ASSESSED
+    # The province approver scores both heads (Alice and Charlie) and nobody else.
+    client.force_login(province_approver(month))
+    rows = re.findall(r'data-test="team-row-([A-Z0-9]+)"', page(client.get(URL)))
+    assert sorted(rows) == ["A01", "B01"]
+    assert client.get(score_url(ev(month, "Tâm", period))).status_code == 404
+    assert client.get(score_url(alice)).status_code == 200
+    response = client.post(score_url(alice), score_form(alice, action="submit"))
+    assert response.status_code == 302
+    scored = ev(month, "alice", period)
+    assert (scored.status, scored.manager_scored_by) == (Status.MANAGER_SCORED, month.user("pct"))
 
 
 def test_a_plain_staff_member_gets_404_on_the_list(client, month, period):
@@ -218,7 +244,7 @@ def test_nobody_opens_an_evaluation_they_do_not_score(client, month, period, suf
     son = ev(month, "Sơn", period)
     self_assess(month, "Sơn", period)
     cases = [
-        ("bob", ev(month, "alice", period)),  # the head: Dave scores her
+        ("bob", ev(month, "alice", period)),  # the head: the province approver scores her
         ("bob", ev(month, "bob", period)),  # never one's own
         ("bob", ev(month, "bea", period)),  # another agency
         ("charlie", son),
