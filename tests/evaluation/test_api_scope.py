@@ -259,6 +259,16 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/dashboards/par/"): Case(
         "/api/v1/dashboards/par/?year=2026", only(AUDIT_READERS), targets=(IN,)
     ),
+    # the agencies' own ratings: every caller lists (within scope: see
+    # tests/dashboards/test_agency_ratings.py); only the province admin records, with the second
+    # factor — Sam here signed in without it, so he too is refused (403) past access, and
+    # everyone else who sees the agency is refused; an agency out of sight is a 404
+    ("GET", "/api/v1/agency-ratings/"): Case("/api/v1/agency-ratings/", everyone, targets=(IN,)),
+    ("POST", "/api/v1/agency-ratings/"): Case(
+        "/api/v1/agency-ratings/",
+        act(SEES_ORG, {IN: set(), OUT: set()}),
+        {"agency": "{agency}", "year": 2026, "score": 80, "reference": "QĐ 1/QĐ-UBND"},
+    ),
 }
 
 
