@@ -142,7 +142,7 @@ def leaders_blocked(period: Period, evaluation_ids: Iterable[int]) -> list[dict[
         .select_related("staff")
         .order_by("pk")
     }
-    if leaders and period.ruleset.template.leader_components:
+    if leaders and rules_for_period(period).template.leader_components:
         return _subtrees_blocked(period, leaders)
     waiting = (
         Evaluation.objects.filter(
