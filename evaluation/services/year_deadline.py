@@ -6,7 +6,8 @@ of the next year where the superior allows), as steps of the daily job:
    is over; a tracked period closing afterwards derives it again (``period_close``), and the
    approval board always rates an unsigned year from the periods signed when it signs;
 2. ``YEAR_REMINDER_DAYS`` before it (and on the day) the approvers of every agency with
-   unsigned year evaluations are reminded, once a day;
+   unsigned year evaluations are reminded, once a day — and the province approvers of the
+   heads' own (DOMAIN.md §1);
 3. on the deadline day the province admin (Sở Nội vụ) is told which agencies are late, once.
 
 The deadline itself is ``Period.approval_due`` of the year, set from the rule set's
@@ -22,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from evaluation.models import NotificationKind, Period, PeriodKind, PeriodStatus, Status
-from evaluation.services.common import agency_role_users
+from evaluation.services.common import agency_role_users, province_approver_users
 from evaluation.services.derive import period_derive
 from evaluation.services.notifications import Message, notify_many
 from evaluation.services.periods import year_due
@@ -78,37 +79,64 @@ def _tracked_rulesets(years: set[int]) -> dict[tuple[str, int], Any]:
     return {key: period.ruleset for key, period in latest.items()}
 
 
-def _unsigned_by_agency(period: Period) -> dict[int, int]:
-    return dict(
-        period.evaluations.filter(status__in=UNSIGNED)
-        .order_by()
-        .values_list("agency_id")
-        .annotate(n=Count("pk"))
+# The head of an agency (no manager inside it) is approved by the province approver, never
+# inside the agency (DOMAIN.md §1).
+HEAD = Q(leadership="head", manager__isnull=True)
+
+
+def _unsigned_by_agency(period: Period, which: Q | None = None) -> dict[int, int]:
+    unsigned = period.evaluations.filter(status__in=UNSIGNED)
+    if which is not None:
+        unsigned = unsigned.filter(which)
+    return dict(unsigned.order_by().values_list("agency_id").annotate(n=Count("pk")))
+
+
+def _reminder(
+    period: Period, *, users: list[Any], count: int, due: dt.date, today: dt.date, key: str
+) -> Message:
+    when_vi = "hôm nay" if due == today else f"ngày {due:%d/%m/%Y}"
+    when_en = "today" if due == today else f"on {due:%Y-%m-%d}"
+    return Message(
+        users=users,
+        kind=NotificationKind.REMINDER,
+        subject=f"Nhắc hạn xếp loại năm {period.year} / Reminder: the {period.year} annual "
+        f"rating is due {due:%Y-%m-%d}",
+        body=f"Hạn phê duyệt xếp loại năm {period.year} là {when_vi}; còn {count} phiếu chưa "
+        f"phê duyệt. / The {period.year} annual rating must be approved {when_en}; {count} "
+        "evaluation(s) still wait for approval.",
+        dedup_key=f"year-reminder:{period.pk}:{key}:{today.isoformat()}",
     )
 
 
 def _remind_approvers(period: Period, due: dt.date, today: dt.date) -> int:
     """One reminder per approver (head, delegate) of each agency with unsigned year
-    evaluations, naming how many; once a day (dedup key)."""
-    unsigned = _unsigned_by_agency(period)
-    if not unsigned:
-        return 0
+    evaluations besides the head's own, naming how many, and one per province approver for the
+    heads' own; once a day (dedup key)."""
+    unsigned = _unsigned_by_agency(period, ~HEAD)
     recipients = agency_role_users(unsigned, APPROVER_ROLES)
-    when_vi = "hôm nay" if due == today else f"ngày {due:%d/%m/%Y}"
-    when_en = "today" if due == today else f"on {due:%Y-%m-%d}"
     messages = [
-        Message(
+        _reminder(
+            period,
             users=recipients.get(agency_id, []),
-            kind=NotificationKind.REMINDER,
-            subject=f"Nhắc hạn xếp loại năm {period.year} / Reminder: the {period.year} "
-            f"annual rating is due {due:%Y-%m-%d}",
-            body=f"Hạn phê duyệt xếp loại năm {period.year} là {when_vi}; còn {count} phiếu "
-            f"chưa phê duyệt. / The {period.year} annual rating must be approved {when_en}; "
-            f"{count} evaluation(s) still wait for approval.",
-            dedup_key=f"year-reminder:{period.pk}:{agency_id}:{today.isoformat()}",
+            count=count,
+            due=due,
+            today=today,
+            key=str(agency_id),
         )
         for agency_id, count in sorted(unsigned.items())
     ]
+    heads = sum(_unsigned_by_agency(period, HEAD).values())
+    if heads:
+        messages.append(
+            _reminder(
+                period,
+                users=province_approver_users(),
+                count=heads,
+                due=due,
+                today=today,
+                key="heads",
+            )
+        )
     return len(notify_many(messages))
 
 

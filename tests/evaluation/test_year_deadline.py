@@ -12,7 +12,12 @@ import pytest
 
 from evaluation.models import Evaluation, Notification, Period, PeriodStatus, Status
 from evaluation.rating import _rules_for
-from evaluation.services.approval import agency_publish, approval_preview, unit_approve
+from evaluation.services.approval import (
+    agency_publish,
+    approval_preview,
+    head_approve,
+    unit_approve,
+)
 from evaluation.services.daily import run_daily_jobs
 from evaluation.services.derive import period_derive
 from evaluation.services.period_close import period_close
@@ -21,6 +26,7 @@ from evaluation.services.year_deadline import YEAR_REMINDER_DAYS, late_agencies
 from scoring.models import RuleSet
 from scoring.services import ruleset_new_version, ruleset_publish
 from tests.evaluation.conftest import STAFF_NAMES
+from tests.evaluation.helpers import province_approver
 
 D = dt.date
 # Eleven months signed by early December: January to November.
@@ -121,16 +127,19 @@ def _year_reminders(day: dt.date) -> list[str]:
 
 
 def test_the_approvers_are_reminded_before_the_deadline_once_a_day(month):
+    province_approver(month)
     _signed_months(month)
     run_daily_jobs(today=D(2026, 12, 1))
     assert YEAR_REMINDER_DAYS == (7, 2, 0)
     day = D(2026, 12, 8)  # 7 days before
     report = run_daily_jobs(today=day)
-    # Sở Alpha's head and delegate, Sở Beta's head.
-    assert _year_reminders(day) == ["alice", "charlie", "dave"]
-    assert report.year.reminders == 3
+    # Sở Alpha's head and delegate, Sở Beta's head; the province approver for the heads' own.
+    assert _year_reminders(day) == ["alice", "charlie", "dave", "pct"]
+    assert report.year.reminders == 4
     alice = Notification.objects.get(recipient=month.user("alice"), dedup_key__endswith=str(day))
-    assert "Hạn phê duyệt xếp loại năm 2026 là ngày 15/12/2026; còn 11 phiếu" in alice.body
+    assert "Hạn phê duyệt xếp loại năm 2026 là ngày 15/12/2026; còn 10 phiếu" in alice.body
+    pct = Notification.objects.get(recipient=month.user("pct"), dedup_key__endswith=str(day))
+    assert "còn 2 phiếu" in pct.body  # Alice's and Charlie's own
     assert "The 2026 annual rating must be approved on 2026-12-15" in alice.body
     assert run_daily_jobs(today=day).year.reminders == 0  # once a day
     assert run_daily_jobs(today=D(2026, 12, 9)).year.reminders == 0  # not a reminder day
@@ -141,7 +150,7 @@ def test_the_approvers_are_reminded_before_the_deadline_once_a_day(month):
     alice = Notification.objects.get(
         recipient=month.user("alice"), dedup_key__endswith="2026-12-13"
     )
-    assert "còn 3 phiếu" in alice.body  # the leadership unit's three
+    assert "còn 2 phiếu" in alice.body  # Dave's and Hương's; her own is the province's
 
 
 def test_on_the_deadline_day_the_province_admin_gets_the_late_agencies_once(month):
@@ -165,7 +174,8 @@ def test_on_the_deadline_day_the_province_admin_gets_the_late_agencies_once(mont
 
 def test_a_year_from_derivation_to_publication(month):
     _signed_months(month)
-    alice, dave, sam = month.user("alice"), month.user("dave"), month.user("sam")
+    province_approver(month)
+    alice, pct, sam = month.user("alice"), month.user("pct"), month.user("sam")
     year, created = period_derive(
         ruleset=RuleSet.objects.get(code="ND335-2025", status="published"), label="2026", user=None
     )
@@ -177,9 +187,10 @@ def test_a_year_from_derivation_to_publication(month):
     signed = unit_approve(period=year, unit=month.planning, user=alice)
     levels = sorted(e.final_level for e in signed if e.staff.code != month.staff["bob"].code)
     assert levels == ["HTTNV"] * 6 + ["HTXSNV"]
-    # Leaders after their units: the leadership is signed last, the head's own by her delegate.
+    # Leaders after their units: the leadership is signed last, the head's own by the province
+    # approver (DOMAIN.md §1), as for a month.
     unit_approve(period=year, unit=month.leadership_unit, user=alice)
-    unit_approve(period=year, unit=month.leadership_unit, user=dave)
+    head_approve(evaluation=year.evaluations.get(staff=month.staff["alice"]), user=pct)
     assert agency_publish(period=year, agency=month.agency_a, user=alice) == 11
     son = year.evaluations.get(staff=month.staff["Sơn"])
     assert son.status == Status.PUBLISHED and son.final_level == "HTXSNV"
