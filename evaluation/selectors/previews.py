@@ -95,7 +95,8 @@ def level_preview(
     the person's where the manager gave none). ``scores`` maps criterion codes to typed values
     (strings or numbers; blank = not given, see ``_typed_general``); codes left out keep their
     saved points. ``fields``: the manager's typed ``task_points``, ``bonus``, ``deductions``,
-    ``discipline``, ``degradation``, ``unit_corruption`` (validated as
+    ``discipline``, ``degradation``, ``unit_corruption``, ``organising_percent``,
+    ``unity_percent`` (validated as
     ``evaluation_manager_score`` does); the person's form passes none. Products count as saved.
 
     Invalid input raises ``WorkflowError`` with the path of the field (``scores.G1``,
@@ -104,9 +105,15 @@ def level_preview(
     For a constant number of queries, pass an evaluation from
     ``evaluation.rating.evaluations_for_rating``. Returns a dict: ``total`` (Decimal or None
     when it cannot be rated), ``general``, ``tasks``, ``bonus``, ``deductions`` (the
-    components, Decimal or None), ``band`` and ``level`` (level codes such as ``"HTTNV"``, or
-    ``""``), ``level_label`` (in the active language), ``reasons`` (messages in the active
-    language) and ``reasons_json`` (code and both messages, as stored on an evaluation).
+    components, Decimal or None), ``leader`` (a head's or deputy's six Decree 335 components,
+    ``scoring.engine.LeaderComponents``, or None), ``band`` and ``level`` (level codes such as
+    ``"HTTNV"``, or ``""``), ``level_label`` (in the active language), ``reasons`` (messages in
+    the active language) and ``reasons_json`` (code and both messages, as stored on an
+    evaluation).
+
+    A leader under a template with leader components gets the unit % from the scores stored
+    under them so far (``evaluation.rating.leader_unit``); the typed ``organising_percent`` and
+    ``unity_percent`` count as the engine's ``organising`` and ``unity``.
     """
     if source not in SOURCES:
         raise WorkflowError(
