@@ -349,6 +349,8 @@ def monthly_score(person: PersonInput, template: TemplateRules) -> PersonResult:
         task_display = tasks.points
         result.add(
             "tasks.products",
+            # A leader's own and directed products are three of six components: no points yet.
+            "tasks.leader_products" if components else None,
             tasks=task_display,
             task_max=template.task_max,
             quantity_share=tasks.quantity,

@@ -51,6 +51,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Leader's task points {tasks}: own work {own} and the directed unit's result {unit} "
         "({factor_share} because {why_en}), the unit weighing {unit_share}",
     ),
+    "tasks.leader_products": (
+        "Sản phẩm của lãnh đạo (việc tự thực hiện và việc chỉ đạo, tổ chức, hướng dẫn, kiểm tra): "
+        "số lượng {quantity_share}, chất lượng {quality_share}, tiến độ {progress_share} trên "
+        "tổng hệ số {total_weight}",
+        "Leader's products (own and directed, organised, guided, inspected): quantity "
+        "{quantity_share}, quality {quality_share}, progress {progress_share} over a total "
+        "weight of {total_weight}",
+    ),
     "tasks.leader_components": (
         "Điểm nhiệm vụ của lãnh đạo {tasks}/{task_max} (Nghị định 335): số lượng "
         "{quantity_share}, chất lượng {quality_share}, tiến độ {progress_share}, kết quả đơn vị "

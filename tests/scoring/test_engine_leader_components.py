@@ -71,6 +71,11 @@ def test_example_3_one_of_eight_at_45_halves_the_unit_component():
     for part in ("quantity 100%", "quality 87.5%", "unit result 50%", "organising 100%"):
         assert part in shown
     assert "unity 100%" in shown and "62.71/70" in shown
+    # The products give three of the six components, not task points of their own.
+    assert reason(result, "tasks.products").message_en == (
+        "Leader's products (own and directed, organised, guided, inspected): quantity 100%, "
+        "quality 87.5%, progress 100% over a total weight of 2"
+    )
 
 
 def test_example_3_with_all_eight_at_or_above_fifty_gets_the_full_unit():
