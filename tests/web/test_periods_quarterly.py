@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.urls import reverse
 
 from evaluation.models import Evaluation, Period
 from evaluation.rating import _rules_for
+from evaluation.services.periods import period_open
 from scoring.models import RuleSet
+from tests.evaluation.helpers import ev
 from tests.evaluation.test_quarterly_cycle import quarterly_version
 from tests.web.test_periods import URL, _admin, _field_errors, _run
 
@@ -63,3 +66,20 @@ def test_a_month_under_a_quarterly_rule_set_is_refused_by_the_label_field(
     errors = _field_errors(final.content.decode(), "period")
     assert "đánh giá theo quý: không mở kỳ 2026-11" in errors and "2026-Q4" in errors
     assert not Period.objects.exists()
+
+
+def test_the_pages_of_an_open_quarter_read_as_a_quarter(month, quarterly, client):
+    period, _ = period_open(ruleset_code="ND335-2025", label="2026-Q4", user=month.user("sam"))
+    client.force_login(month.user("Sơn"))
+    page = client.get(reverse("evaluation:my-month")).content.decode()
+    # The person's entry page is the open quarter, with its products form and its deadline.
+    assert "Phiếu đánh giá quý 2026-Q4" in page
+    assert reverse("evaluation:my-product-add", args=[ev(month, "Sơn", period).pk]) in page
+    assert "03/01/2027" in page
+    client.force_login(month.user("bob"))
+    assert "kỳ 2026-Q4" in client.get(reverse("evaluation:team")).content.decode()
+    client.force_login(month.user("alice"))
+    assert "kỳ 2026-Q4" in client.get(reverse("evaluation:approval")).content.decode()
+    client.force_login(month.user("sam"))
+    detail = client.get(f"{URL}{period.pk}/").content.decode()
+    assert "Kỳ 2026-Q4 (Quý)" in detail
