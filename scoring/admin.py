@@ -378,40 +378,74 @@ class RuleSetAdmin(VersionedAdmin):
 
 
 class RuleSetCoverageForm(forms.ModelForm):
-    """The rule set is chosen among the codes that exist (a typo would silently rate nobody)."""
+    """One agency or one agency type, a staff category (blank: every category not mapped
+    otherwise), the rule set — chosen among the codes that exist, a typo would silently rate
+    nobody — and the day it applies from (DOMAIN.md §5)."""
 
     ruleset_code = forms.ChoiceField(label=_("Mã bộ quy tắc"))
 
     class Meta:
         model = RuleSetCoverage
-        fields = ["agency", "ruleset_code"]
+        fields = ["agency", "agency_type", "category", "ruleset_code", "valid_from"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         codes = sorted(set(RuleSet.objects.values_list("code", flat=True)))
         self.fields["ruleset_code"].choices = [(c, c) for c in codes]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("agency")) == bool(data.get("agency_type")):
+            raise ValidationError(
+                gettext(
+                    "Chọn một cơ quan hoặc một loại cơ quan (không chọn cả hai). "
+                    "/ Choose one agency or one agency type (not both)."
+                ),
+                code="agency_xor_type",
+            )
+        return data
+
+
+def _coverage_audit(obj: RuleSetCoverage) -> dict[str, Any]:
+    return {
+        "agency": obj.agency.code if obj.agency_id else "",
+        "agency_type": obj.agency_type.code if obj.agency_type_id else "",
+        "category": obj.category,
+        "ruleset_code": obj.ruleset_code,
+        "valid_from": obj.valid_from.isoformat(),
+    }
+
 
 @admin.register(RuleSetCoverage)
 class RuleSetCoverageAdmin(admin.ModelAdmin):
-    """The province admin assigns each agency to the rule set it is rated under. A change
-    takes effect from the next month opened; months already open keep their evaluations."""
+    """The province admin says which rule set rates whom: per agency type or agency, per staff
+    category, from a date. The most specific row wins (agency + category, agency, type +
+    category, type); a change takes effect for the months opened from then on — a month is
+    resolved on its first day, and months already open keep their evaluations."""
 
     form = RuleSetCoverageForm
-    list_display = ["agency", "ruleset_code"]
-    list_filter = ["ruleset_code", "agency__agency_type"]
-    search_fields = ["agency__code", "agency__name", "ruleset_code"]
+    list_display = ["where", "category_label", "ruleset_code", "valid_from"]
+    list_filter = ["ruleset_code", "category", "agency_type", "agency__agency_type"]
+    search_fields = ["agency__code", "agency__name", "agency_type__code", "ruleset_code"]
     autocomplete_fields = ["agency"]
-    list_select_related = ["agency"]
-    ordering = ["agency__code"]
+    list_select_related = ["agency", "agency_type"]
+    ordering = ["agency_type__code", "agency__code", "category", "valid_from"]
+
+    @admin.display(description=_("Cơ quan / loại cơ quan"))
+    def where(self, obj: RuleSetCoverage) -> str:
+        return str(obj.agency or obj.agency_type)
+
+    @admin.display(description=_("Phân loại"), ordering="category")
+    def category_label(self, obj: RuleSetCoverage) -> str:
+        return obj.get_category_display() if obj.category else gettext("Mọi phân loại khác")
 
     def save_model(
         self, request: HttpRequest, obj: RuleSetCoverage, form: Any, change: bool
     ) -> None:
         before = {}
         if change and obj.pk:
-            old = RuleSetCoverage.objects.get(pk=obj.pk)
-            before = {"agency": old.agency.code, "ruleset_code": old.ruleset_code}
+            old = RuleSetCoverage.objects.select_related("agency", "agency_type").get(pk=obj.pk)
+            before = _coverage_audit(old)
         super().save_model(request, obj, form, change)
         audit.record(
             "coverage.changed" if change else "coverage.added",
@@ -419,7 +453,7 @@ class RuleSetCoverageAdmin(admin.ModelAdmin):
             agency=obj.agency,
             obj=obj,
             before=before,
-            after={"agency": obj.agency.code, "ruleset_code": obj.ruleset_code},
+            after=_coverage_audit(obj),
         )
 
     def delete_model(self, request: HttpRequest, obj: RuleSetCoverage) -> None:
@@ -428,10 +462,10 @@ class RuleSetCoverageAdmin(admin.ModelAdmin):
             actor=request.user,
             agency=obj.agency,
             obj=obj,
-            before={"agency": obj.agency.code, "ruleset_code": obj.ruleset_code},
+            before=_coverage_audit(obj),
         )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset.select_related("agency"):
+        for obj in queryset.select_related("agency", "agency_type"):
             self.delete_model(request, obj)

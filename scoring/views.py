@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from scoring.coverage import coverage_resolve
 from scoring.forms import SimulatorForm
 from scoring.models import (
     AdjustmentItem,
@@ -33,13 +34,13 @@ from scoring.models import (
     CriterionGroup,
     RatingLevel,
     RuleSet,
-    RuleSetCoverage,
     Status,
 )
 from scoring.selectors import ruleset_simulate
 from scoring.simulator import SimulationError
 from scoring.template_io import template_export_xlsx
 from staff.access import Scope, request_scope
+from staff.models import Agency, StaffCategory
 
 # The page shows this many people of a batch; the whole batch is still rated.
 MAX_SHOWN = 500
@@ -88,11 +89,12 @@ def ruleset_list(request: HttpRequest) -> HttpResponse:
             .order_by("code", "-version")
         )
     )
-    coverage: dict[str, int] = dict(
-        RuleSetCoverage.objects.values_list("ruleset_code")
-        .annotate(n=Count("id"))
-        .values_list("ruleset_code", "n")
-    )
+    # Agencies where the rule set rates someone today (any staff category, DOMAIN.md §5).
+    resolved = coverage_resolve(on=timezone.localdate())
+    agencies_by_code: dict[str, set[int]] = defaultdict(set)
+    for (agency_id, _category), ruleset_code in resolved.codes.items():
+        agencies_by_code[ruleset_code].add(agency_id)
+    coverage = {c: len(ids) for c, ids in agencies_by_code.items()}
     for r in rulesets:
         r.agency_count = coverage.get(r.code, 0)
     templates = _with_validity(
@@ -165,12 +167,22 @@ def ruleset_detail(request: HttpRequest, code: str, version: int) -> HttpRespons
         )
         if applies
     ]
-    agencies = list(
-        RuleSetCoverage.objects.filter(ruleset_code=code)
-        .select_related("agency")
-        .order_by("agency__code")
-        .values_list("agency__code", "agency__name")
-    )
+    # Whom it rates today: each agency, with the staff categories when not all of them.
+    categories: dict[int, list[str]] = defaultdict(list)
+    for category, agency_ids in coverage_resolve(on=timezone.localdate()).agencies_of(code).items():
+        for agency_id in agency_ids:
+            categories[agency_id].append(category)
+    every = len(StaffCategory.values)
+    agencies = [
+        (
+            a.code,
+            a.name,
+            ""
+            if len(categories[a.pk]) == every
+            else ", ".join(str(StaffCategory(c).label) for c in categories[a.pk]),
+        )
+        for a in Agency.objects.filter(pk__in=sorted(categories)).order_by("code")
+    ]
     return render(
         request,
         "scoring/ruleset_detail.html",

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,7 @@ from evaluation.models import (
     PeriodStatus,
     Status,
 )
+from scoring.coverage import coverage_resolve
 from scoring.models import RuleSet
 from scoring.models import Status as RuleSetStatus
 from staff.models import Agency
@@ -142,8 +143,9 @@ class PeriodProgress:
 
 def period_progress(*, period: Period, today: dt.date | None = None) -> PeriodProgress:
     """Every agency's progress through ``period``: counts per status, the share done and the
-    deadline missed. Agencies covered by the period's rule set show even with no evaluation
-    yet. Late agencies come first, then the least advanced, then by code. Two queries."""
+    deadline missed. Agencies where the period's rule set rates some staff category on its
+    first day show even with no evaluation yet. Late agencies come first, then the least
+    advanced, then by code. Four queries."""
     today = today or timezone.localdate()
     counts: dict[int, dict[str, int]] = {}
     grouped = (
@@ -154,9 +156,9 @@ def period_progress(*, period: Period, today: dt.date | None = None) -> PeriodPr
     )
     for agency_id, status, n in grouped:
         counts.setdefault(agency_id, {})[status] = n
-    agencies = Agency.objects.filter(
-        Q(pk__in=sorted(counts)) | Q(coverage__ruleset_code=period.ruleset.code)
-    ).order_by("code")
+    covered = coverage_resolve(on=period.starts_on).agencies_of(period.ruleset.code)
+    covered_ids = {agency_id for ids in covered.values() for agency_id in ids}
+    agencies = Agency.objects.filter(pk__in=sorted(set(counts) | covered_ids)).order_by("code")
 
     rows: list[AgencyProgress] = []
     all_counts: dict[str, int] = {}

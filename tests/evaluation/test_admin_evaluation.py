@@ -104,19 +104,69 @@ def test_the_audit_trail_has_no_add_change_or_delete_permission(client, root, si
 def test_the_province_admin_assigns_an_agency_to_a_rule_set(client, root, month):
     agency = AgencyFactory(code="SOC", name="Sở Gamma")
     response = client.post(
-        _url(RuleSetCoverage, "add"), {"agency": agency.pk, "ruleset_code": "HN-3814"}
+        _url(RuleSetCoverage, "add"),
+        {"agency": agency.pk, "ruleset_code": "HN-3814", "valid_from": "2026-01-01"},
     )
     assert response.status_code == 302
     assert RuleSetCoverage.objects.get(agency=agency).ruleset_code == "HN-3814"
     entry = AuditEntry.objects.get(action="coverage.added")
     assert (entry.actor, entry.agency, entry.after["ruleset_code"]) == (root, agency, "HN-3814")
+    assert entry.after | {"agency": "SOC"} == {
+        "agency": "SOC",
+        "agency_type": "",
+        "category": "",
+        "ruleset_code": "HN-3814",
+        "valid_from": "2026-01-01",
+    }
     # A code that does not exist is refused, not saved.
     other = AgencyFactory(code="SOD")
     response = client.post(
-        _url(RuleSetCoverage, "add"), {"agency": other.pk, "ruleset_code": "NO-SUCH"}
+        _url(RuleSetCoverage, "add"),
+        {"agency": other.pk, "ruleset_code": "NO-SUCH", "valid_from": "2026-01-01"},
     )
     assert response.status_code == 200
     assert not RuleSetCoverage.objects.filter(agency=other).exists()
+
+
+def test_the_province_admin_maps_a_category_of_an_agency_type_from_a_date(client, root, month):
+    kind = month.agency_a.agency_type
+    response = client.post(
+        _url(RuleSetCoverage, "add"),
+        {
+            "agency_type": kind.pk,
+            "category": "VC",
+            "ruleset_code": "HN-3814",
+            "valid_from": "2026-07-01",
+        },
+    )
+    assert response.status_code == 302
+    row = RuleSetCoverage.objects.get(agency_type=kind)
+    assert (row.category, str(row.valid_from)) == ("VC", "2026-07-01")
+    entry = AuditEntry.objects.get(action="coverage.added")
+    assert (entry.after["agency_type"], entry.after["category"]) == (kind.code, "VC")
+    listing = client.get(_url(RuleSetCoverage, "changelist")).text
+    assert str(row.get_category_display()) in listing and "HN-3814" in listing
+    # Both an agency and a type, or neither, is refused with the reason.
+    for data in ({"agency": month.agency_b.pk, "agency_type": kind.pk}, {}):
+        response = client.post(
+            _url(RuleSetCoverage, "add"),
+            {**data, "category": "CC", "ruleset_code": "HN-3814", "valid_from": "2026-07-01"},
+        )
+        assert response.status_code == 200
+        assert "Chọn một cơ quan hoặc một loại cơ quan" in response.text
+    assert RuleSetCoverage.objects.filter(category="CC").count() == 0
+    # A change is audited with what it was before.
+    response = client.post(
+        _url(RuleSetCoverage, "change", row.pk),
+        {"agency_type": kind.pk, "category": "VC", "ruleset_code": "ND335-2025",
+         "valid_from": "2026-07-01"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    changed = AuditEntry.objects.get(action="coverage.changed")
+    assert (changed.before["ruleset_code"], changed.after["ruleset_code"]) == (
+        "HN-3814",
+        "ND335-2025",
+    )
 
 
 def test_unsent_e_mails_can_be_retried_from_the_list(client, root, signed, mailoutbox):
