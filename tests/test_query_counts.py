@@ -29,7 +29,13 @@ from staff import audit
 from staff.models import AccessKind, AccessLog, DutyGroup
 from staff.restructuring import Plan, Step, plan_apply
 from tests.evaluation.conftest import STAFF_NAMES, month, standard_rules  # noqa: F401
-from tests.evaluation.helpers import manager_score, open_month, self_assess
+from tests.evaluation.helpers import (
+    add_headed_agencies,
+    manager_score,
+    open_month,
+    province_approver,
+    self_assess,
+)
 from tests.factories import AgencyFactory, StaffMemberFactory, UnitFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +200,17 @@ def add_agencies(world, n: int) -> None:
     period_open(ruleset_code="ND335-2025", label=period.label, user=world.user("sam"))
 
 
+def add_heads(world, n: int) -> None:
+    """``n`` more agencies with a head each, half of the heads scored, for the province
+    approver's list (every head of agency on one board, DOMAIN.md §1)."""
+    province_approver(world)
+    period = world.extra["period"]
+    codes = add_headed_agencies(world, period, n)
+    Evaluation.objects.filter(period=period, staff__code__in=codes[::2]).update(
+        status="manager_scored", proposed_level="HTTNV", score=80
+    )
+
+
 def add_restructurings(world, n: int) -> None:
     """``n`` more small agencies, each merged into Sở Beta by its own recorded decision."""
     start = len(world.extra.setdefault("merged", []))
@@ -222,6 +239,9 @@ CASES: dict[str, Case] = {
     "/api/v1/rulesets/": Case("sam", "/api/v1/rulesets/", add_rulesets, _paged),
     "/api/v1/evaluations/{id}/audit/": Case(
         "ivy", "/api/v1/evaluations/{tam}/audit/", add_evaluation_audit, _paged
+    ),
+    "/api/v1/approvals/heads/": Case(
+        "pct", "/api/v1/approvals/heads/?period={period}", add_heads, len
     ),
     "/api/v1/approvals/preview/": Case(
         "alice", "/api/v1/approvals/preview/?period={period}&unit=A-KH", add_unit_scores, _preview

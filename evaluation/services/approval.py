@@ -580,12 +580,13 @@ def _exception_bound(
     group = (duty_group.name if duty_group else "") or "toàn cơ quan"
     group_en = (duty_group.name if duty_group else "") or "the whole agency"
     if ceiling > maximum:
+        shown = f"{percent.normalize():f}"
         raise WorkflowError(
             "exception_over_bound",
             f"Trần tối đa của ngoại lệ cho nhóm {group} là {maximum} HTXSNV (bộ quy tắc {name}: "
-            f"ngoại lệ đến {percent:g} %, cùng cơ sở với tỷ lệ)",
+            f"ngoại lệ đến {shown} %, cùng cơ sở với tỷ lệ)",
             f"The exception's ceiling for group {group_en} is at most {maximum} HTXSNV (rule set "
-            f"{name}: exceptions up to {percent:g} %, on the quota's base)",
+            f"{name}: exceptions up to {shown} %, on the quota's base)",
             path="ceiling",
             status=409,
             extra={"maximum": maximum, "ruleset": name},

@@ -29,6 +29,41 @@ def province_approver(month):
     return month.users["pct"]
 
 
+def add_headed_agencies(month, period, n: int) -> list[str]:
+    """``n`` more agencies of Sở Alpha's type, each with a head (a director with no manager)
+    and one person under the head, all scored, in ``period``; returns the heads' codes."""
+    import datetime as dt
+
+    from scoring.models import RuleSetCoverage
+    from staff.models import DutyGroup, Position
+    from tests.factories import AgencyFactory, StaffMemberFactory, UnitFactory
+
+    director = Position.objects.get(code="GD")
+    group = DutyGroup.objects.get(code="LD")
+    start = len(month.extra.setdefault("headed", []))
+    heads = []
+    for i in range(start, start + n):
+        agency = AgencyFactory(
+            code=f"QH{i:03d}",
+            name=f"Sở Thử {i}",
+            province=month.agency_a.province,
+            agency_type=month.agency_a.agency_type,
+        )
+        RuleSetCoverage.objects.create(agency=agency, ruleset_code=period.ruleset.code)
+        unit = UnitFactory(agency=agency, code=f"QH{i:03d}-LD", name="Lãnh đạo")
+        joined = dt.date(2020, 1, 1)
+        head = StaffMemberFactory(
+            code=f"QH{i:03d}-1", unit=unit, position=director, duty_group=group, joined_on=joined
+        )
+        StaffMemberFactory(
+            code=f"QH{i:03d}-2", unit=unit, duty_group=group, manager=head, joined_on=joined
+        )
+        month.extra["headed"].append(agency.code)
+        heads.append(head.code)
+    period_open(ruleset_code=period.ruleset.code, label=period.label, user=month.user("sam"))
+    return heads
+
+
 def verified_admin(month):
     """Sam, the province admin, signed in with the second factor (to record an exception)."""
     verify_otp(month.users["sam"])
