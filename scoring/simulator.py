@@ -221,7 +221,13 @@ def _product(value: Any, path: str) -> ProductOutcome:
     )
 
 
-def _months(value: Any, path: str, period: Period) -> tuple[MonthScore, ...]:
+def _months(
+    value: Any, path: str, period: Period, cycle: PeriodKind = PeriodKind.MONTH
+) -> tuple[MonthScore, ...]:
+    """The scores a quarter or year is the mean of: its months, or under a quarterly rule set
+    its quarters (``YYYY-Qn``, DOMAIN.md §5) — given under ``months`` either way."""
+    if cycle is PeriodKind.QUARTER:
+        return _tracked_scores(value, path, period, cycle)
     allowed = set(period.month_labels)
     seen: set[str] = set()
     months: list[MonthScore] = []
@@ -253,6 +259,42 @@ def _months(value: Any, path: str, period: Period) -> tuple[MonthScore, ...]:
         score = _number(data.get("score"), f"{item_path}.score", maximum=Decimal(100))
         months.append(MonthScore(label, score))
     return tuple(months)
+
+
+def _tracked_scores(
+    value: Any, path: str, period: Period, cycle: PeriodKind
+) -> tuple[MonthScore, ...]:
+    allowed = set(period.tracked_labels(cycle))
+    seen: set[str] = set()
+    scores: list[MonthScore] = []
+    for index, item in enumerate(_list(value, path, limit=4)):
+        item_path = f"{path}[{index}]"
+        data = _require_object(item, item_path)
+        label = _string(data.get("period"), f"{item_path}.period")
+        try:
+            quarter = parse_period(label)
+        except PeriodFormatError:
+            quarter = None
+        if quarter is None or quarter.kind is not PeriodKind.QUARTER:
+            raise SimulationError(
+                f"{item_path}.period",
+                f"bộ quy tắc theo dõi theo quý: cần kỳ quý dạng YYYY-Qn, không phải {label!r}",
+                f"the rule set is tracked by quarter: expected a quarter YYYY-Qn, not {label!r}",
+            )
+        if label not in allowed:
+            raise SimulationError(
+                f"{item_path}.period",
+                f"quý {label} không thuộc kỳ {period.label}",
+                f"quarter {label} is not in {period.label}",
+            )
+        if label in seen:
+            raise SimulationError(
+                f"{item_path}.period", f"quý {label} bị lặp lại", f"quarter {label} appears twice"
+            )
+        seen.add(label)
+        score = _number(data.get("score"), f"{item_path}.score", maximum=Decimal(100))
+        scores.append(MonthScore(label, score))
+    return tuple(scores)
 
 
 COMPONENT_NAMES = {
@@ -352,7 +394,7 @@ def _person(value: Any, path: str, rules: RuleSetRules, period: Period) -> Perso
         ),
         degradation=_bool(data.get("degradation"), f"{path}.degradation"),
         unit_corruption=_bool(data.get("unit_corruption"), f"{path}.unit_corruption"),
-        months=_months(data.get("months"), f"{path}.months", period),
+        months=_months(data.get("months"), f"{path}.months", period, rules.cycle),
         maternity_leave=_bool(data.get("maternity_leave"), f"{path}.maternity_leave"),
         organising=_leader_component(data, "organising", path, leader, rules, period),
         unity=_leader_component(data, "unity", path, leader, rules, period),

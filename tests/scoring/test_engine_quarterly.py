@@ -5,9 +5,12 @@ mean of the quarters worked, and the caps count three months for each quarter wo
 from dataclasses import replace
 from decimal import Decimal as D
 
+import pytest
+
 from scoring.engine import MonthScore, is_tracked, rate_batch, rate_individual
 from scoring.periods import parse_period
 from scoring.rules import Discipline, Level, PeriodKind
+from scoring.simulator import SimulationError, simulate
 from tests.scoring.builders import ND335, person, product
 
 QUARTERLY = replace(ND335, quota_percent=None, cycle=PeriodKind.QUARTER)
@@ -45,7 +48,7 @@ def test_a_quarterly_quarter_is_scored_from_its_products_like_a_month():
 def test_a_quarterly_year_is_the_mean_of_the_quarters_worked_not_zero_for_the_missing_one():
     # EXAMPLES.md §4 read for quarters: 88.5 and 91.5, a quarter not worked → 90.00.
     months = (MonthScore("2026-Q1", D("88.5")), MonthScore("2026-Q2", D("91.5")))
-    three = months + (MonthScore("2026-Q4", D("90")),)
+    three = (*months, MonthScore("2026-Q4", D("90")))
     result = rate_batch([person("A", months=three)], QUARTERLY, YEAR).people[0]
     assert result.score == D("90.00") and result.band is Level.HTXSNV
     assert codes(result)[0] == "aggregate.mean_quarters"
@@ -98,3 +101,33 @@ def test_a_monthly_rule_set_is_unchanged_by_quarter_scores():
     quarter = (MonthScore("2026-Q1", D(95)),)
     result = rate_batch([person("A", months=quarter)], replace(ND335, quota_percent=None), YEAR)
     assert codes(result.people[0]) == ["aggregate.no_months"]
+
+
+def test_the_simulator_rates_a_quarterly_year_from_quarter_scores():
+    data = {
+        "ruleset": "ND335-2025",
+        "period": "2026",
+        "people": [
+            {
+                "code": "A",
+                "agency": "SNV",
+                "months": [
+                    {"period": "2026-Q1", "score": 88.5},
+                    {"period": "2026-Q2", "score": 91.5},
+                    {"period": "2026-Q3", "score": 90},
+                    {"period": "2026-Q4", "score": 90},
+                ],
+            }
+        ],
+    }
+    out = simulate(data, QUARTERLY)
+    assert out["people"][0]["score"] == 90 and out["people"][0]["level"] == "HTXSNV"
+    data["people"][0]["months"][0]["period"] = "2026-01"
+    with pytest.raises(SimulationError) as caught:
+        simulate(data, QUARTERLY)
+    assert caught.value.path == "people[0].months[0].period"
+    assert "theo dõi theo quý" in caught.value.message and "YYYY-Qn" in caught.value.message_en
+    data["people"][0]["months"][0]["period"] = "2025-Q1"
+    with pytest.raises(SimulationError) as caught:
+        simulate(data, QUARTERLY)
+    assert "quý 2025-Q1 không thuộc kỳ 2026" in caught.value.message
