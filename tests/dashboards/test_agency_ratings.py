@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dashboards.agency_ratings import proposed_points
 from dashboards.par import par_points
@@ -361,3 +361,14 @@ def test_the_agency_ratings_api_lists_in_a_constant_number_of_queries(month, sam
     large = _count(client, API)
     assert client.get(API).json()["count"] == 9
     assert small == large, (small, large)
+
+
+def test_the_page_speaks_english_too(october, month, sam):
+    before = translation.get_language()
+    try:
+        client = Client()
+        client.force_login(sam)
+        page = client.get(PAGE, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    finally:
+        translation.activate(before)
+    assert "Rating of administrative agencies" in page and "Proposed score" in page
