@@ -10,7 +10,8 @@ calls both) and:
    two or three rule sets in the same month, each rule set with its own periods;
 2. gives every demo staff member an account (unusable password: only the demo logins of
    ``staff.demo.LOGINS`` have one) and the roles the workflow needs — the manager role for
-   whoever has direct reports, the head and the head's delegate of each agency;
+   whoever has direct reports, the head and the head's delegate of each agency (the heads
+   themselves are rated and signed by the demo's province approver, ``pct``: DOMAIN.md §1);
 3. takes the previous month (relative to ``today``) of every rule set through the whole
    cycle — products, self-assessment, manager scoring, approval unit by unit (leaders after
    their units), publication, one appeal, close — and opens the current month with about half
@@ -41,13 +42,14 @@ from django.utils import timezone
 from evaluation.errors import WorkflowError
 from evaluation.models import Appeal, Evaluation, Period, PeriodKind, PeriodStatus, Status
 from evaluation.services.appeals import appeal_file, appeal_resolve
-from evaluation.services.approval import agency_publish, unit_approve
+from evaluation.services.approval import agency_publish, head_approve, unit_approve
 from evaluation.services.common import second_factor_waived
 from evaluation.services.period_close import period_close
 from evaluation.services.periods import period_open
 from evaluation.services.products import product_register, product_set_outcome
 from evaluation.services.workflow import evaluation_manager_score, evaluation_self_assess
 from scoring.models import Criterion, RuleSetCoverage
+from staff.access import head_of_agency_records, is_head_of_agency
 from staff.demo import PROVINCE_CODE, VALID_FROM
 from staff.models import (
     APPROVER_ROLES,
@@ -217,7 +219,8 @@ def ensure_accounts(staff: list[StaffMember]) -> int:
 def ensure_roles(staff: list[StaffMember]) -> int:
     """The roles the workflow needs: the manager role for whoever has direct reports; the head
     of each agency (no manager, in the leadership unit); a delegate — the first deputy, or else
-    the first person reporting to the head — who scores the head and signs the head's rating."""
+    the first person reporting to the head — who signs with the head, but never the head's own
+    rating (the province approver's, DOMAIN.md §1)."""
     by_pk = {m.pk: m for m in staff}
     reports: dict[int, list[StaffMember]] = defaultdict(list)
     for member in staff:
@@ -273,8 +276,9 @@ def _heads(staff: list[StaffMember]) -> list[StaffMember]:
 
 
 class _Actors:
-    """Who takes each step: the person, their manager (or the delegate for a head), and the
-    agency's head and delegate."""
+    """Who takes each step: the person, their manager (for the head of an agency, the province
+    approver; for anyone else without a manager, the delegate or the head), and the agency's
+    head and delegate."""
 
     def __init__(self, staff: list[StaffMember]) -> None:
         user_model = get_user_model()
@@ -289,11 +293,22 @@ class _Actors:
             user = self.users.get(ra.user_id) or user_model.objects.get(pk=ra.user_id)
             target = self.head if ra.role == Role.AGENCY_HEAD else self.delegate
             target.setdefault(ra.agency_id, user)
+        # Who rates and signs the heads of agencies (DOMAIN.md §1).
+        approver = (
+            RoleAssignment.objects.current()
+            .filter(role=Role.PROVINCE_APPROVER, user__is_active=True)
+            .select_related("user")
+            .order_by("user_id")
+            .first()
+        )
+        self.province_approver: Any = approver.user if approver else None
 
     def person(self, evaluation: Evaluation) -> Any:
         return self.users.get(self.user_of_staff.get(evaluation.staff_id))
 
     def manager(self, evaluation: Evaluation) -> Any:
+        if is_head_of_agency(evaluation):
+            return self.province_approver
         if evaluation.manager_id is not None:
             return self.users.get(self.user_of_staff.get(evaluation.manager_id))
         delegate = self.delegate.get(evaluation.agency_id)
@@ -420,8 +435,8 @@ def run_previous_month(*, period: Period, actors: _Actors, seed: int, admin: Any
 
 
 def _approve(period: Period, actors: _Actors) -> int:
-    """Unit by unit: the units first (deepest first), the leadership unit last; the head's own
-    rating is signed by the delegate."""
+    """Unit by unit: the units first (deepest first), the leadership unit last; then each head
+    of agency, signed by the province approver (DOMAIN.md §1)."""
     approved = 0
     pending = (
         Evaluation.objects.filter(period=period, status=Status.MANAGER_SCORED)
@@ -437,14 +452,23 @@ def _approve(period: Period, actors: _Actors) -> int:
             left = Evaluation.objects.filter(period=period, unit=unit, status=Status.MANAGER_SCORED)
             if approver is None or not left.exists():
                 continue
-            if not left.exclude(staff__user=approver).exists():
-                continue  # only the approver's own rating is left: the other one signs it
+            if not left.exclude(staff__user=approver).exclude(head_of_agency_records()).exists():
+                continue  # only the approver's own rating or the head's is left
             try:
                 approved += len(unit_approve(period=period, unit=unit, user=approver))
             except WorkflowError:
                 # A small demo province may lack someone's manager: that unit waits, as a
                 # real one would; the rest of the month goes on.
                 continue
+    heads = Evaluation.objects.filter(
+        head_of_agency_records(), period=period, status=Status.MANAGER_SCORED
+    ).order_by("agency__code", "pk")
+    for evaluation in heads if actors.province_approver is not None else []:
+        try:
+            head_approve(evaluation=evaluation, user=actors.province_approver)
+        except WorkflowError:
+            continue  # the head's reports are not all scored: the head waits, as in life
+        approved += 1
     return approved
 
 

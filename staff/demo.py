@@ -251,7 +251,12 @@ LOGINS = [
     ("tccb", Role.HR_OFFICER, "Cán bộ tổ chức"),
     ("truongphong", Role.MANAGER, "Người quản lý trực tiếp (trưởng phòng)"),
     ("canbo", Role.STAFF, "Cán bộ, công chức"),
+    # The heads of agencies are rated by the city's People's Committee (DOMAIN.md §1).
+    ("pct", Role.PROVINCE_APPROVER, "Phó Chủ tịch UBND thành phố Đà Nẵng"),
 ]
+# The demo logins who sign something, and so pass a second factor: the agency's approvers, the
+# province approver (the heads) and the province admin (quota exceptions).
+SECOND_FACTOR_ROLES = (*APPROVER_ROLES, Role.PROVINCE_APPROVER, Role.PROVINCE_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -581,6 +586,7 @@ def _plan_logins(
         "tccb": tccb,
         "truongphong": truongphong,
         "canbo": canbo,
+        "pct": None,  # the city's People's Committee: no staff record in the agencies
     }
     assert all(c is None or c in by_code for c in login_staff.values())
     return login_staff
@@ -818,9 +824,10 @@ DEMO_BACKUP_CODES = 5
 
 
 def _demo_backup_codes(user: Any) -> list[str]:
-    """Approvers must pass a second factor; in the demo nobody has their authenticator app, so
-    each run gives them fresh one-time backup codes (printed with the logins). A real approver
-    registers an app at first sign-in and gets their own codes then."""
+    """Approvers (the agencies', the province approver of the heads, the province admin who
+    records quota exceptions) must pass a second factor; in the demo nobody has their
+    authenticator app, so each run gives them fresh one-time backup codes (printed with the
+    logins). A real approver registers an app at first sign-in and gets their own codes then."""
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name="backup", defaults={"confirmed": True}
     )
@@ -881,7 +888,9 @@ def _build_logins(
                 "role_vi": role_vi,
                 "staff_code": plan.login_staff.get(username) or "",
                 "backup_codes": (
-                    _demo_backup_codes(users[username]) if role in APPROVER_ROLES else []
+                    _demo_backup_codes(users[username])
+                    if role in SECOND_FACTOR_ROLES and username != "admin"
+                    else []
                 ),
             }
         )

@@ -107,6 +107,13 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     levels = Counter(previous.evaluations.values_list("final_level", flat=True))
     assert levels["HTTNV"] > levels["HTXSNV"] > 0
     assert Appeal.objects.get().status == "upheld"
+    # The heads of agencies were scored and signed by the province approver, never inside
+    # their agency (DOMAIN.md §1).
+    heads = last_month.filter(leadership="head", manager=None)
+    assert heads.exists()
+    assert set(heads.values_list("manager_scored_by__username", "approved_by__username")) == {
+        ("pct", "pct")
+    }
     # Leaders after their units: no one is signed before a person who reports to them (in the
     # same rule set's period; a manager may be rated under another rule set).
     for period in Period.objects.filter(label=prev_label):

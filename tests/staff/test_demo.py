@@ -159,13 +159,21 @@ def test_the_demo_approvers_get_printed_backup_codes_that_pass_the_second_factor
 
     out = StringIO()
     call_command("seed_demo", "--staff", "200", "--seed", "2026", "--no-evaluations", stdout=out)
-    lines = [line for line in out.getvalue().splitlines() if "backup codes" in line]
-    assert len(lines) == 2  # giamdoc and uyquyen, nobody else
-    codes = re.findall(r"\b[a-z0-9]{8}\b", lines[0].split(":")[-1])
-    assert len(codes) == 5
-    head = get_user_model().objects.get(username="giamdoc")
-    assert django_otp.match_token(head, codes[0]) is not None
-    assert django_otp.match_token(head, codes[0]) is None  # each code works once
+    printed = out.getvalue().splitlines()
+    codes_of = {
+        printed[i].split()[0]: re.findall(r"\b[a-z0-9]{8}\b", printed[i + 1].split(":")[-1])
+        for i in range(len(printed) - 1)
+        if "backup codes" in printed[i + 1]
+    }
+    # Who signs: the province admin (quota exceptions), the head and the delegate, and the
+    # province approver who rates the heads (DOMAIN.md §1, §4.5); nobody else.
+    assert sorted(codes_of) == ["giamdoc", "pct", "sonoivu", "uyquyen"]
+    for username in ("giamdoc", "pct"):
+        codes = codes_of[username]
+        assert len(codes) == 5
+        user = get_user_model().objects.get(username=username)
+        assert django_otp.match_token(user, codes[0]) is not None
+        assert django_otp.match_token(user, codes[0]) is None  # each code works once
 
 
 @pytest.mark.django_db
@@ -178,6 +186,9 @@ def test_the_demo_logins_see_what_their_role_allows():
     assert user["admin"].is_superuser
     assert scope_for(user["sonoivu"]).staff_members().count() == total
     assert scope_for(user["thanhtra"]).inspector_only
+    heads = StaffMember.objects.filter(manager=None, position__leadership="head")
+    assert heads.exists()
+    assert set(scope_for(user["pct"]).staff_members()) == set(heads)  # the heads, nobody else
     snv = set(StaffMember.objects.filter(agency__code="SNV").values_list("pk", flat=True))
     assert set(scope_for(user["giamdoc"]).staff_members().values_list("pk", flat=True)) == snv
     assert set(scope_for(user["tccb"]).staff_members().values_list("pk", flat=True)) == snv
