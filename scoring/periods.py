@@ -13,6 +13,22 @@ _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 
+_MONTH_NAMES_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 class PeriodFormatError(ValueError):
     """The text is not a period label; the message says which forms are accepted."""
 
@@ -62,6 +78,18 @@ class Period:
     def months(self) -> int:
         """How many months the period spans: 1, 3 or 12."""
         return len(self.month_labels)
+
+    def title(self, language: str = "vi") -> str:
+        """The period as a page names it: "Tháng 10/2026", "Quý 1/2026", "Năm 2026"; in
+        English "October 2026", "Q1 2026", "Year 2026". ``label`` stays the form of record."""
+        english = language.startswith("en")
+        if self.kind is PeriodKind.MONTH:
+            if english:
+                return f"{_MONTH_NAMES_EN[self.index - 1]} {self.year}"
+            return f"Tháng {self.index}/{self.year}"
+        if self.kind is PeriodKind.QUARTER:
+            return f"Q{self.index} {self.year}" if english else f"Quý {self.index}/{self.year}"
+        return f"Year {self.year}" if english else f"Năm {self.year}"
 
     def __str__(self) -> str:
         return self.label

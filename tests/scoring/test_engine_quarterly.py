@@ -131,3 +131,10 @@ def test_the_simulator_rates_a_quarterly_year_from_quarter_scores():
     with pytest.raises(SimulationError) as caught:
         simulate(data, QUARTERLY)
     assert "quý 2025-Q1 không thuộc kỳ 2026" in caught.value.message
+
+
+def test_a_period_is_named_as_pages_name_it():
+    october = parse_period("2026-10")
+    assert (Q1.title(), Q1.title("en")) == ("Quý 1/2026", "Q1 2026")
+    assert (october.title(), october.title("en")) == ("Tháng 10/2026", "October 2026")
+    assert (YEAR.title(), YEAR.title("en-us")) == ("Năm 2026", "Year 2026")

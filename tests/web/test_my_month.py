@@ -129,7 +129,7 @@ def test_the_person_registers_a_product_self_assesses_and_submits(month, client,
 def test_the_entry_page_is_the_current_open_month(month, client, son):
     later = open_month(month, "2026-11")
     page = client.get(url("my-month")).content.decode()
-    assert "Phiếu đánh giá tháng 2026-11" in page
+    assert "Phiếu đánh giá — Tháng 11/2026" in page
     assert url("my-evaluation", ev(month, SON, later).pk) in page
     assert url("my-evaluation", son.pk) in page  # October, in the history
 

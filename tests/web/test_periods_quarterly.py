@@ -73,7 +73,7 @@ def test_the_pages_of_an_open_quarter_read_as_a_quarter(month, quarterly, client
     client.force_login(month.user("Sơn"))
     page = client.get(reverse("evaluation:my-month")).content.decode()
     # The person's entry page is the open quarter, with its products form and its deadline.
-    assert "Phiếu đánh giá quý 2026-Q4" in page
+    assert "Phiếu đánh giá — Quý 4/2026" in page
     assert reverse("evaluation:my-product-add", args=[ev(month, "Sơn", period).pk]) in page
     assert "03/01/2027" in page
     client.force_login(month.user("bob"))
@@ -82,4 +82,14 @@ def test_the_pages_of_an_open_quarter_read_as_a_quarter(month, quarterly, client
     assert "kỳ 2026-Q4" in client.get(reverse("evaluation:approval")).content.decode()
     client.force_login(month.user("sam"))
     detail = client.get(f"{URL}{period.pk}/").content.decode()
-    assert "Kỳ 2026-Q4 (Quý)" in detail
+    assert "Quý 4/2026 (kỳ 2026-Q4)" in detail
+
+
+def test_the_quarter_is_named_in_english_too(month, quarterly, client):
+    period, _ = period_open(ruleset_code="ND335-2025", label="2026-Q4", user=month.user("sam"))
+    client.force_login(month.user("Sơn"))
+    page = client.get(reverse("evaluation:my-month"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Evaluation — Q4 2026" in page
+    client.force_login(month.user("sam"))
+    detail = client.get(f"{URL}{period.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Q4 2026 (period 2026-Q4)" in detail
