@@ -35,7 +35,7 @@ from evaluation.models import Appeal, Evaluation, Notification, Period, Product
 from scoring.models import RuleSet
 from staff.models import Agency, StaffMember, Unit
 from tests.evaluation import conftest as month_fixtures
-from tests.evaluation.helpers import open_month, score_unit
+from tests.evaluation.helpers import open_month, province_approver, score_unit
 from tests.factories import PASSWORD
 
 # The month of tests/evaluation/conftest.py (this file sits above that folder).
@@ -57,6 +57,7 @@ ROLES = {
     "inspector": "ivy",
     "other_agency_head": "charlie",
     "staff": "Sơn",
+    "province_approver": "pct",  # rates the heads of agencies (DOMAIN.md §1)
 }
 
 CONFIG = SchemathesisConfig.from_dict(
@@ -120,6 +121,7 @@ def _one_connection_for_the_whole_test():
 def real_ids(month) -> dict[str, list]:
     """The month under way (opened, two people scored with products and notifications): the ids
     and codes that exist, by the collection that serves them."""
+    province_approver(month)
     period = open_month(month)
     score_unit(month, period, ["Sơn", "Tâm"])
     return {
