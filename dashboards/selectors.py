@@ -25,15 +25,30 @@ from evaluation.models import (
     PeriodKind,
     PeriodStatus,
 )
-from scoring.models import RuleSetCoverage
+from evaluation.selectors.approval import agency_periods
 from staff.models import Agency
 
 DEFAULT_RULESET = "ND335-2025"
 
 
-def agency_ruleset_code(*, agency: Agency) -> str:
-    coverage = RuleSetCoverage.objects.filter(agency=agency).values_list("ruleset_code", flat=True)
-    return coverage.first() or DEFAULT_RULESET
+def agency_month_periods(*, agency: Agency, until: dt.date | None = None) -> list[Period]:
+    """Every month of the agency, newest first, once per rule set (DOMAIN.md §5: công chức and
+    viên chức of one agency are rated under two rule sets in the same month): the months it
+    holds evaluations in and those of the rule sets rating some of its staff today — the
+    approval board's list (``agency_periods``), months only. With ``until`` (an agency that has
+    ended) only the months that began by then."""
+    periods = [p for p in agency_periods(agency) if p.kind == PeriodKind.MONTH]
+    if until is not None:
+        periods = [p for p in periods if p.starts_on <= until]
+    return periods
+
+
+def ranking_ruleset_codes() -> list[str]:
+    """The rule sets with months to rank, the default (công chức, ND335-2025) first."""
+    codes = set(
+        Period.objects.filter(kind=PeriodKind.MONTH).values_list("ruleset__code", flat=True)
+    )
+    return sorted(codes, key=lambda code: (code != DEFAULT_RULESET, code))
 
 
 def month_periods(*, ruleset_code: str, until: dt.date | None = None) -> list[Period]:

@@ -41,6 +41,7 @@ from dashboards.tables import AGENCY_TABLES, Table, build_table, from_frame, hea
 from dashboards.tasks import run_export
 from evaluation.errors import WorkflowError
 from evaluation.models import Period
+from evaluation.selectors.periods import period_from_param, period_param, several_rulesets
 from evaluation.services.agency_rating import agency_bands, agency_rating_record
 from evaluation.views.common import errors_by_field
 from scoring.periods import PeriodFormatError, parse_period
@@ -88,11 +89,10 @@ def _agency_or_404(scope: Scope, code: str) -> Agency:
     return agency
 
 
-def _pick(periods: list[Period], label: str | None) -> Period | None:
-    for period in periods:
-        if period.label == label:
-            return period
-    return periods[0] if periods else None
+def _pick(periods: list[Period], value: str | None) -> Period | None:
+    """The month ``value`` names (a label, or ``CODE:label`` when the agency holds several rule
+    sets' months), else the newest."""
+    return period_from_param(periods, value) or (periods[0] if periods else None)
 
 
 @login_required
@@ -113,9 +113,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for(request.user)
     agency = _agency_or_404(scope, code)
-    ruleset_code = selectors.agency_ruleset_code(agency=agency)
-    # An agency that has ended (merged, split) keeps its dashboard for the months it had.
-    periods = selectors.month_periods(ruleset_code=ruleset_code, until=agency.valid_to)
+    # Every rule set's months (công chức and viên chức may be rated under two in one month);
+    # an agency that has ended (merged, split) keeps its dashboard for the months it had.
+    periods = selectors.agency_month_periods(agency=agency, until=agency.valid_to)
     period = _pick(periods, request.GET.get("period"))
     context: dict[str, Any] = {
         "agency": agency,
@@ -123,7 +123,8 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "period": period,
         "show_par": scope.sees_all,
         "links": scope.sees_all,  # the agencies of its lineage: the province reads them all
-        "query": urlencode({"period": period.label}) if period else "",
+        "several_rulesets": several_rulesets(periods),
+        "query": urlencode({"period": period_param(period, periods)}) if period else "",
     }
     if period is None:
         return render(request, "dashboards/agency.html", context)
@@ -133,7 +134,7 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             raise Http404
         spec = {
             "kind": "agency",
-            "ruleset": ruleset_code,
+            "ruleset": period.ruleset.code,
             "agency": agency.code,
             "period": period.label,
             "table": table,
@@ -208,7 +209,10 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.reads_indicators():
         raise PermissionDenied(_("Chỉ lãnh đạo cơ quan và Sở Nội vụ xem bảng xếp hạng."))
-    ruleset_code = selectors.DEFAULT_RULESET
+    # One ranking per rule set: công chức (ND335-2025) first; the others on request.
+    rulesets = selectors.ranking_ruleset_codes() or [selectors.DEFAULT_RULESET]
+    wanted = request.GET.get("ruleset", "")
+    ruleset_code = wanted if wanted in rulesets else rulesets[0]
     periods = selectors.month_periods(ruleset_code=ruleset_code)
     choices = _period_choices(periods)
     label = _valid_label(request.GET.get("period"), choices)
@@ -223,7 +227,12 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
         "agency_type": agency_type,
         "is_admin": scope.is_province_admin(),
         "show_par": scope.sees_all,
-        "query": urlencode({"period": label or "", "type": agency_type}),
+        "rulesets": rulesets,
+        "ruleset": ruleset_code,
+        "query": urlencode(
+            {"period": label or "", "type": agency_type}
+            | ({"ruleset": ruleset_code} if ruleset_code != rulesets[0] else {})
+        ),
     }
     if label is None:
         return render(request, "dashboards/ranking.html", context)
@@ -256,6 +265,11 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
             Agency.objects.filter(pk__in=sorted(scope.agency_ids)).values_list("code", flat=True)
         )
     month = label if parse_period(label).kind.value == "month" else None
+    if month is not None:
+        # The agency dashboard's address for this rule set's month (its label alone when
+        # that names it).
+        shown = next((p for p in periods if p.label == month), None)
+        month = period_param(shown) if shown is not None else month
     notes = ranking_lineage(
         label=label, lineage=lineage, codes=list(frame["agency"]) if not frame.empty else []
     )

@@ -103,6 +103,13 @@ class Period(models.Model):
     def is_open(self) -> bool:
         return self.status == PeriodStatus.OPEN
 
+    @property
+    def key(self) -> str:
+        """The period in a page's address: rule-set code and label, since one agency can hold
+        several rule sets' periods of the same month (DOMAIN.md §5). Pages also accept the
+        bare label (``evaluation.selectors.periods.period_from_param``)."""
+        return f"{self.ruleset.code}:{self.label}"
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Đang lập")

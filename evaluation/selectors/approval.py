@@ -8,6 +8,7 @@ the same engine; the server stays the judge when the approver signs (``unit_appr
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from evaluation.models import (
     Appeal,
@@ -29,7 +31,8 @@ from evaluation.models import (
 from evaluation.rating import AgencyRating, RatedEvaluation, rate_agency, rules_for_period
 from evaluation.services.approval import exception_maximum, leaders_blocked
 from scoring import engine
-from scoring.models import RatingLevel, RuleSetCoverage
+from scoring.coverage import coverage_resolve
+from scoring.models import RatingLevel
 from scoring.rules import Level, QuotaScope
 from staff.access import Scope, head_of_agency_records, is_head_of_agency
 from staff.models import Agency, DutyGroup, Unit
@@ -42,13 +45,19 @@ def approver_agencies(scope: Scope) -> QuerySet[Agency]:
     return Agency.objects.filter(pk__in=sorted(scope.approver_agency_ids)).order_by("code")
 
 
-def agency_periods(agency: Agency) -> list[Period]:
-    """The periods of the rule set the agency is rated under, newest first (one query)."""
-    codes = RuleSetCoverage.objects.filter(agency=agency).values("ruleset_code")
+def agency_periods(agency: Agency, *, today: dt.date | None = None) -> list[Period]:
+    """Every period of the agency, newest first, each month once per rule set: those it holds
+    evaluations in, and those of the rule sets rating some of its staff today (DOMAIN.md §5:
+    công chức and viên chức of one agency are rated under two rule sets in the same month).
+    Three queries."""
+    codes = coverage_resolve(
+        on=today or timezone.localdate(), agency_ids=[agency.pk]
+    ).codes_of_agency(agency.pk)
+    held = Evaluation.objects.filter(agency=agency).values("period_id")
     return list(
-        Period.objects.filter(ruleset__code__in=codes)
+        Period.objects.filter(Q(pk__in=held) | Q(ruleset__code__in=codes))
         .select_related("ruleset")
-        .order_by("-year", "-index", "kind")
+        .order_by("-year", "-index", "kind", "ruleset__code")
     )
 
 

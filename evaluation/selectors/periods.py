@@ -247,3 +247,39 @@ def current_period(periods: Iterable[Period]) -> Period | None:
             if wanted(period):
                 return period
     return None
+
+
+def period_from_param(periods: Iterable[Period], value: str | None) -> Period | None:
+    """The period a page's ``period`` parameter names among ``periods`` (newest first): its
+    ``Period.key`` (``ND90-VC:2026-10``), or a bare label — then the first period of that
+    label, i.e. the first rule set's. None when nothing matches or no value is given."""
+    if not value:
+        return None
+    code, _sep, label = value.rpartition(":")
+    for period in periods:
+        if period.label == label and (not code or period.ruleset.code == code):
+            return period
+    return None
+
+
+def period_param(period: Period, periods: Iterable[Period] | None = None) -> str:
+    """What a page's address carries for ``period`` so that ``period_from_param`` finds it
+    again: the bare label while it is the first period of that label (the usual case of an
+    agency under one rule set), else ``Period.key``. ``periods`` is the page's list (newest
+    first, rule sets by code); without it, the province's periods of that month decide (one
+    query) — the first by code there is the first in any list holding it."""
+    if periods is not None:
+        first = next((p for p in periods if p.label == period.label), None)
+    else:
+        first = (
+            Period.objects.filter(kind=period.kind, label=period.label)
+            .select_related("ruleset")
+            .order_by("ruleset__code")
+            .first()
+        )
+    return period.label if first is None or first.pk == period.pk else period.key
+
+
+def several_rulesets(periods: Iterable[Period]) -> bool:
+    """Whether ``periods`` belong to more than one rule set (the pages then name the code)."""
+    return len({p.ruleset_id for p in periods}) > 1

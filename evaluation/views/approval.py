@@ -37,7 +37,12 @@ from evaluation.selectors.approval import (
     open_appeals,
     recent_resolved_appeals,
 )
-from evaluation.selectors.periods import current_period
+from evaluation.selectors.periods import (
+    current_period,
+    period_from_param,
+    period_param,
+    several_rulesets,
+)
 from evaluation.services.appeals import appeal_resolve
 from evaluation.services.approval import (
     Adjustment,
@@ -78,7 +83,7 @@ def _pick(
         raise Http404
     periods = agency_periods(agency)
     label = params.get("period")
-    period = next((p for p in periods if p.label == label), None) if label else None
+    period = period_from_param(periods, label)
     if label and period is None:
         raise Http404
     period = period or current_period(periods)
@@ -87,8 +92,8 @@ def _pick(
     return agencies, agency, periods, period
 
 
-def _board_url(agency: Agency, period: Period) -> str:
-    query = urlencode({"agency": agency.code, "period": period.label})
+def _board_url(agency: Agency, period: Period, periods: list[Period]) -> str:
+    query = _query(agency, period, periods)
     return f"{reverse('evaluation:approval')}?{query}"
 
 
@@ -118,7 +123,7 @@ def _render_board(
     board: AgencyBoard,
     status: int = 200,
 ) -> HttpResponse:
-    board_url = _board_url(board.agency, board.period)
+    board_url = _board_url(board.agency, board.period, periods)
     context = {
         "agencies": agencies,
         "periods": periods,
@@ -127,7 +132,8 @@ def _render_board(
         "board_url": board_url,
         "otp_url": _otp_url(board_url),
         "verified": is_verified(request.user),
-        "query": urlencode({"agency": board.agency.code, "period": board.period.label}),
+        "query": _query(board.agency, board.period, periods),
+        "several_rulesets": several_rulesets(periods),
     }
     return render(request, "evaluation/approval/board.html", context, status=status)
 
@@ -217,7 +223,7 @@ def approve_unit(request: HttpRequest) -> HttpResponse:
         raise Http404
     agency = next(a for a in agencies if a.pk == unit.agency_id)
     periods = agency_periods(agency)
-    period = next((p for p in periods if p.label == request.POST.get("period")), None)
+    period = period_from_param(periods, request.POST.get("period"))
     if period is None:
         raise Http404
     rows = _posted_choices(request.POST)
@@ -251,7 +257,7 @@ def approve_unit(request: HttpRequest) -> HttpResponse:
         _("Đã phê duyệt %(count)d phiếu của %(unit)s.") % {"count": len(signed), "unit": unit.name},
     )
     unit_query = urlencode({"unit": unit.code})
-    return redirect(f"{_board_url(agency, period)}&{unit_query}#unit-{unit.code}")
+    return redirect(f"{_board_url(agency, period, periods)}&{unit_query}#unit-{unit.code}")
 
 
 # --- quota exception ------------------------------------------------------------------------
@@ -275,7 +281,7 @@ def _exception_pick(
     agency = agency or agencies[0]
     periods = agency_periods(agency)
     label = params.get("period")
-    period = next((p for p in periods if p.label == label), None) if label else None
+    period = period_from_param(periods, label)
     if label and period is None:
         raise Http404
     period = period or current_period(periods)
@@ -301,7 +307,7 @@ def quota_exception(request: HttpRequest) -> HttpResponse:
         "reference": params.get("reference", ""),
         "reason": params.get("reason", ""),
     }
-    page_url = f"{reverse('evaluation:approval-exception')}?{_query(agency, period)}"
+    page_url = f"{reverse('evaluation:approval-exception')}?{_query(agency, period, periods)}"
     errors: dict[str, list[dict[str, str]]] = {}
     status = 200
     refused: list[dict[str, str]] = []
@@ -348,11 +354,12 @@ def quota_exception(request: HttpRequest) -> HttpResponse:
                     % {"reference": values["reference"].strip()},
                 )
                 return redirect(page_url)
-    board_url = _board_url(agency, period) if scope.can_approve(agency.pk) else ""
+    board_url = _board_url(agency, period, periods) if scope.can_approve(agency.pk) else ""
     context = {
         "agencies": agencies,
         "periods": periods,
         "board": data,
+        "several_rulesets": several_rulesets(periods),
         "groups": groups,
         "values": values,
         "errors": errors,
@@ -364,8 +371,8 @@ def quota_exception(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/approval/exception.html", context, status=status)
 
 
-def _query(agency: Agency, period: Period) -> str:
-    return urlencode({"agency": agency.code, "period": period.label})
+def _query(agency: Agency, period: Period, periods: list[Period]) -> str:
+    return urlencode({"agency": agency.code, "period": period_param(period, periods)})
 
 
 # --- publish --------------------------------------------------------------------------------
@@ -393,9 +400,9 @@ def publish(request: HttpRequest) -> HttpResponse:
                 _("Đã công khai %(count)d kết quả của %(agency)s; mỗi người đã được thông báo.")
                 % {"count": count, "agency": agency.name},
             )
-            return redirect(_board_url(agency, period))
+            return redirect(_board_url(agency, period, _periods))
     data = approval_board(period=period, agency=agency, scope=scope)
-    board_url = _board_url(agency, period)
+    board_url = _board_url(agency, period, _periods)
     context = {
         "board": data,
         "errors": errors,

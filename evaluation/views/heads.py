@@ -28,7 +28,12 @@ from evaluation.selectors.heads import (
     head_periods,
     heads_board,
 )
-from evaluation.selectors.periods import current_period
+from evaluation.selectors.periods import (
+    current_period,
+    period_from_param,
+    period_param,
+    several_rulesets,
+)
 from evaluation.services.approval import head_approve
 from evaluation.views.common import error_entry
 from staff.access import Scope, request_scope
@@ -40,8 +45,9 @@ def _require_head_approver(scope: Scope) -> None:
         raise Http404
 
 
-def _board_url(period: Period) -> str:
-    return f"{reverse('evaluation:heads')}?{urlencode({'period': period.label})}"
+def _board_url(period: Period, periods: list[Period] | None = None) -> str:
+    query = urlencode({"period": period_param(period, periods)})
+    return f"{reverse('evaluation:heads')}?{query}"
 
 
 def _otp_url(next_url: str) -> str:
@@ -55,10 +61,11 @@ def _render(
     board: HeadsBoard | None,
     status: int = 200,
 ) -> HttpResponse:
-    board_url = _board_url(board.period) if board else reverse("evaluation:heads")
+    board_url = _board_url(board.period, periods) if board else reverse("evaluation:heads")
     context = {
         "periods": periods,
         "board": board,
+        "several_rulesets": several_rulesets(periods),
         "board_url": board_url,
         "otp_url": _otp_url(board_url),
         "verified": is_verified(request.user),
@@ -74,7 +81,7 @@ def board(request: HttpRequest) -> HttpResponse:
     _require_head_approver(scope)
     periods = head_periods(scope)
     label = request.GET.get("period")
-    period = next((p for p in periods if p.label == label), None) if label else None
+    period = period_from_param(periods, label)
     if label and period is None:
         raise Http404
     period = period or current_period(periods)

@@ -12,6 +12,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from dashboards.frames import compute_indicators
 from evaluation.errors import WorkflowError
@@ -230,3 +231,37 @@ def test_coverage_is_read_on_the_first_day_of_the_month(mixed):
     all_of_alpha = period_open(ruleset_code="ND335-2025", label="2026-11", user=sam)[1]
     assert october.evaluations.count() == 3 and none == 0
     assert all_of_alpha == 13
+
+
+def test_the_pages_list_every_rule_set_s_month_of_the_agency(mixed, client):
+    month = mixed
+    sam = month.user("sam")
+    cc = period_open(ruleset_code="ND335-2025", label="2026-10", user=sam)[0]
+    vc = period_open(ruleset_code="ND90-VC", label="2026-10", user=sam)[0]
+    assert (cc.key, vc.key) == ("ND335-2025:2026-10", "ND90-VC:2026-10")
+    client.force_login(month.user("alice"))
+
+    board = client.get(reverse("evaluation:approval"), {"agency": "SOA"})
+    assert board.status_code == 200
+    page = board.content.decode()
+    assert 'value="ND335-2025:2026-10"' in page and 'value="ND90-VC:2026-10"' in page
+    vc_board = client.get(reverse("evaluation:approval"), {"agency": "SOA", "period": vc.key})
+    assert vc_board.status_code == 200 and vc_board.context["board"].period == vc
+    # The bare label still names the first rule set's month (addresses from before).
+    bare = client.get(reverse("evaluation:approval"), {"agency": "SOA", "period": "2026-10"})
+    assert bare.context["board"].period == cc
+    assert client.get(reverse("evaluation:approval"), {"period": "NOPE:2026-10"}).status_code == 404
+
+    dashboard = client.get(reverse("dashboards:agency", args=["SOA"]), {"period": vc.key})
+    assert dashboard.status_code == 200
+    assert [p.key for p in dashboard.context["periods"]] == [cc.key, vc.key]
+    assert dashboard.context["period"] == vc
+    # Sở Beta, under one rule set, keeps its plain addresses.
+    client.force_login(month.user("charlie"))
+    beta = client.get(reverse("evaluation:approval"), {"agency": "SOB"})
+    assert 'value="2026-10"' in beta.content.decode()
+
+    client.force_login(sam)
+    ranking = client.get(reverse("dashboards:ranking"), {"ruleset": "ND90-VC"})
+    assert ranking.status_code == 200 and ranking.context["ruleset"] == "ND90-VC"
+    assert ranking.context["rulesets"] == ["ND335-2025", "ND90-VC"]
