@@ -68,7 +68,8 @@ def _derive_after_close(period: Period, user: Any) -> dict[str, int]:
     derives the quarter, under a monthly cycle; the last month (the last quarter, under a
     quarterly cycle) derives the year — and so does any tracked period closing once its year
     was derived already (before the year's deadline, ``year_deadline``): it adds whoever it
-    brings and re-proposes what is not signed yet."""
+    brings (``period_derive`` re-proposes their agencies; the approval board rates every
+    unsigned year again from the months signed when it signs)."""
     ruleset = period.ruleset
     if period.kind != ruleset.cycle:
         return {}
