@@ -266,12 +266,18 @@ def _add_evaluations(period: Period, coverage: CoverageMap | None = None) -> int
 
     The period's row is locked first, so two openings of the same month (the scheduled job and
     the admin's button) add the joiners one after the other, never twice; the rows then go in
-    with COPY on PostgreSQL (``evaluation.bulk``)."""
+    with COPY on PostgreSQL (``evaluation.bulk``). Whoever already has an evaluation of the
+    same month under another rule set (the coverage was changed after that month opened) is
+    left there: one evaluation per person and period of time (DOMAIN.md §5)."""
     Period.objects.select_for_update().get(pk=period.pk)
     existing = set(Evaluation.objects.filter(period=period).values_list("staff_id", flat=True))
+    elsewhere = Evaluation.objects.filter(
+        period__kind=period.kind, period__year=period.year, period__index=period.index
+    ).exclude(period=period)
     staff = (
         _covered_staff(period, coverage)
         .exclude(pk__in=existing)
+        .exclude(pk__in=elsewhere.values("staff_id"))
         .select_related("position")
         .only(
             "pk",

@@ -265,3 +265,18 @@ def test_the_pages_list_every_rule_set_s_month_of_the_agency(mixed, client):
     ranking = client.get(reverse("dashboards:ranking"), {"ruleset": "ND90-VC"})
     assert ranking.status_code == 200 and ranking.context["ruleset"] == "ND90-VC"
     assert ranking.context["rulesets"] == ["ND335-2025", "ND90-VC"]
+
+
+def test_a_person_already_evaluated_this_month_under_another_rule_set_is_not_doubled(mixed):
+    month = mixed
+    sam = month.user("sam")
+    vc = period_open(ruleset_code="ND90-VC", label="2026-10", user=sam)[0]
+    # The province then maps Sở Alpha's viên chức to ND335-2025 for the same month.
+    RuleSetCoverage.objects.filter(agency=month.agency_a, category="VC").update(
+        ruleset_code="ND335-2025"
+    )
+    created = period_open(ruleset_code="ND335-2025", label="2026-10", user=sam)[1]
+    assert created == 10  # not the three viên chức: their October stays under ND90-VC
+    assert vc.evaluations.count() == 3
+    october = Evaluation.objects.filter(period__label="2026-10")
+    assert october.count() == october.values("staff").distinct().count() == 13
