@@ -177,8 +177,13 @@ def _preview(evaluation: Evaluation, scores: dict[str, str] | None) -> dict[str,
 
 
 def _trend(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """A small line of the published monthly scores, as coordinates for inline SVG."""
+    """A small line of the published monthly scores, as coordinates for inline SVG — of the
+    quarters for someone rated by quarter only (a quarterly rule set, DOMAIN.md §5)."""
     points = [r for r in rows if r["kind"] == PeriodKind.MONTH and r["score"] is not None]
+    kind = PeriodKind.MONTH
+    if not points:
+        points = [r for r in rows if r["kind"] == PeriodKind.QUARTER and r["score"] is not None]
+        kind = PeriodKind.QUARTER
     points = sorted(points, key=lambda r: r["order"])[-12:]
     if not points:
         return None
@@ -199,6 +204,7 @@ def _trend(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         ],
         "first": points[0]["label"],
         "last": points[-1]["label"],
+        "quarters": kind == PeriodKind.QUARTER,
     }
 
 

@@ -12,7 +12,7 @@ from evaluation.models import Evaluation, Period
 from evaluation.rating import _rules_for
 from evaluation.services.periods import period_open
 from scoring.models import RuleSet
-from tests.evaluation.helpers import ev
+from tests.evaluation.helpers import ev, publish_alpha
 from tests.evaluation.test_quarterly_cycle import quarterly_version
 from tests.web.test_periods import URL, _admin, _field_errors, _run
 
@@ -93,3 +93,12 @@ def test_the_quarter_is_named_in_english_too(month, quarterly, client):
     client.force_login(month.user("sam"))
     detail = client.get(f"{URL}{period.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Q4 2026 (period 2026-Q4)" in detail
+
+
+def test_the_trend_of_someone_rated_by_quarter_draws_the_quarters(month, quarterly, client):
+    for label in ("2026-Q3", "2026-Q4"):
+        publish_alpha(month, label)
+    client.force_login(month.user("Sơn"))
+    page = client.get(reverse("evaluation:my-month")).content.decode()
+    assert 'data-test="trend-chart"' in page and page.count('<circle class="dot') == 2
+    assert "Điểm các quý đã công khai, từ 2026-Q3 đến 2026-Q4" in page
