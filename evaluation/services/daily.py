@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, NotificationKind, Period, PeriodKind, PeriodStatus, Status
-from evaluation.services.common import approver_users
+from evaluation.services.common import approver_users, province_approver_users
 from evaluation.services.notifications import notify, send_pending_emails
 from evaluation.services.periods import period_open
 from evaluation.services.year_deadline import YearReport, year_deadline_jobs
@@ -40,7 +40,8 @@ from scoring.coverage import coverage_resolve
 from scoring.models import RuleSet
 from scoring.models import Status as RuleSetStatus
 from scoring.selectors import ruleset_get_published
-from staff.models import StaffMember
+from staff.access import head_of_agency_records
+from staff.models import Leadership, StaffMember
 
 logger = logging.getLogger(__name__)
 
@@ -214,29 +215,40 @@ def owed_steps(period: Period, *, today: dt.date) -> dict[str, Counter[int]]:
         waiting.append(Status.DRAFT)
     rows = list(
         evaluations.filter(status__in=waiting).values_list(
-            "manager_id", "agency_id", "staff__user_id"
+            "manager_id", "agency_id", "staff__user_id", "leadership"
         )
     )
     manager_users = dict(
         StaffMember.objects.filter(
-            pk__in={m for m, _, _ in rows if m}, user__isnull=False
+            pk__in={m for m, _, _, _ in rows if m}, user__isnull=False
         ).values_list("pk", "user_id")
     )
     approvers: dict[int, list[Any]] = {}
-    for manager_id, agency_id, own_user_id in rows:
+    province = province_approver_users()
+    for manager_id, agency_id, own_user_id, leadership in rows:
         if manager_id is not None:
             if manager_id in manager_users:
                 owed["manager"][manager_users[manager_id]] += 1
             continue
-        # No manager in the agency (its head): the head's delegate scores it.
+        if leadership == Leadership.HEAD:
+            # The head of the agency: rated by the province approver (DOMAIN.md §1).
+            for user in province:
+                owed["manager"][user.pk] += 1
+            continue
+        # No manager in the agency, not its head: the head or the delegate scores it.
         if agency_id not in approvers:
             approvers[agency_id] = approver_users(agency_id)
         for user in approvers[agency_id]:
             if user.pk != own_user_id:  # nobody scores their own evaluation
                 owed["manager"][user.pk] += 1
-    # The approvers of each agency, for what the managers have scored.
+    # The approvers of each agency, for what the managers have scored; the heads' for the
+    # province approver.
+    scored = evaluations.filter(status=Status.MANAGER_SCORED)
+    heads = scored.filter(head_of_agency_records()).count()
+    for user in province if heads else []:
+        owed["approval"][user.pk] += heads
     per_agency = Counter(
-        evaluations.filter(status=Status.MANAGER_SCORED).values_list("agency_id", flat=True)
+        scored.exclude(head_of_agency_records()).values_list("agency_id", flat=True)
     )
     for agency_id, count in per_agency.items():
         if agency_id not in approvers:

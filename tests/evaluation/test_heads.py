@@ -5,6 +5,8 @@ provincial People's Committee, scores and signs Alice and Charlie, the heads, an
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -13,6 +15,7 @@ from evaluation.errors import WorkflowError
 from evaluation.models import Appeal, AppealStatus, Evaluation, Notification, Status
 from evaluation.services.appeals import appeal_file, appeal_resolve
 from evaluation.services.approval import agency_publish, head_approve, unit_approve
+from evaluation.services.daily import owed_steps
 from evaluation.services.workflow import evaluation_return
 from staff.access import scope_for
 from staff.models import AuditEntry
@@ -207,3 +210,20 @@ def test_over_the_api_the_delegate_is_refused_and_a_non_head_is_out_of_sight(mon
     response = pct.post(url, resolve, content_type="application/json")
     assert response.status_code == 200 and response.json()["status"] == "upheld"
     assert Appeal.objects.get().status == AppealStatus.UPHELD
+
+
+def test_the_province_approver_is_reminded_of_the_heads_and_the_delegate_is_not(month, period):
+    """Reminders follow who owes the step (DOMAIN.md §5): the head's scoring and signature are
+    the province approver's."""
+    owed = owed_steps(period, today=period.manager_due)
+    pct, dave = month.user("pct"), month.user("dave")
+    assert owed["manager"][pct.pk] == 2  # Alice, self-assessed; Charlie, a draft past due
+    assert owed["manager"][dave.pk] == 0  # Bob, his report, is scored; Alice is not his
+    manager_score(month, "pct", "alice", period, FULL)
+    owed = owed_steps(period, today=period.approval_due - dt.timedelta(days=2))
+    assert owed["approval"][pct.pk] == 1  # Alice, waiting for the province approver's signature
+    scored_in_alpha = Evaluation.objects.filter(
+        period=period, agency=month.agency_a, status=Status.MANAGER_SCORED
+    ).count()
+    assert owed["approval"][dave.pk] == owed["approval"][month.user("alice").pk]
+    assert owed["approval"][dave.pk] == scored_in_alpha - 1  # everyone but the head
