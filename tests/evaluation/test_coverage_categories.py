@@ -31,6 +31,7 @@ from evaluation.services.workflow import evaluation_manager_score, evaluation_se
 from scoring import services
 from scoring.models import RuleSet, RuleSetCoverage
 from staff.models import AuditEntry, StaffMember
+from staff.restructuring import NewAgency, Plan, Step, plan_apply
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import (
     FLAWED,
@@ -280,3 +281,38 @@ def test_a_person_already_evaluated_this_month_under_another_rule_set_is_not_dou
     assert vc.evaluations.count() == 3
     october = Evaluation.objects.filter(period__label="2026-10")
     assert october.count() == october.values("staff").distinct().count() == 13
+
+
+def test_a_split_copies_the_predecessor_s_coverage_by_category(mixed):
+    month = mixed
+    RuleSetCoverage.objects.create(
+        agency=month.agency_a,
+        category="VC",
+        ruleset_code="ND335-2025",
+        valid_from=dt.date(2027, 1, 1),
+    )
+    step = Step(
+        kind="split",
+        effective_on=dt.date(2026, 10, 1),
+        reference="Quyết định 9/QĐ-UBND",
+        agencies=["SOA"],
+        units={"A-LD": "SOA1", "A-KH": "SOA2"},
+        new=[
+            NewAgency("SOA1", "Sở Alpha Một", month.agency_a.agency_type.code),
+            NewAgency("SOA2", "Sở Alpha Hai", month.agency_a.agency_type.code),
+        ],
+    )
+    plan_apply(plan=Plan([step]), user=month.user("sam"))
+    expected = {
+        ("CC", "ND335-2025", dt.date(2000, 1, 1)),
+        ("VC", "ND90-VC", dt.date(2000, 1, 1)),
+        ("VC", "ND335-2025", dt.date(2027, 1, 1)),
+    }
+    for code in ("SOA1", "SOA2"):
+        rows = RuleSetCoverage.objects.filter(agency__code=code)
+        assert set(rows.values_list("category", "ruleset_code", "valid_from")) == expected
+    added = AuditEntry.objects.filter(action="coverage.added", reason="Quyết định 9/QĐ-UBND")
+    assert added.count() == 6
+    # The viên chức who moved to SOA2 are rated under ND90-VC there.
+    vc = period_open(ruleset_code="ND90-VC", label="2026-10", user=month.user("sam"))[0]
+    assert set(vc.evaluations.values_list("agency__code", flat=True)) == {"SOA2"}
