@@ -16,9 +16,16 @@ import pytest
 from django_otp.oath import totp
 
 from evaluation.models import Evaluation, Period, Status
-from evaluation.services.approval import unit_approve
+from evaluation.services.approval import head_approve
 from tests.evaluation.conftest import STAFF_NAMES
-from tests.evaluation.helpers import FLAWED, FULL, GOOD, manager_score, self_assess
+from tests.evaluation.helpers import (
+    FLAWED,
+    FULL,
+    GOOD,
+    manager_score,
+    province_approver,
+    self_assess,
+)
 from tests.factories import PASSWORD
 
 # serialized_rollback: the flush after a live-server test must give back what migrations load.
@@ -47,7 +54,8 @@ def score_the_rest(month, period: Period) -> None:
             manager_score(month, "bob", name, period, GOOD)
     self_assess(month, "huong", period, scores=GOOD, products=FLAWED)
     manager_score(month, "alice", "huong", period, GOOD)
-    for manager, name in (("dave", "bob"), ("alice", "dave"), ("dave", "alice")):
+    province_approver(month)  # rates Alice, the head (DOMAIN.md §1)
+    for manager, name in (("dave", "bob"), ("alice", "dave"), ("pct", "alice")):
         self_assess(month, name, period)
         manager_score(month, manager, name, period, FULL)
 
@@ -147,9 +155,11 @@ def test_one_month_through_the_ui_with_four_roles(visit, month):
     assert Evaluation.objects.get(pk=tam_pk).status == Status.APPROVED
     by_test(alice.page, "approve-unit-A-LD").click()
     alice.page.wait_for_load_state()
-    # Alice's own rating is her delegate's to sign (Dave, verified, through the service).
-    dave = month.user("dave")
-    unit_approve(period=period, unit=month.leadership_unit, user=dave)
+    # Alice's own rating is the province approver's to sign (verified, through the service).
+    head_approve(
+        evaluation=Evaluation.objects.get(period=period, staff=month.staff["alice"]),
+        user=month.user("pct"),
+    )
     alice.page.goto("/evaluation/approval/")
     by_test(alice.page, "publish").click()
     alice.shoot("publish-confirm")
