@@ -109,10 +109,3 @@ def coverage_resolve(*, on: dt.date, agency_ids: Iterable[int] | None = None) ->
             if code:
                 codes[(agency_id, category)] = code
     return CoverageMap(on=on, codes=codes, covered_agencies=frozenset(a for a, _category in codes))
-
-
-def coverage_rows_for_agency(agency_id: int) -> list[RuleSetCoverage]:
-    """The coverage rows naming ``agency_id`` itself (not its type), oldest first."""
-    return list(
-        RuleSetCoverage.objects.filter(agency_id=agency_id).order_by("category", "valid_from")
-    )

@@ -17,14 +17,16 @@ from django.urls import reverse
 from dashboards.frames import compute_indicators
 from evaluation.errors import WorkflowError
 from evaluation.exports import official_results
-from evaluation.models import Evaluation, Period, Status
+from evaluation.models import Evaluation, Period, PeriodJobStatus, Status
 from evaluation.services.approval import (
     agency_publish,
     approval_preview,
     head_approve,
     unit_approve,
 )
+from evaluation.services.daily import run_daily_jobs
 from evaluation.services.period_close import period_close
+from evaluation.services.period_jobs import period_job_open
 from evaluation.services.periods import period_open
 from evaluation.services.products import product_register, product_set_outcome
 from evaluation.services.workflow import evaluation_manager_score, evaluation_self_assess
@@ -316,3 +318,20 @@ def test_a_split_copies_the_predecessor_s_coverage_by_category(mixed):
     # The viên chức who moved to SOA2 are rated under ND90-VC there.
     vc = period_open(ruleset_code="ND90-VC", label="2026-10", user=month.user("sam"))[0]
     assert set(vc.evaluations.values_list("agency__code", flat=True)) == {"SOA2"}
+
+
+def test_the_background_opening_and_the_daily_job_report_who_is_not_covered(
+    mixed, django_capture_on_commit_callbacks
+):
+    month = mixed
+    StaffMember.objects.filter(pk=month.staff["Sơn"].pk).update(category="NLD")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = period_job_open(ruleset_code="ND335-2025", label="2026-10", user=month.user("sam"))
+    job.refresh_from_db()
+    assert (job.status, job.error["code"]) == (PeriodJobStatus.FAILED, "uncovered_staff")
+    assert job.error["uncovered"] == [
+        {"agency": "SOA", "category": "NLD", "count": 1, "staff": ["A11"]}
+    ]
+    report = run_daily_jobs(today=dt.date(2026, 11, 1))
+    assert report.opened == [] and any("SOA × NLD: 1 (A11)" in e for e in report.errors)
+    assert not Period.objects.exists()
