@@ -66,6 +66,15 @@ def test_the_scope_of_the_province_approver_is_the_heads_and_nothing_else(month,
         assert not agency.can_score_as_manager(alice) and not agency.can_sign(alice), name
 
 
+def test_the_province_approver_s_scope_is_resolved_in_the_one_query(
+    month, period, django_assert_num_queries
+):
+    user = get_user_model().objects.get(username="pct")
+    with django_assert_num_queries(1):
+        scope = scope_for(user)
+    assert scope.approves_heads() and not scope.approver_agency_ids and not scope.sees_all
+
+
 def test_the_delegate_can_neither_score_nor_approve_the_head(month, period):
     dave = month.user("dave")
     error = refused(lambda: manager_score(month, "dave", "alice", period, FULL), "forbidden", 403)
