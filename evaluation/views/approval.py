@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluation.errors import WorkflowError
-from evaluation.models import AppealStatus, Period
+from evaluation.models import AppealStatus, Evaluation, Period, PeriodStatus
 from evaluation.selectors.approval import (
     AgencyBoard,
     UnitBoard,
@@ -278,7 +278,7 @@ def _exception_pick(
     agency = next((a for a in agencies if a.code == code), None) if code else None
     if agency is None and (code or not agencies):
         raise Http404
-    agency = agency or agencies[0]
+    agency = agency or _first_rated(agencies)
     periods = agency_periods(agency)
     label = params.get("period")
     period = period_from_param(periods, label)
@@ -288,6 +288,19 @@ def _exception_pick(
     if period is None:
         raise Http404
     return agencies, agency, periods, period
+
+
+def _first_rated(agencies: list[Agency]) -> Agency:
+    """The page's default agency: the first (by code) with an evaluation in an open period —
+    the province admin lands on a group that can take an exception — else the first."""
+    by_pk = {a.pk: a for a in agencies}
+    rated = (
+        Evaluation.objects.filter(agency_id__in=list(by_pk), period__status=PeriodStatus.OPEN)
+        .order_by("agency__code")
+        .values_list("agency_id", flat=True)
+        .first()
+    )
+    return by_pk.get(rated, agencies[0]) if rated else agencies[0]
 
 
 @login_required

@@ -26,7 +26,7 @@ from tests.evaluation.helpers import (
     self_assess,
     verified_admin,
 )
-from tests.factories import StaffMemberFactory
+from tests.factories import AgencyFactory, StaffMemberFactory
 
 BOARD = "/evaluation/approval/"
 APPROVE = "/evaluation/approval/approve/"
@@ -392,6 +392,18 @@ def test_the_agency_cannot_record_an_exception_for_itself(month, scored, client)
         client.force_login(month.user(name))
         assert client.get(EXCEPTION, {"agency": "SOA"}).status_code == 404, name
     assert not QuotaException.objects.exists()
+
+
+def test_the_province_admin_lands_on_an_agency_with_an_open_month(month, scored, client):
+    """From the navigation, no agency named: the first agency rated in an open period (Sở
+    Alpha), not the first by code if it has nothing to lift."""
+    AgencyFactory(code="AAA", name="Ban Chưa Đánh Giá")
+    client.force_login(verified_admin(month))
+    response = client.get(EXCEPTION)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Sở Alpha — kỳ" in page and 'data-test="exception-max-CV"' in page
+    assert 'href="/evaluation/approval/exception/"' in page  # the navigation's link
 
 
 def test_no_exception_when_the_rule_set_allows_none(month, scored, client):
