@@ -41,6 +41,23 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _empty_rule_caches():
+    """The published rules are cached per process by row id (``evaluation.rating``,
+    ``scoring.selectors``): sound where ids are never reused, but a test's rollback reuses
+    them, and the standard fixture's versions then land under other ids from one test to the
+    next (a template of ND90-VC where ND335-2025 v2 was). Each test starts with empty caches."""
+    from evaluation import rating
+    from scoring import selectors
+
+    caches = [rating._rules_for, rating._head_bound, selectors._published_criteria]
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()
+
+
 def pytest_collection_modifyitems(config, items):
     """Every transactional test must restore the serialized database (serialized_rollback):
     a plain flush recreates content types under new ids, and the next test that restores the
