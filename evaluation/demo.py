@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -376,14 +376,29 @@ def _evaluations(period: Period) -> list[Evaluation]:
 
 
 def _plans(period: Period, evaluations: list[Evaluation], seed: int) -> dict[int, PersonMonth]:
-    criteria = list(
+    maxima = dict(
         Criterion.objects.filter(template_id=period.ruleset.template_id)
         .order_by("order", "code")
-        .values_list("code", flat=True)
+        .values_list("code", "max_points")
     )
-    return {
+    criteria = list(maxima)
+    plans = {
         e.pk: plan_person(seed=seed, label=period.label, code=e.staff.code, criteria=criteria)
         for e in evaluations
+    }
+    if all(m == 5 for m in maxima.values()):
+        return plans
+
+    # People are drawn on a 5-point scale per criterion; a template whose criteria weigh more
+    # (ND90-VC: 6, NLD-MAU: 10) gets the same marks scaled to its own maxima.
+    def scaled(points: dict[str, int]) -> dict[str, int]:
+        return {c: int((p * maxima[c] / 5).to_integral_value()) for c, p in points.items()}
+
+    return {
+        pk: replace(
+            plan, self_scores=scaled(plan.self_scores), manager_scores=scaled(plan.manager_scores)
+        )
+        for pk, plan in plans.items()
     }
 
 

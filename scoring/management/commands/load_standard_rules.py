@@ -138,7 +138,8 @@ class Command(BaseCommand):
                     raise CommandError(f"{name}: {error}") from None
                 added += 1
                 if not quiet:
-                    self.stdout.write(f"  + {name}: đã thêm {count} dòng / added, {count} rows")
+                    rows_en = "1 row" if count == 1 else f"{count} rows"
+                    self.stdout.write(f"  + {name}: đã thêm {count} dòng / added, {rows_en}")
         if not quiet:
             self.stdout.write(
                 f"Bộ quy tắc chuẩn: thêm {added} phiên bản, giữ nguyên {kept} "
