@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import router, transaction
+from django.db.models.deletion import Collector
 from django.forms.models import model_to_dict
 
 from evaluation.models import Period
@@ -200,3 +202,14 @@ def test_the_original_versions_are_exactly_those_of_1_january():
     digest = hashlib.sha256(json.dumps(old, sort_keys=True, ensure_ascii=False).encode())
     assert digest.hexdigest() == ORIGINAL_SHA256
     assert all("pk" not in o for o in data)
+
+
+def test_a_deletion_past_delete_is_refused_on_a_published_version(in_use):
+    """The deletion collector (a cascade from a parent row) skips ``delete()``: the pre_delete
+    receiver still refuses a published version's rows."""
+    cap = CapRule.objects.filter(ruleset=in_use.ruleset).first()
+    collector = Collector(using=router.db_for_write(CapRule))
+    collector.collect([cap])
+    with pytest.raises(ValidationError, match="Phiên bản đã công bố"), transaction.atomic():
+        collector.delete()
+    assert CapRule.objects.filter(pk=cap.pk).exists()
