@@ -44,7 +44,7 @@ def home_summary(*, user: Any) -> HomeSummary:
                 Q(status=Status.SELF_ASSESSED)
                 | Q(status=Status.DRAFT, period__self_assessment_due__lt=today)
             )
-            .values("period__label", "period__manager_due", "period_id")
+            .values("period__label", "period__manager_due", "period_id", "period__ruleset__code")
             .annotate(count=Count("id"))
             .order_by("period__label")
         )
@@ -53,14 +53,34 @@ def home_summary(*, user: Any) -> HomeSummary:
             visible.filter(
                 agency_id__in=sorted(scope.approver_agency_ids), status=Status.MANAGER_SCORED
             )
-            .values("period__label", "period__approval_due", "agency__name", "period_id")
+            .values(
+                "period__label",
+                "period__approval_due",
+                "agency__name",
+                "period_id",
+                "period__ruleset__code",
+            )
             .annotate(count=Count("id"))
             .order_by("period__label", "agency__name")
         )
+    _name_rulesets(summary.to_score)
+    _name_rulesets(summary.to_approve)
     notifications = Notification.objects.filter(recipient=user)
     summary.notifications = list(notifications[:10])
     summary.unread = notifications.filter(read_at__isnull=True).count()
     return summary
+
+
+def _name_rulesets(rows: list[dict[str, Any]]) -> None:
+    """Rows of a month held under several rule sets (công chức and viên chức, DOMAIN.md §5)
+    name their rule set: ``ruleset`` is its code, else blank."""
+    codes: dict[str, set[str]] = {}
+    for row in rows:
+        codes.setdefault(row["period__label"], set()).add(row["period__ruleset__code"])
+    for row in rows:
+        row["ruleset"] = (
+            row["period__ruleset__code"] if len(codes[row["period__label"]]) > 1 else ""
+        )
 
 
 # Status → (the next step, shown to the person; the period's deadline field for it).

@@ -99,7 +99,7 @@ def _vc_self_assess(month, name, period):
     )
 
 
-def test_one_agency_holds_two_rule_sets_through_a_whole_month(mixed):
+def test_one_agency_holds_two_rule_sets_through_a_whole_month(mixed, client):
     month = mixed
     sam, alice = month.user("sam"), month.user("alice")
     pct = province_approver(month)
@@ -144,6 +144,11 @@ def test_one_agency_holds_two_rule_sets_through_a_whole_month(mixed):
     )
     assert (cc_cv["candidates"], cc_cv["good"], cc_cv["allowed"]) == (4, 1, 0)
     assert (vc_cv["candidates"], vc_cv["good"], vc_cv["allowed"]) == (3, 0, 0)
+
+    # The head's home page lists what waits in each rule set's month, naming the rule set.
+    client.force_login(alice)
+    home = client.get(reverse("home")).content.decode()
+    assert "2026-10" in home and "· ND335-2025" in home and "· ND90-VC" in home
 
     # Approval: the same unit is signed once in each rule set's period.
     signed_cc = unit_approve(period=cc, unit=month.planning, user=alice)
