@@ -85,9 +85,9 @@ def scorable_statuses(period: Period, today: dt.date | None = None) -> tuple[str
 def team_periods(scope: Scope) -> list[Period]:
     """The periods in which the caller has someone to score, newest first (one query)."""
     return list(
-        Period.objects.filter(pk__in=team_evaluations(scope).values("period_id")).order_by(
-            "-year", "-index", "kind", "pk"
-        )
+        Period.objects.filter(pk__in=team_evaluations(scope).values("period_id"))
+        .select_related("ruleset")
+        .order_by("-year", "-index", "kind", "pk")
     )
 
 

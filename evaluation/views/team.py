@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Product
 from evaluation.rating import evaluations_for_rating
+from evaluation.selectors.periods import several_rulesets
 from evaluation.selectors.previews import level_preview
 from evaluation.selectors.team import (
     STATUS_FILTERS,
@@ -94,7 +95,13 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/team/list.html",
-        {"board": board, "status_filters": STATUS_FILTERS, "status": status},
+        {
+            "board": board,
+            "status_filters": STATUS_FILTERS,
+            "status": status,
+            # a manager of công chức and viên chức has two rule sets' months (DOMAIN.md §5)
+            "several_rulesets": several_rulesets(board.periods),
+        },
     )
 
 

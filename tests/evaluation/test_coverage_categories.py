@@ -264,6 +264,12 @@ def test_the_pages_list_every_rule_set_s_month_of_the_agency(mixed, client):
     assert dashboard.status_code == 200
     assert [p.key for p in dashboard.context["periods"]] == [cc.key, vc.key]
     assert dashboard.context["period"] == vc
+    # Bob manages công chức and viên chức: his team page offers both months by rule set.
+    client.force_login(month.user("bob"))
+    team = client.get(reverse("evaluation:team"), {"period": vc.pk})
+    assert team.context["several_rulesets"] and team.context["board"].period == vc
+    assert "2026-10 · ND335-2025" in team.content.decode()
+    assert "2026-10 · ND90-VC" in team.content.decode()
     # Sở Beta, under one rule set, keeps its plain addresses.
     client.force_login(month.user("charlie"))
     beta = client.get(reverse("evaluation:approval"), {"agency": "SOB"})
