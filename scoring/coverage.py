@@ -56,14 +56,14 @@ class CoverageMap:
         """A filter on StaffMember (``prefix`` for a relation, e.g. "staff__") selecting who
         rule set ``code`` rates: one clause per category, never one per person. Matches nothing
         when the rule set rates nobody."""
-        query = Q(pk__in=[])
+        query = Q(**{f"{prefix}pk__in": []})
         for category, agency_ids in self.agencies_of(code).items():
             query |= Q(**{f"{prefix}category": category, f"{prefix}agency_id__in": agency_ids})
         return query
 
     def covered_q(self, *, prefix: str = "") -> Q:
         """A filter on StaffMember selecting everyone some rule set rates."""
-        query = Q(pk__in=[])
+        query = Q(**{f"{prefix}pk__in": []})
         for code in self.all_codes():
             query |= self.staff_q(code, prefix=prefix)
         return query

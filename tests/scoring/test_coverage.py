@@ -99,3 +99,14 @@ def test_the_whole_province_costs_two_queries(province):
         resolved = coverage_resolve(on=JULY)
     assert len(queries) == 2
     assert len(resolved.agencies_of("X")["CC"]) == 30
+
+
+def test_the_filter_works_through_a_relation(province):
+    alpha, _beta, school = province
+    boss = StaffMemberFactory(unit=UnitFactory(agency=alpha), category="CC")
+    report = StaffMemberFactory(unit=UnitFactory(agency=school), category="CC", manager=boss)
+    july = coverage_resolve(on=JULY)
+    # Whose manager is rated under ALPHA: the report in the school (rated by nothing itself).
+    through = StaffMember.objects.filter(july.staff_q("ALPHA", prefix="manager__"))
+    assert list(through) == [report]
+    assert not StaffMember.objects.filter(july.staff_q("NOBODY", prefix="manager__")).exists()
