@@ -59,7 +59,7 @@ def test_rows_written_before_the_move_are_read_after_it():
         at="2026-11-30T10:00:00Z", action="coverage.added", agency=agency, reason="trước khi chuyển"
     )
 
-    _migrate(AFTER_THE_MOVE)
+    after = _migrate(AFTER_THE_MOVE)
 
     moved = AuditEntry.objects.get(pk=entry.pk)
     assert (moved.action, moved.agency_id, moved.reason) == (
@@ -67,6 +67,18 @@ def test_rows_written_before_the_move_are_read_after_it():
         agency.pk,
         "trước khi chuyển",
     )
-    assert RuleSetCoverage.objects.get(agency_id=agency.pk).ruleset_code == "ND335-2025"
+    coverage = after.get_model("scoring", "RuleSetCoverage")
+    assert coverage.objects.get(agency_id=agency.pk).ruleset_code == "ND335-2025"
     assert AuditEntry._meta.db_table == "evaluation_auditentry"
     assert list(verify_chains()) == []
+
+    # Coverage by staff category (scoring 0004): the agency-wide row of before keeps rating
+    # every category of the agency, from always.
+    _migrate([("scoring", "0004_law_2026")])
+    row = RuleSetCoverage.objects.get(agency_id=agency.pk)
+    assert (row.ruleset_code, row.category, row.agency_type_id, row.valid_from.year) == (
+        "ND335-2025",
+        "",
+        None,
+        2000,
+    )
