@@ -1,9 +1,9 @@
 """Admin for evaluations: the Sở Nội vụ's window onto every month.
 
-Almost everything here is read-only on purpose: evaluations, products, appeals, exceptions and
-periods change only through ``evaluation.services`` (which check the role, lock, and write the
-audit trail). Which rule set covers an agency is edited in the rule sets' admin (scoring);
-the audit trail is read in the staff admin.
+Almost everything here is read-only on purpose: evaluations, products, appeals, exceptions,
+agency ratings and periods change only through ``evaluation.services`` (which check the role,
+lock, and write the audit trail). Which rule set covers an agency is edited in the rule sets'
+admin (scoring); the audit trail is read in the staff admin.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import (
+    AgencyRating,
     Appeal,
     EarlyWarning,
     Evaluation,
@@ -146,6 +147,28 @@ class QuotaExceptionAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_filter = ["period__label", "agency"]
     search_fields = ["reference", "agency__code", "agency__name"]
     list_select_related = ["period__ruleset", "agency", "duty_group", "decided_by"]
+
+
+@admin.register(AgencyRating)
+class AgencyRatingAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """The agencies' own ratings, for audit: recorded and revised only on the agency-ratings
+    page or its API (``evaluation.services.agency_rating``), which check the province admin's
+    second factor and write the before and after to the audit trail."""
+
+    list_display = [
+        "agency",
+        "year",
+        "quarter",
+        "proposed_points",
+        "score",
+        "level",
+        "reference",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["year", "quarter", "level"]
+    search_fields = ["reference", "agency__code", "agency__name"]
+    list_select_related = ["agency", "decided_by"]
 
 
 @admin.register(Notification)

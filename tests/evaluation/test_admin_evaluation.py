@@ -3,12 +3,15 @@ evaluations are read-only; the province admin assigns agencies to rule sets (rec
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
 from evaluation.models import (
+    AgencyRating,
     Appeal,
     EarlyWarning,
     Evaluation,
@@ -17,7 +20,9 @@ from evaluation.models import (
     Product,
     QuotaException,
 )
+from evaluation.services.agency_rating import agency_rating_record
 from evaluation.services.approval import unit_approve
+from evaluation.services.common import second_factor_waived
 from scoring.models import RuleSetCoverage
 from staff.models import AgencySuccession, AuditEntry, Restructuring
 from tests.evaluation.conftest import STAFF_NAMES
@@ -25,6 +30,7 @@ from tests.evaluation.helpers import open_month, score_unit
 from tests.factories import AgencyFactory, UserFactory
 
 MODELS = [
+    AgencyRating,
     Period,
     Evaluation,
     Product,
@@ -99,6 +105,36 @@ def test_the_audit_trail_has_no_add_change_or_delete_permission(client, root, si
     assert page.status_code == 200 and entry.hash in page.text
     listing = client.get(_url(AuditEntry, "changelist")).text
     assert "evaluation.approved" in listing and entry.hash[:12] in listing
+
+
+def test_agency_ratings_are_listed_for_audit_but_changed_only_through_the_service(
+    client, root, month
+):
+    sam = month.user("sam")
+    with second_factor_waived():
+        rating = agency_rating_record(
+            agency=month.agency_a,
+            year=2026,
+            score="82.5",
+            reference="Quyết định số 12/QĐ-SNV",
+            user=sam,
+        )
+    model_admin = admin.site._registry[AgencyRating]
+    request = RequestFactory().get("/")
+    request.user = root
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, rating)
+    assert not model_admin.has_delete_permission(request, rating)
+    listing = client.get(_url(AgencyRating, "changelist"))
+    assert listing.status_code == 200 and "Quyết định số 12/QĐ-SNV" in listing.text
+    assert client.get(_url(AgencyRating, "change", rating.pk)).status_code == 200
+    assert client.get(_url(AgencyRating, "add")).status_code == 403
+    assert client.get(_url(AgencyRating, "delete", rating.pk)).status_code == 403
+    client.post(_url(AgencyRating, "change", rating.pk), {"score": "99", "level": "HTXSNV"})
+    rating.refresh_from_db()
+    assert (rating.score, rating.level) == (Decimal("82.50"), "HTTNV")
+    # The one write is the service's, audited.
+    assert AuditEntry.objects.filter(action="agency.rated").count() == 1
 
 
 def test_the_province_admin_assigns_an_agency_to_a_rule_set(client, root, month):
