@@ -39,9 +39,11 @@ from scoring.reasons import Reason
 from scoring.rules import (
     DISCIPLINE_SEVERITY,
     Band,
+    ConditionScope,
     Discipline,
     Leadership,
     Level,
+    LevelConditionRule,
     PeriodKind,
     QuotaBase,
     QuotaScope,
@@ -119,6 +121,11 @@ class PersonInput:
     organising: Decimal | None = None
     unity: Decimal | None = None
     unit: UnitStanding | None = None
+    # Templates with ``task_mode`` "conditions" (Decree 90/48, public employees): the codes of
+    # the level conditions the evaluator marked as met; None = not assessed (no level).
+    conditions_met: frozenset[str] | None = None
+    # Months worked in a tracked quarter or year (the caps, DOMAIN.md §4.3); None = all of it.
+    months_worked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -597,9 +604,78 @@ def aggregate_score(
 
 
 def is_tracked(period: Period, rules: RuleSetRules) -> bool:
-    """Whether ``period`` is the rule set's tracked period (its cycle: a month, or a quarter),
-    scored from its own criteria and products rather than aggregated (DOMAIN.md §5)."""
+    """Whether ``period`` is the rule set's tracked period (its cycle: a month, a quarter, or
+    — Decree 90's annual rating — the year), rated from its own criteria and products (or
+    conditions) rather than aggregated (DOMAIN.md §5)."""
     return period.kind is rules.cycle
+
+
+# Decree 90/48's conditions-based levels ------------------------------------------------------
+
+CONDITION_LEVELS = (Level.HTXSNV, Level.HTTNV, Level.HTNV)
+
+
+def condition_applies(condition: LevelConditionRule, leader: Leadership) -> bool:
+    """Whether ``condition`` is one the person must meet: every condition for everyone; the
+    managers' ones for heads and deputies; the others for staff who lead nobody."""
+    if condition.applies_to is ConditionScope.ALL:
+        return True
+    is_leader = leader is not Leadership.NONE
+    return is_leader if condition.applies_to is ConditionScope.LEADERS else not is_leader
+
+
+def conditions_by_level(
+    template: TemplateRules, leader: Leadership
+) -> dict[Level, tuple[str, ...]]:
+    """The codes of the conditions that apply to the person, level by level (form order)."""
+    levels: dict[Level, list[str]] = {}
+    for condition in template.conditions:
+        if condition_applies(condition, leader):
+            levels.setdefault(condition.level, []).append(condition.code)
+    return {level: tuple(codes) for level, codes in levels.items()}
+
+
+def conditions_level(person: PersonInput, template: TemplateRules) -> PersonResult:
+    """The level from the conditions met, without points (Decree 90/48): the highest level
+    with conditions all of which are met; none met → KHTNV; not assessed → no level. Every
+    level above the one chosen is recorded with the conditions missing."""
+    result = PersonResult.start(person)
+    met = person.conditions_met
+    if met is None:
+        result.add("conditions.not_assessed")
+        return result
+    chosen: Level | None = None
+    for level in CONDITION_LEVELS:
+        codes = conditions_by_level(template, person.leader).get(level, ())
+        if not codes:
+            continue
+        missing = [code for code in codes if code not in met]
+        if missing:
+            present = [code for code in codes if code in met]
+            result.add(
+                f"conditions.missing_{level.name}",
+                "conditions.missing",
+                level=level,
+                missing=", ".join(missing),
+                met=", ".join(present) or "—",
+                count=len(present),
+                n=len(codes),
+            )
+            continue
+        result.add(
+            f"conditions.met_{level.name}",
+            "conditions.met",
+            level=level,
+            codes=", ".join(codes),
+            n=len(codes),
+        )
+        chosen = level
+        break
+    if chosen is None:
+        chosen = Level.KHTNV
+        result.add("conditions.none", level=chosen)
+    result.band = result.level = chosen
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -697,15 +773,22 @@ def rate_individual(person: PersonInput, rules: RuleSetRules, period: Period) ->
 
 def _rate_individual(person: PersonInput, rules: RuleSetRules, period: Period) -> PersonResult:
     if is_tracked(period, rules):
-        result = monthly_score(person, rules.template)
+        if rules.template.conditions_based:
+            result = conditions_level(person, rules.template)
+        else:
+            result = monthly_score(person, rules.template)
         if result.months_worked is None and period.kind is not PeriodKind.MONTH:
-            # A tracked quarter is worked as a whole, like a tracked month (caps, §4.3).
-            result.months_worked = period.months
+            # A tracked quarter or year counts the months worked in it as given, else all of
+            # them, like a tracked month (caps, §4.3).
+            result.months_worked = (
+                person.months_worked if person.months_worked is not None else period.months
+            )
     else:
         result = aggregate_score(person, period, rules.cycle)
-    if result.score is None:
+    if result.score is not None:
+        apply_band(result, rules)
+    elif result.level is None:
         return result
-    apply_band(result, rules)
     apply_overrides(result, person, rules)
     apply_caps(result, person, rules, period)
     apply_approver_ceiling(result, person)

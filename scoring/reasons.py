@@ -140,6 +140,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Không có quý làm việc nào trong kỳ {period}: chưa thể xếp loại",
         "No quarter worked in {period}: the person cannot be rated",
     ),
+    "conditions.met": (
+        "Đạt đủ {n} điều kiện của mức {level} ({codes}): {level}, không chấm điểm",
+        "All {n} conditions of {level} met ({codes}): {level}, no points",
+    ),
+    "conditions.missing": (
+        "Chưa đạt mức {level}: đạt {count}/{n} điều kiện ({met}), còn thiếu {missing}",
+        "Not {level}: {count} of {n} conditions met ({met}), missing {missing}",
+    ),
+    "conditions.none": (
+        "Không đạt đủ điều kiện của mức nào: {level}",
+        "The conditions of no level are all met: {level}",
+    ),
+    "conditions.not_assessed": (
+        "Chưa đánh giá các điều kiện xếp loại: chưa thể xếp loại",
+        "The level conditions are not assessed yet: the person cannot be rated",
+    ),
     "band.at_least": (
         "Điểm {score} ≥ {floor}: {level}",
         "Score {score} ≥ {floor}: {level}",

@@ -77,10 +77,22 @@ class TaskMode(StrEnum):
 
     ``products``: from the month's registered products (Decree 335 model, DOMAIN.md §3).
     ``direct``: the manager scores the component directly (Hà Nội 3814 framework).
+    ``conditions``: no points at all — the level is the highest one all of whose conditions the
+    evaluator marked as met (Decree 90/2020 as amended by 48/2023, public employees).
     """
 
     PRODUCTS = "products"
     DIRECT = "direct"
+    CONDITIONS = "conditions"
+
+
+class ConditionScope(StrEnum):
+    """Whom a level condition applies to: everyone, leaders (heads, deputies) only, or the
+    staff who lead nobody only (Decree 90 lists the two separately in each level's article)."""
+
+    ALL = "all"
+    LEADERS = "leaders"
+    NON_LEADERS = "non_leaders"
 
 
 class QuotaBase(StrEnum):
@@ -107,6 +119,15 @@ class CriterionRule:
 
     code: str
     max_points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LevelConditionRule:
+    """One condition of a level (templates with ``task_mode`` "conditions"), e.g. HTNV1."""
+
+    code: str
+    level: Level
+    applies_to: ConditionScope = ConditionScope.ALL
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +165,16 @@ class TemplateRules:
     weight_unity: Decimal = Decimal("1")
     # The values the evaluator may enter for organising and unity, in percent; () = any 0–100.
     leader_component_steps: tuple[Decimal, ...] = ()
+    # The conditions of each level, under ``task_mode`` "conditions" (in the form's order).
+    conditions: tuple[LevelConditionRule, ...] = ()
+
+    @property
+    def conditions_based(self) -> bool:
+        return self.task_mode is TaskMode.CONDITIONS
+
+    @property
+    def condition_codes(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.conditions)
 
     @property
     def general_max(self) -> Decimal:
@@ -221,7 +252,8 @@ class RuleSetRules:
     quota_base: QuotaBase = QuotaBase.GOOD
     quota_scope: QuotaScope = QuotaScope.AGENCY_DUTY_GROUP
     quota_period_kinds: frozenset[PeriodKind] = field(default_factory=lambda: frozenset(PeriodKind))
-    # The tracked period (DOMAIN.md §5: Decree 335 tracks results monthly or quarterly): a
-    # period of this kind is scored from its own criteria and products; longer ones are the
-    # mean of the tracked periods inside them.
+    # The tracked period (DOMAIN.md §5: Decree 335 tracks results monthly or quarterly; Decree
+    # 90 rates public employees once a year): a period of this kind is rated from its own
+    # criteria and products (or conditions); longer ones are the mean of the tracked periods
+    # inside them.
     cycle: PeriodKind = PeriodKind.MONTH
