@@ -224,6 +224,13 @@ class Evaluation(models.Model):
         null=True,
         blank=True,
     )
+    # Templates with conditions-based levels (Decree 90/48): the codes of the level conditions
+    # the person, then the manager, ticked as met; None = not assessed (the manager's count,
+    # else the person's own, as for criteria points).
+    self_conditions = models.JSONField(_("Điều kiện tự đánh giá đạt"), null=True, blank=True)
+    manager_conditions = models.JSONField(
+        _("Điều kiện người quản lý xác nhận đạt"), null=True, blank=True
+    )
     bonus = models.DecimalField(_("Điểm cộng"), max_digits=6, decimal_places=2, default=0)
     deductions = models.DecimalField(_("Điểm trừ"), max_digits=6, decimal_places=2, default=0)
     discipline = models.CharField(_("Kỷ luật trong năm"), max_length=10, default="none")

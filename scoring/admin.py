@@ -29,6 +29,7 @@ from scoring.models import (
     CriteriaTemplate,
     Criterion,
     CriterionGroup,
+    LevelCondition,
     RuleSet,
     RuleSetCoverage,
 )
@@ -95,6 +96,12 @@ class AdjustmentItemInline(FrozenInlineMixin, admin.TabularInline):
     fields = ("kind", "code", "name", "name_en", "points", "max_per_period", "order")
 
 
+class LevelConditionInline(FrozenInlineMixin, admin.TabularInline):
+    model = LevelCondition
+    extra = 0
+    fields = ("level", "code", "text", "text_en", "applies_to", "order")
+
+
 class CapRuleInline(FrozenInlineMixin, admin.TabularInline):
     model = CapRule
     extra = 0
@@ -151,7 +158,7 @@ class VersionedAdmin(FrozenWhenPublishedMixin, admin.ModelAdmin):
 class CriteriaTemplateAdmin(VersionedAdmin):
     list_display = (*VersionedAdmin.list_display, "task_mode", "task_max")
     list_filter = ("status", "task_mode")
-    inlines = (CriterionGroupInline, CriterionInline, AdjustmentItemInline)
+    inlines = (CriterionGroupInline, CriterionInline, AdjustmentItemInline, LevelConditionInline)
     actions = ("new_version", "publish", "export_xlsx")
     fieldsets = (
         (

@@ -67,6 +67,22 @@ class PeriodKindChoice(models.TextChoices):
 class TaskModeChoice(models.TextChoices):
     PRODUCTS = rules.TaskMode.PRODUCTS.value, _("Chấm qua sản phẩm (số lượng, chất lượng, tiến độ)")
     DIRECT = rules.TaskMode.DIRECT.value, _("Người quản lý chấm trực tiếp")
+    CONDITIONS = (
+        rules.TaskMode.CONDITIONS.value,
+        _("Xếp loại theo điều kiện của từng mức, không chấm điểm (Nghị định 90/48)"),
+    )
+
+
+class ConditionScopeChoice(models.TextChoices):
+    ALL = rules.ConditionScope.ALL.value, _("Mọi người")
+    LEADERS = rules.ConditionScope.LEADERS.value, _("Người giữ chức vụ quản lý")
+    NON_LEADERS = rules.ConditionScope.NON_LEADERS.value, _("Người không giữ chức vụ quản lý")
+
+
+class CycleChoice(models.TextChoices):
+    MONTH = "month", _("Hằng tháng")
+    QUARTER = "quarter", _("Hằng quý")
+    YEAR = "year", _("Hằng năm (Nghị định 90: xếp loại năm trực tiếp)")
 
 
 class DisciplineChoice(models.TextChoices):
@@ -596,6 +612,47 @@ class AdjustmentItem(TemplatePart):
         return f"{self.code} — {self.name}"
 
 
+# The levels a condition may belong to: KHTNV is what is left when no level's are all met.
+CONDITION_LEVEL_CHOICES = [c for c in RatingLevel.choices if c[0] != RatingLevel.KHTNV]
+
+
+class LevelCondition(TemplatePart):
+    """One condition of a level under ``task_mode`` "conditions" (Decree 90/2020 as amended by
+    Decree 48/2023, public employees): the evaluator ticks the conditions met, and the level is
+    the highest one all of whose conditions are ticked (``scoring.engine.conditions_level``)."""
+
+    template = models.ForeignKey(
+        CriteriaTemplate,
+        verbose_name=_("mẫu tiêu chí"),
+        on_delete=models.CASCADE,
+        related_name="level_conditions",
+    )
+    level = models.CharField(_("mức"), max_length=10, choices=CONDITION_LEVEL_CHOICES)
+    code = models.CharField(_("mã điều kiện"), max_length=20)
+    text = models.TextField(_("nội dung điều kiện"))
+    text_en = models.TextField(_("nội dung tiếng Anh"), blank=True)
+    applies_to = models.CharField(
+        _("áp dụng cho"),
+        max_length=12,
+        choices=ConditionScopeChoice.choices,
+        default=ConditionScopeChoice.ALL,
+    )
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    natural_key_fields = ("template__code", "template__version", "code")
+
+    class Meta:
+        verbose_name = _("điều kiện xếp loại")
+        verbose_name_plural = _("điều kiện xếp loại")
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "code"], name="scoring_condition_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.level})"
+
+
 # --- Rule sets --------------------------------------------------------------------------------
 
 percent_validators = [MinValueValidator(ZERO), MaxValueValidator(HUNDRED)]
@@ -713,12 +770,13 @@ class RuleSet(VersionHeader):
     quota_applies_year = models.BooleanField(_("áp dụng tỷ lệ cho năm"), default=True)
 
     # Decree 335 tracks results monthly or quarterly (DOMAIN.md §5): a quarterly rule set opens
-    # quarters with their own products and approval, and no months.
+    # quarters with their own products and approval, and no months. Decree 90/48 rates public
+    # employees once a year: a yearly rule set opens the year itself, and no month or quarter.
     cycle = models.CharField(
         _("chu kỳ theo dõi"),
         max_length=10,
-        choices=[("month", _("Hằng tháng")), ("quarter", _("Hằng quý"))],
-        default="month",
+        choices=CycleChoice.choices,
+        default=CycleChoice.MONTH,
     )
     quota_exception_max_percent = models.DecimalField(
         _("tỷ lệ tối đa khi có quyết định ngoại lệ (%)"),

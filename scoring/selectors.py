@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from scoring import rules
-from scoring.models import CapRule, CriteriaTemplate, Criterion, RuleSet, Status
+from scoring.models import CapRule, CriteriaTemplate, Criterion, LevelCondition, RuleSet, Status
 from scoring.simulator import SimulationError, simulate
 
 
@@ -92,9 +92,44 @@ def _read_criteria(template_id: int) -> tuple[Criterion, ...]:
     return tuple(Criterion.objects.filter(template_id=template_id).order_by("order", "code"))
 
 
+def template_conditions(template: CriteriaTemplate) -> tuple[LevelCondition, ...]:
+    """The template's level conditions in the form's order (level, highest first, then order
+    and code); cached for a published template like its criteria. Treat them as read-only."""
+    if template.status == Status.PUBLISHED and template.published_at is not None:
+        return _published_conditions(template.pk, template.published_at)
+    return _read_conditions(template.pk)
+
+
+@lru_cache(maxsize=256)
+def _published_conditions(
+    template_id: int, published_at: dt.datetime
+) -> tuple[LevelCondition, ...]:
+    return _read_conditions(template_id)
+
+
+_LEVEL_ORDER = {name: index for index, name in enumerate(("HTXSNV", "HTTNV", "HTNV"))}
+
+
+def _read_conditions(template_id: int) -> tuple[LevelCondition, ...]:
+    rows = LevelCondition.objects.filter(template_id=template_id)
+    return tuple(sorted(rows, key=lambda c: (_LEVEL_ORDER.get(c.level, 9), c.order, c.code)))
+
+
 def template_rules(*, template: CriteriaTemplate) -> rules.TemplateRules:
     """``template`` as the engine's ``TemplateRules`` (drafts too: the simulator tries them)."""
     prefetch_related_objects([template], _criteria_prefetch())
+    conditions = (
+        tuple(
+            rules.LevelConditionRule(
+                code=c.code,
+                level=rules.Level[c.level],
+                applies_to=rules.ConditionScope(c.applies_to),
+            )
+            for c in template_conditions(template)
+        )
+        if template.task_mode == rules.TaskMode.CONDITIONS
+        else ()
+    )
     return rules.TemplateRules(
         code=template.code,
         version=template.version,
@@ -119,6 +154,7 @@ def template_rules(*, template: CriteriaTemplate) -> rules.TemplateRules:
         weight_organising=template.weight_organising,
         weight_unity=template.weight_unity,
         leader_component_steps=_component_steps(template),
+        conditions=conditions,
     )
 
 

@@ -18,14 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from scoring.models import (
+    CONDITION_LEVEL_CHOICES,
     MONTHS_IN_PERIOD,
     AdjustmentItem,
     CapRule,
     CriteriaTemplate,
     Criterion,
     CriterionGroup,
+    LevelCondition,
     RuleSet,
     Status,
+    TaskModeChoice,
 )
 from scoring.rules import parse_component_steps
 
@@ -88,6 +91,10 @@ def template_new_version(*, template: CriteriaTemplate, user: Any) -> CriteriaTe
         AdjustmentItem(**_copy_fields(item, exclude={"template"}), template=copy)
         for item in AdjustmentItem.objects.filter(template=template).order_by("pk")
     )
+    LevelCondition.objects.bulk_create(
+        LevelCondition(**_copy_fields(condition, exclude={"template"}), template=copy)
+        for condition in LevelCondition.objects.filter(template=template).order_by("pk")
+    )
     return copy
 
 
@@ -118,7 +125,10 @@ def template_validation_errors(*, template: CriteriaTemplate) -> list[str]:
     """Everything that would make ``template`` unusable by the engine; empty when publishable."""
     errors: list[str] = []
     criteria = list(Criterion.objects.filter(template=template))
-    if not criteria:
+    conditions_based = template.task_mode == TaskModeChoice.CONDITIONS
+    if conditions_based:
+        errors.extend(_condition_errors(template))
+    elif not criteria:
         errors.append(
             gettext(
                 "Mẫu tiêu chí phải có ít nhất một tiêu chí. "
@@ -176,6 +186,23 @@ def template_validation_errors(*, template: CriteriaTemplate) -> list[str]:
             )
         )
     return errors
+
+
+def _condition_errors(template: CriteriaTemplate) -> list[str]:
+    """A conditions-based template (Decree 90/48) needs at least one condition for each of
+    HTXSNV, HTTNV and HTNV — a level without one could never be chosen, or always would."""
+    levels = set(LevelCondition.objects.filter(template=template).values_list("level", flat=True))
+    missing = [code for code, _label in CONDITION_LEVEL_CHOICES if code not in levels]
+    if not missing:
+        return []
+    return [
+        gettext(
+            "Mẫu xếp loại theo điều kiện phải có ít nhất một điều kiện cho mỗi mức; còn thiếu: "
+            "%(levels)s. / A conditions-based template needs at least one condition per "
+            "level; missing: %(levels)s."
+        )
+        % {"levels": ", ".join(missing)}
+    ]
 
 
 def _leader_component_errors(template: CriteriaTemplate) -> list[str]:
@@ -243,6 +270,15 @@ def ruleset_validation_errors(*, ruleset: RuleSet) -> list[str]:
                 "/ Template %(template)s must be published before the rule set."
             )
             % {"template": f"{ruleset.template.code} v{ruleset.template.version}"}
+        )
+    if ruleset.template.task_mode == TaskModeChoice.CONDITIONS and ruleset.cycle != "year":
+        # A year derived from months or quarters is a mean of scores: levels chosen by
+        # conditions have none, so such a template is rated on the year itself.
+        errors.append(
+            gettext(
+                "Mẫu xếp loại theo điều kiện (không chấm điểm) chỉ dùng với chu kỳ năm. "
+                "/ A conditions-based template (no points) needs the yearly cycle."
+            )
         )
     caps = list(CapRule.objects.filter(ruleset=ruleset).order_by("period_kind", "min_months"))
     for cap in caps:
