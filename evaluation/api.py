@@ -488,6 +488,28 @@ class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- approval, exceptions, publication --------------------------------------------------------
 
 
+class PreviewRowSerializer(s.PreviewRowSerializer):
+    superior = serializers.BooleanField(
+        help_text="Người đứng đầu cơ quan: chờ cấp trên phê duyệt, cơ quan không ký / the head "
+        "of the agency: waiting for the superior authority, not the agency's to sign"
+    )
+    waiting_for = serializers.CharField(allow_blank=True)
+    waiting_for_en = serializers.CharField(allow_blank=True)
+
+
+class BlockedSerializer(s.BlockedSerializer):
+    superior = serializers.BooleanField(
+        help_text="the head of the agency: the superior authority waits for these reports"
+    )
+
+
+class ApprovalPreviewSerializer(s.ApprovalPreviewSerializer):
+    """The preview with the head of the agency's row marked (DOMAIN.md §1): chờ cấp trên."""
+
+    evaluations = PreviewRowSerializer(many=True)
+    blocked = BlockedSerializer(many=True)
+
+
 class ApprovalViewSet(viewsets.GenericViewSet):
     """The approver (head of agency or delegate) signs one unit at a time — all but the head of
     the agency, whom the province approver rates and signs (``heads``, DOMAIN.md §1)."""
@@ -499,7 +521,7 @@ class ApprovalViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Xem trước phê duyệt / Approval preview",
         parameters=[s.ApprovalQuerySerializer],
-        responses={200: s.ApprovalPreviewSerializer, **ERRORS},
+        responses={200: ApprovalPreviewSerializer, **ERRORS},
     )
     @action(detail=False, methods=["get"])
     def preview(self, request: Request) -> Response:
@@ -507,7 +529,7 @@ class ApprovalViewSet(viewsets.GenericViewSet):
         period = _period_or_404(data["period"])
         unit = get_unit_or_404(request_scope(request), data["unit"])
         preview = approval_preview(period=period, unit=unit, user=request.user)
-        return Response(s.ApprovalPreviewSerializer(preview).data)
+        return Response(ApprovalPreviewSerializer(preview).data)
 
     @extend_schema(
         summary="Phê duyệt đơn vị / Approve a unit",

@@ -361,8 +361,11 @@ def _blocked_by_unit(
     blocked: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for pk in sorted(blocked_by_pk, key=lambda pk: rating.rated[pk].staff.code):
         evaluation = rating.rated[pk]
+        # The head of the agency waits for the superior authority, not for the agency's
+        # approver (DOMAIN.md §1): the note says so rather than "wait for their units".
         blocked[evaluation.unit_id].append(
-            blocked_by_pk[pk] | {"full_name": evaluation.staff.full_name}
+            blocked_by_pk[pk]
+            | {"full_name": evaluation.staff.full_name, "superior": is_head_of_agency(evaluation)}
         )
     return blocked
 

@@ -87,10 +87,20 @@ def quota_usage(rating: AgencyRating) -> list[dict[str, Any]]:
     ]
 
 
+# The head of an agency's row on the agency's board and in its preview: not the agency's to sign
+# (DOMAIN.md §1), it waits for the superior authority.
+SUPERIOR_WAITS = (
+    "Chờ cấp trên: Chủ tịch UBND tỉnh, thành phố hoặc Phó Chủ tịch được phân công phê duyệt",
+    "Waiting for the superior authority: the provincial or city People's Committee's chair or "
+    "the designated vice-chair approves",
+)
+
+
 def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]:
     """What the approver sees before signing: every proposal of the unit with its score, level
     and reasons (gates and quota included), the quota meter of each duty group of the agency,
-    and what blocks approval."""
+    and what blocks approval. The head of the agency's row is marked ``superior`` with
+    ``waiting_for`` (chờ cấp trên): the agency does not approve it, nor waits on it."""
     _require_approver(user, unit.agency_id)
     pending = list(
         Evaluation.objects.filter(
@@ -103,6 +113,7 @@ def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]
         evaluation = rating.rated[evaluation_id]
         if evaluation.unit_id != unit.pk:
             continue
+        superior = is_head_of_agency(evaluation)
         rows.append(
             {
                 "evaluation": evaluation_id,
@@ -115,14 +126,21 @@ def approval_preview(*, period: Period, unit: Unit, user: Any) -> dict[str, Any]
                 "band": result.band.name if result.band else None,
                 "level": result.level.name if result.level else None,
                 "reasons": reasons_json(result),
+                "superior": superior,
+                "waiting_for": SUPERIOR_WAITS[0] if superior else "",
+                "waiting_for_en": SUPERIOR_WAITS[1] if superior else "",
             }
         )
+    heads = {e.pk for e in rating.rated.values() if is_head_of_agency(e)}
     return {
         "period": period.label,
         "unit": unit.code,
         "evaluations": rows,
         "quota": quota_usage(rating),
-        "blocked": leaders_blocked(period, pending),
+        # The head's gate is the superior's concern: marked, not the agency's to wait on.
+        "blocked": [
+            b | {"superior": b["evaluation"] in heads} for b in leaders_blocked(period, pending)
+        ],
         "not_scored": Evaluation.objects.filter(
             period=period, unit=unit, status__in=[Status.DRAFT, Status.SELF_ASSESSED]
         ).count(),
@@ -271,10 +289,10 @@ def _require_head_approver(user: Any, evaluation: Evaluation) -> None:
     scope = scope_for(user)
     if not is_head_of_agency(evaluation) or not scope.can_sign(evaluation):
         raise forbidden(
-            "Chỉ Chủ tịch UBND tỉnh hoặc Phó Chủ tịch được phân công phê duyệt kết quả của người "
-            "đứng đầu cơ quan",
-            "Only the provincial People's Committee's chair or the designated vice-chair approves "
-            "the result of the head of an agency",
+            "Chỉ Chủ tịch UBND tỉnh, thành phố hoặc Phó Chủ tịch được phân công phê duyệt kết quả "
+            "của người đứng đầu cơ quan",
+            "Only the provincial or city People's Committee's chair or the designated vice-chair "
+            "approves the result of the head of an agency",
         )
 
 
@@ -364,12 +382,12 @@ def _lock_batch(period: Period, unit: Unit, own_staff: int | None) -> dict[int, 
         codes = ", ".join(heads)
         raise WorkflowError(
             "head_for_superior",
-            f"Chỉ còn phiếu của người đứng đầu cơ quan ({codes}): do Chủ tịch UBND tỉnh hoặc Phó "
-            "Chủ tịch được phân công đánh giá, phê duyệt — không phải người được ủy quyền trong "
-            "cơ quan",
+            f"Chỉ còn phiếu của người đứng đầu cơ quan ({codes}): do Chủ tịch UBND tỉnh, thành phố "
+            "hoặc Phó Chủ tịch được phân công đánh giá, phê duyệt — không phải người được ủy "
+            "quyền trong cơ quan",
             f"Only the head of the agency's evaluation ({codes}) is left: the head is rated and "
-            "approved by the provincial People's Committee's chair or the vice-chair they "
-            "designate, not by a delegate inside the agency",
+            "approved by the provincial or city People's Committee's chair or the vice-chair "
+            "they designate, not by a delegate inside the agency",
             status=409,
         )
     if not batch:
@@ -687,9 +705,17 @@ def agency_publish(*, period: Period, agency: Agency, user: Any) -> int:
             raise WorkflowError(
                 "not_all_approved",
                 f"Còn {waiting} phiếu chưa được phê duyệt"
-                + ("; phiếu của người đứng đầu chờ lãnh đạo UBND tỉnh phê duyệt" if head else ""),
+                + (
+                    "; phiếu của người đứng đầu chờ lãnh đạo UBND tỉnh, thành phố phê duyệt"
+                    if head
+                    else ""
+                ),
                 f"{waiting} evaluations are not approved yet"
-                + ("; the head's waits for the provincial People's Committee" if head else ""),
+                + (
+                    "; the head's waits for the provincial or city People's Committee"
+                    if head
+                    else ""
+                ),
                 status=409,
             )
         approved = list(

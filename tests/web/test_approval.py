@@ -118,13 +118,18 @@ def test_leaders_wait_for_their_units_and_the_gate_is_explained(month, client):
     assert page.index('id="unit-A-KH"') < page.index('id="unit-A-LD"')
     leadership = page[page.index('id="unit-A-LD"') :]
     assert "Điều kiện đối với lãnh đạo" in leadership
-    assert "Trần Thị Ánh (A01): còn 2 cấp dưới chưa được chấm" in leadership
+    # Alice, the head, is not the agency's to approve: her gate waits for the superior.
+    alice = pk(month, "alice", period)
+    gate = leadership[leadership.index(f'data-test="head-gate-{alice}"') :].split("</li>")[0]
+    assert "Trần Thị Ánh (A01), người đứng đầu: chờ cấp trên" in gate
+    assert "UBND tỉnh, thành phố" in gate and "cơ quan không phê duyệt" in gate
+    assert "hãy chờ đơn vị của họ" not in gate
     # Bob's row explains the leader gate in words.
     bob_row = page[page.index(f'id="row-{pk(month, "bob", period)}"') :].split("</tr>")[0]
     assert "Ràng buộc lãnh đạo đạt" in bob_row
     # The head's row is not the delegate's to sign: it waits for the province approver.
-    alice = pk(month, "alice", period)
-    assert f'data-test="head-waits-{alice}"' in leadership
+    waits = leadership[leadership.index(f'data-test="head-waits-{alice}"') :].split("</span>")[0]
+    assert "chờ cấp trên" in waits and "UBND tỉnh, thành phố" in waits
     assert f'data-test="level-{alice}"' not in leadership
     # Posting the leadership anyway is refused, the reason shown above its table.
     response = client.post(
@@ -133,6 +138,14 @@ def test_leaders_wait_for_their_units_and_the_gate_is_explained(month, client):
     assert response.status_code == 409
     assert "Chỉ còn phiếu của người đứng đầu cơ quan (A01)" in response.content.decode()
     assert ev(month, "alice", period).status == Status.MANAGER_SCORED
+    # The API's preview marks her row and her gate the same way; the others are the agency's.
+    preview = client.get(f"/api/v1/approvals/preview/?period={period.pk}&unit=A-LD").json()
+    rows = {r["staff"]: r for r in preview["evaluations"]}
+    assert rows["A01"]["superior"] is True
+    assert rows["A01"]["waiting_for"].startswith("Chờ cấp trên: Chủ tịch UBND tỉnh, thành phố")
+    assert rows["A01"]["waiting_for_en"].startswith("Waiting for the superior authority")
+    assert all(not r["superior"] and r["waiting_for"] == "" for c, r in rows.items() if c != "A01")
+    assert [(b["staff"], b["superior"]) for b in preview["blocked"]] == [("A01", True)]
 
 
 @pytest.mark.parametrize("paged", [False, True])
