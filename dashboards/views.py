@@ -147,6 +147,10 @@ def agency_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         agency=agency, year=period.year
     )
     context["rating_link"] = scope.sees_all
+    # The official results list of the month: one per rule set's period (DOMAIN.md §5).
+    context["official_lists"] = [
+        (p, period_param(p, periods)) for p in periods if p.label == period.label
+    ]
     units = selectors.levels_by_unit(period=period, agency=agency)
     lineage = lineage_read()
     trend = selectors.trend_frame(period=period, agency=agency, current=row, lineage=lineage)

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from evaluation.exports import official_filename, official_results_xlsx
+from evaluation.exports import official_filename, official_periods, official_results_xlsx
 from evaluation.models import Notification
 from evaluation.selectors.home import NEXT_STEP, home_summary, notification_target
+from evaluation.selectors.periods import period_from_param
 from staff.access import request_scope, scope_for
 from staff.models import Agency
 
@@ -36,18 +37,24 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def official_results_download(request: HttpRequest, period_label: str, agency_code: str):
-    """The official results list (.xlsx) of one agency for one period: for its head, the
-    head's delegate and its HR officers, and for the province admin and the inspector.
-    Anyone else — and an unknown agency — gets a 404."""
+    """The official results list (.xlsx) of one agency for one period — one rule set's: the
+    address names it by ``Period.key`` (``ND90-VC:2026-10``) or, for the agency's first rule
+    set of the month, by its label: for its head, the head's delegate and its HR officers, and
+    for the province admin and the inspector. Anyone else — and an unknown agency or period —
+    gets a 404."""
     scope = scope_for(request.user)
     agency = Agency.objects.filter(code=agency_code).first()
     if agency is None or not scope.reads_agency_results(agency.pk):
         raise Http404
+    periods = official_periods(agency)
+    period = period_from_param(periods, period_label)
+    if period is None:
+        raise Http404
     response = HttpResponse(
-        official_results_xlsx(agency=agency, period_label=period_label),
+        official_results_xlsx(agency=agency, period=period),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    name = official_filename(agency=agency, period_label=period_label)
+    name = official_filename(agency=agency, period=period, periods=periods)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -6,17 +6,20 @@ closing, the dashboards and the exports count each rule set's period on its own.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
 from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from dashboards.frames import compute_indicators
 from evaluation.errors import WorkflowError
-from evaluation.exports import official_results
+from evaluation.exports import HEADER_ROW, official_period, official_results
 from evaluation.models import Evaluation, Period, PeriodJobStatus, Status
 from evaluation.services.approval import (
     agency_publish,
@@ -173,13 +176,38 @@ def test_one_agency_holds_two_rule_sets_through_a_whole_month(mixed, client):
     assert statuses == {Status.CLOSED: 11}
 
     # Dashboards: each rule set's month has its own indicators for the agency; the official
-    # results list of the month holds everyone of the agency, whichever rule set rated them.
+    # results list is one per rule set's period, and names the rule set in its heading.
     cc_row = compute_indicators(cc, agency_ids=[month.agency_a.pk]).iloc[0]
     vc_row = compute_indicators(vc, agency_ids=[month.agency_a.pk]).iloc[0]
     assert (cc_row["headcount"], vc_row["headcount"]) == (8, 3)
-    listed = official_results(agency=month.agency_a, period_label="2026-10")
-    assert listed.count() == 11
-    assert {e.period.ruleset.code for e in listed} == {"ND335-2025", "ND90-VC"}
+    assert official_results(agency=month.agency_a, period=cc).count() == 8
+    assert official_results(agency=month.agency_a, period=vc).count() == 3
+    assert official_period(agency=month.agency_a, value="2026-10") == cc  # the first rule set
+    assert official_period(agency=month.agency_a, value="ND90-VC:2026-10") == vc
+    client.force_login(month.user("alice"))
+    dashboard = client.get("/dashboards/agency/SOA/?period=ND90-VC:2026-10").content.decode()
+    links = dashboard[dashboard.index('data-test="official-lists"') :].split("</p>")[0]
+    hrefs = re.findall(r'href="([^"]+)"', links)
+    assert hrefs == [
+        "/evaluation/results/2026-10/SOA.xlsx",
+        "/evaluation/results/ND90-VC:2026-10/SOA.xlsx",
+    ]
+    assert f"ND90-VC phiên bản {vc.ruleset.version}" in links
+    for href, period, count in zip(hrefs, (cc, vc), (8, 3), strict=True):
+        response = client.get(href)
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert sheet["A3"].value.startswith(
+            f"Bộ quy tắc đánh giá: {period.ruleset.code} phiên bản {period.ruleset.version} — "
+        )
+        assert len(list(sheet.iter_rows(min_row=HEADER_ROW + 1))) == count
+    assert "ket-qua-danh-gia-SOA-ND90-VC-2026-10.xlsx" in response["Content-Disposition"]
+    assert client.get("/evaluation/results/NLD-MAU:2026-10/SOA.xlsx").status_code == 404
+    out = StringIO()
+    call_command(
+        "export_results", "--period", "2026-10", "--agency", "SOA", "-o", "/dev/null", stdout=out
+    )
+    assert "ND335-2025" in out.getvalue() and "--period ND90-VC:2026-10" in out.getvalue()
 
 
 def test_a_category_no_rule_set_covers_is_refused_with_who_is_not_covered(mixed):

@@ -65,6 +65,11 @@ def test_the_list_has_a_title_the_agency_and_period_and_vietnamese_headers(month
     sheet, _ = rows_of(response.content)
     assert sheet["A1"].value == OFFICIAL_TITLE.upper()
     assert "Sở Alpha" in sheet["A2"].value and "2026-10" in sheet["A2"].value
+    # The rule set of the period: an agency has one list per rule set and month.
+    version = signed.ruleset.version
+    assert sheet["A3"].value == (
+        f"Bộ quy tắc đánh giá: ND335-2025 phiên bản {version} — {signed.ruleset.name}"
+    )
     assert tuple(c.value for c in sheet[HEADER_ROW]) == OFFICIAL_HEADERS
     assert OFFICIAL_HEADERS[:2] == ("STT", "Họ và tên")
 
@@ -120,7 +125,24 @@ def test_the_command_writes_the_same_list(month, signed, tmp_path, capsys):
     call_command("export_results", "--period", "2026-10", "--agency", "SOA", "-o", str(out))
     _, rows = rows_of(out.read_bytes())
     assert len(rows) == 4
-    assert "4 người" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "4 người" in printed and f"ND335-2025 v{signed.ruleset.version} 2026-10" in printed
+    # By the period's key too; a period the agency does not have is refused.
+    call_command(
+        "export_results", "--period", "ND335-2025:2026-10", "--agency", "SOA", "-o", str(out)
+    )
+    assert len(rows_of(out.read_bytes())[1]) == 4
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no such period"):
+        call_command("export_results", "--period", "2026-11", "--agency", "SOA", "-o", str(out))
+
+
+def test_a_period_the_agency_does_not_have_is_a_404(month, signed, client):
+    client.force_login(month.user("alice"))
+    assert client.get("/evaluation/results/ND335-2025:2026-10/SOA.xlsx").status_code == 200
+    assert client.get("/evaluation/results/ND90-VC:2026-10/SOA.xlsx").status_code == 404
+    assert client.get("/evaluation/results/2026-11/SOA.xlsx").status_code == 404
 
 
 def test_the_command_refuses_an_unknown_agency(month, tmp_path):
