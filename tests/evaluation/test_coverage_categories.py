@@ -62,8 +62,9 @@ def _version_of(obj: dict) -> tuple[str, int]:
 
 
 def _load_vc_rules(tmp_path) -> RuleSet:
-    """ND90-VC from the standard fixture (its template and rule set only), then the province's
-    version 2 applying the quota to months as well (DOMAIN.md §4.5: its choice to make)."""
+    """ND90-VC from the standard fixture (its template and rule set only: v1, monthly, and v2,
+    yearly by conditions), then the province's version 3, a copy of v1 tracking months and
+    applying the quota to them as well (DOMAIN.md §4.5: its choice to make)."""
     data = json.loads(STANDARD_FIXTURE.read_text(encoding="utf-8"))
     mine = [o for o in data if _version_of(o)[0] in ("ND90-VC-TPL", "ND90-VC")]
     path = tmp_path / "vc.json"
@@ -111,7 +112,7 @@ def test_one_agency_holds_two_rule_sets_through_a_whole_month(mixed, client):
     vc, vc_created = period_open(ruleset_code="ND90-VC", label="2026-10", user=sam)
     # Each person once, under their category's rule set, with that rule set's template.
     assert (cc_created, vc_created) == (10, 3)  # Sở Alpha's 8 công chức + Sở Beta's 2; 3 VC
-    assert (cc.ruleset.code, vc.ruleset.code, vc.ruleset.version) == ("ND335-2025", "ND90-VC", 2)
+    assert (cc.ruleset.code, vc.ruleset.code, vc.ruleset.version) == ("ND335-2025", "ND90-VC", 3)
     assert {e.staff.full_name.split()[-1] for e in vc.evaluations.all()} == set(VC_NAMES)
     assert set(vc.evaluations.values_list("template__code", flat=True)) == {"ND90-VC-TPL"}
     month_rows = Evaluation.objects.filter(period__label="2026-10")

@@ -124,7 +124,7 @@ def test_a_new_version_in_the_fixture_is_added_and_the_old_stays(in_use):
     assert "  + ND335-2025-TPL v2: đã thêm 8 dòng / added, 8 rows" in out
     assert "  + ND335-2025 v2: đã thêm 3 dòng / added, 3 rows" in out
     assert "  = ND335-2025 v1: đã có, giữ nguyên / already present, unchanged" in out
-    assert "thêm 6 phiên bản, giữ nguyên 4" in out
+    assert "thêm 8 phiên bản, giữ nguyên 4" in out
     after = _everything()
     for model, rows in before.items():
         assert after[model][: len(rows)] == rows, model  # every old row exactly as it was
@@ -132,7 +132,7 @@ def test_a_new_version_in_the_fixture_is_added_and_the_old_stays(in_use):
     assert in_use.ruleset.version == 1  # the month opened on v1 keeps it
     # A second run finds everything present.
     again = _load()
-    assert "thêm 0 phiên bản, giữ nguyên 10" in again
+    assert "thêm 0 phiên bản, giữ nguyên 12" in again
     assert _everything() == after
 
 
@@ -167,7 +167,10 @@ def test_the_2026_versions_say_what_the_law_says(db):
     assert vc.gates_enabled and not vc.template.leader_components
     assert (vc.quota_applies_month, vc.quota_applies_year) == (False, True)
     assert "90/2020/NĐ-CP" in vc.legal_basis and "48/2023/NĐ-CP" in vc.legal_basis
-    assert "gần đúng" in vc.template.description  # what the approximation is, said
+    # v2 (Decree 90/48 as implemented: yearly, conditions-based); v1 kept its approximation.
+    assert vc.version == 2 and vc.cycle == "year" and vc.template.task_mode == "conditions"
+    vc1 = RuleSet.objects.get(code="ND90-VC", version=1)
+    assert "gần đúng" in vc1.template.description  # what the approximation is, said
 
     nld = ruleset_get_published(code="NLD-MAU")
     assert nld.quota_percent is None and not nld.gates_enabled

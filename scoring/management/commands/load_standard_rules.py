@@ -4,7 +4,7 @@ unless files are given), never touching a version already in the database.
     python manage.py load_standard_rules [FILE ...] [--published-by YYYY-MM-DD]
 
 A (code, version) of a template or rule set that the database lacks is created with all its rows
-(groups, criteria, adjustment items, caps) in one transaction; one already there — published
+(groups, criteria, adjustment items, level conditions, caps) in one transaction; one already there — published
 and perhaps used by periods, or a draft someone is editing — is left exactly as it is and
 reported "đã có, giữ nguyên / already present, unchanged". So a changed rule ships as a new
 version in the fixture and history is never rewritten (plain ``loaddata`` over a published
@@ -38,6 +38,7 @@ PARTS: dict[str, tuple[str, str]] = {
     "scoring.criteriongroup": ("scoring.criteriatemplate", "template"),
     "scoring.criterion": ("scoring.criteriatemplate", "template"),
     "scoring.adjustmentitem": ("scoring.criteriatemplate", "template"),
+    "scoring.levelcondition": ("scoring.criteriatemplate", "template"),
     "scoring.caprule": ("scoring.ruleset", "ruleset"),
 }
 

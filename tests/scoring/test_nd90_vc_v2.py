@@ -1,0 +1,130 @@
+"""ND90-VC v2: Decree 90/48's annual, conditions-based rating of public employees, shipped as a
+new version beside v1 (which stays exactly as it was), and the rules that hold it."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from scoring import services
+from scoring.models import CriteriaTemplate, LevelCondition, RuleSet, Status
+from scoring.rules import Level, PeriodKind, TaskMode
+from scoring.selectors import ruleset_get_published, ruleset_rules
+from scoring.services import ruleset_validation_errors, template_validation_errors
+from tests.scoring.conftest import STANDARD_FIXTURE
+
+
+def _load(*args: str) -> str:
+    out = StringIO()
+    call_command("load_standard_rules", *args, stdout=out)
+    return out.getvalue()
+
+
+def _fixture_rows(code: str, version: int) -> list[dict]:
+    data = json.loads(STANDARD_FIXTURE.read_text(encoding="utf-8"))
+    return [
+        o["fields"]
+        for o in data
+        if (o["fields"].get("code"), o["fields"].get("version")) == (code, version)
+    ]
+
+
+@pytest.fixture
+def loaded(db) -> str:
+    return _load()
+
+
+def test_v2_loads_yearly_and_conditions_based_with_conditions_for_every_level(loaded):
+    assert "  + ND90-VC-TPL v2: đã thêm 19 dòng / added, 19 rows" in loaded
+    assert "  + ND90-VC v2: đã thêm 3 dòng / added, 3 rows" in loaded
+    ruleset = ruleset_get_published(code="ND90-VC")
+    assert ruleset.version == 2 and ruleset.cycle == "year"
+    assert ruleset.gates_enabled and ruleset.quota_applies_year
+    assert not (ruleset.quota_applies_month or ruleset.quota_applies_quarter)
+    template = ruleset.template
+    assert (template.code, template.version, template.task_mode) == ("ND90-VC-TPL", 2, "conditions")
+    assert "chưa đối chiếu nguyên văn" in template.description
+    assert template_validation_errors(template=template) == []
+    assert ruleset_validation_errors(ruleset=ruleset) == []
+    rules = ruleset_rules(ruleset=ruleset)
+    assert rules.cycle is PeriodKind.YEAR and rules.template.task_mode is TaskMode.CONDITIONS
+    by_level = {
+        level: [c.code for c in rules.template.conditions if c.level is level] for level in Level
+    }
+    assert by_level[Level.HTXSNV] == [f"HTXSNV{i}" for i in range(1, 7)]
+    assert by_level[Level.HTTNV] == [f"HTTNV{i}" for i in range(1, 7)]
+    assert by_level[Level.HTNV] == [f"HTNV{i}" for i in range(1, 7)]
+    assert by_level[Level.KHTNV] == []
+    httnv2 = LevelCondition.objects.get(template=template, code="HTTNV2")
+    assert httnv2.text.startswith("Điều 13 khoản 1 điểm b: Hoàn thành 100% nhiệm vụ")
+    assert httnv2.applies_to == "non_leaders" and httnv2.text_en
+    assert sorted(ruleset.caps.values_list("code", flat=True)) == [
+        "year_6_to_9_months",
+        "year_under_6_months",
+    ]
+
+
+def test_v1_stays_as_it_was(loaded):
+    v1 = RuleSet.objects.get(code="ND90-VC", version=1)
+    expected = next(f for f in _fixture_rows("ND90-VC", 1) if "cycle" in f)
+    assert v1.cycle == expected["cycle"] == "month"
+    assert v1.template.version == 1 and v1.template.task_mode == "products"
+    assert list(v1.template.criteria.values_list("code", flat=True)) == [
+        "V1",
+        "V2",
+        "V3",
+        "V4",
+        "V5",
+    ]
+    assert not LevelCondition.objects.filter(template=v1.template).exists()
+    assert v1.legal_basis == expected["legal_basis"]
+    # Loading again adds nothing and changes nothing.
+    again = _load()
+    assert "ND90-VC v2: đã có, giữ nguyên" in again and "thêm 0 phiên bản" in again
+
+
+def test_conditions_of_a_published_template_are_immutable_and_copied_with_a_new_version(
+    loaded, hoa
+):
+    template = CriteriaTemplate.objects.get(code="ND90-VC-TPL", version=2)
+    condition = LevelCondition.objects.get(template=template, code="HTNV1")
+    condition.text = "Đã sửa"
+    with pytest.raises(ValidationError, match="published version cannot be changed"):
+        condition.save()
+    with pytest.raises(ValidationError):
+        LevelCondition.objects.filter(template=template).update(text="x")
+    with pytest.raises(ValidationError):
+        LevelCondition.objects.create(
+            template=template, level="HTNV", code="HTNV9", text="Thêm vào bản đã công bố"
+        )
+    draft = services.template_new_version(template=template, user=hoa)
+    assert draft.status == Status.DRAFT and draft.version == 3
+    assert list(
+        LevelCondition.objects.filter(template=draft).order_by("order").values_list("code", "level")
+    ) == list(
+        LevelCondition.objects.filter(template=template)
+        .order_by("order")
+        .values_list("code", "level")
+    )
+
+
+def test_publication_needs_conditions_for_every_level_and_the_yearly_cycle(db, hoa):
+    template = CriteriaTemplate.objects.create(
+        code="VC-THU", version=1, name="Thử", task_mode="conditions"
+    )
+    LevelCondition.objects.create(template=template, level="HTXSNV", code="X1", text="x")
+    errors = template_validation_errors(template=template)
+    assert len(errors) == 1 and "HTTNV, HTNV" in errors[0]
+    for level, code in (("HTTNV", "T1"), ("HTNV", "N1")):
+        LevelCondition.objects.create(template=template, level=level, code=code, text=code)
+    assert template_validation_errors(template=template) == []  # no criteria needed
+    template = services.template_publish(template=template, user=hoa)
+    monthly = RuleSet.objects.create(code="VC-THU", version=1, name="Thử", template=template)
+    assert any("chu kỳ năm" in e for e in ruleset_validation_errors(ruleset=monthly))
+    monthly.cycle = "year"
+    monthly.save()
+    assert ruleset_validation_errors(ruleset=monthly) == []
