@@ -23,8 +23,8 @@ from django.db.models import Q
 
 from dashboards.lineage import label_ends_on, label_starts_on
 from dashboards.par import par_points
-from dashboards.rankings import ranking
-from dashboards.selectors import DEFAULT_RULESET
+from dashboards.rankings import period_frame, ranking
+from dashboards.selectors import civil_servant_ruleset_code
 from evaluation.models import AgencyRating
 from evaluation.services.agency_rating import agency_bands, agency_level
 from scoring.periods import parse_period
@@ -45,23 +45,35 @@ def period_label(year: int, quarter: int | None) -> str:
 
 
 def proposed_points(
-    *, year: int, quarter: int | None = None, ruleset_code: str = DEFAULT_RULESET
+    *, year: int, quarter: int | None = None, ruleset_code: str | None = None
 ) -> dict[str, Decimal]:
-    """Each agency's proposed score (0–100, two decimals) for a year or a quarter, by code;
-    agencies with no figures in the period are absent."""
+    """Each agency's proposed score (0–100, two decimals) for a year or a quarter, by code,
+    from the months of ``ruleset_code`` (default: the rule set rating công chức, resolved from
+    the coverage — ``selectors.civil_servant_ruleset_code``). An agency with no figures in the
+    period, or nobody evaluated (no signed rating in any of its months), is absent: there is
+    nothing to propose from, and the page shows "—", not 0."""
+    code = ruleset_code or civil_servant_ruleset_code()
     label = period_label(year, quarter)
     if proposal_method() == "ranking":
-        frame = ranking(ruleset_code=ruleset_code, label=label)
-        column = "composite"
+        frame = ranking(ruleset_code=code, label=label)
+        scores, column = frame, "composite"
     else:
-        frame = par_points(ruleset_code=ruleset_code, label=label)
+        frame = period_frame(ruleset_code=code, label=label)
+        scores = (
+            par_points(ruleset_code=code, label=label, frame=frame) if not frame.empty else frame
+        )
         column = "index"
-    if frame.empty:
+    if frame.empty or scores.empty:
         return {}
+    evaluated = {
+        agency
+        for agency, rated in zip(frame["agency"], pd.to_numeric(frame["rated"]), strict=True)
+        if not pd.isna(rated) and rated > 0
+    }
     return {
-        code: min(max(Decimal(str(value)).quantize(CENT), Decimal(0)), Decimal(100))
-        for code, value in zip(frame["agency"], frame[column], strict=True)
-        if not pd.isna(value)
+        agency: min(max(Decimal(str(value)).quantize(CENT), Decimal(0)), Decimal(100))
+        for agency, value in zip(scores["agency"], scores[column], strict=True)
+        if not pd.isna(value) and agency in evaluated
     }
 
 
@@ -91,10 +103,13 @@ def ratings_by_agency(*, year: int, quarter: int | None) -> dict[int, AgencyRati
     return {r.agency_id: r for r in rows}
 
 
-def rating_rows(*, year: int, quarter: int | None = None) -> list[RatingRow]:
-    """Every agency of the period with its proposal and its recorded rating, in a constant
-    number of queries whatever the number of agencies."""
-    proposals = proposed_points(year=year, quarter=quarter)
+def rating_rows(
+    *, year: int, quarter: int | None = None, ruleset_code: str | None = None
+) -> list[RatingRow]:
+    """Every agency of the period with its proposal (None: nobody evaluated, nothing to
+    propose) and its recorded rating, in a constant number of queries whatever the number of
+    agencies."""
+    proposals = proposed_points(year=year, quarter=quarter, ruleset_code=ruleset_code)
     ratings = ratings_by_agency(year=year, quarter=quarter)
     bands = agency_bands()
     rows = []
@@ -119,6 +134,38 @@ def ratings_for_label(label: str) -> dict[str, AgencyRating]:
     rows = AgencyRating.objects.filter(year=period.year).select_related("agency")
     rows = rows.filter(quarter=quarter) if quarter else rows.filter(quarter__isnull=True)
     return {r.agency.code: r for r in rows}
+
+
+# The agency's own rating beside the composite in the ranking's files and API (column → header).
+RATING_COLUMNS = {
+    "agency_rating_score": "Điểm xếp loại cơ quan",
+    "agency_rating_level": "Mức xếp loại cơ quan",
+    "agency_rating_reference": "Văn bản xếp loại cơ quan",
+}
+
+
+def with_agency_ratings(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The ranking ``frame`` of ``label`` with each agency's own rating beside the composite —
+    score, level and the decision's reference, as the ranking page shows them (the year's for
+    a month or a year, the quarter's for a quarter; empty where none is recorded). One query
+    (``ratings_for_label``), whatever the number of agencies."""
+    if frame.empty:
+        return frame.assign(**dict.fromkeys(RATING_COLUMNS, pd.Series(dtype=object)))
+    ratings = ratings_for_label(label)
+    found = [ratings.get(code) for code in frame["agency"]]
+    values = {
+        "agency_rating_score": [float(r.score) if r else None for r in found],
+        "agency_rating_level": [r.level if r else None for r in found],
+        "agency_rating_reference": [r.reference if r else None for r in found],
+    }
+    at = list(frame.columns).index("composite") + 1 if "composite" in frame.columns else None
+    frame = frame.copy()
+    for offset, (column, column_values) in enumerate(values.items()):
+        if at is None:
+            frame[column] = column_values
+        else:
+            frame.insert(at + offset, column, column_values)
+    return frame
 
 
 def agency_ratings_of_year(*, agency: Agency, year: int) -> list[AgencyRating]:

@@ -21,12 +21,13 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dashboards.agency_ratings import proposed_points
+from dashboards.agency_ratings import RATING_COLUMNS, proposed_points, with_agency_ratings
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS, indicators
 from dashboards.models import ParSubCriterion
 from dashboards.par import par_feed
 from dashboards.rankings import ranking
+from dashboards.selectors import civil_servant_ruleset_code
 from dashboards.tables import par_header
 from evaluation.models import AgencyRating, Period
 from evaluation.serializers import ErrorsSerializer, StrictSerializer
@@ -43,6 +44,7 @@ HEADERS = {
     "max_points": "Điểm tối đa",
     "index": "Chỉ số (%)",
     "whole_index": "Chỉ số CCHC toàn phần (%)",
+    **RATING_COLUMNS,
 }
 FORMAT = OpenApiParameter("download", str, enum=["csv", "xlsx"], required=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,7 +54,12 @@ TABLE_RESPONSES = {
     (200, "text/csv"): OpenApiTypes.BINARY,
     (200, XLSX): OpenApiTypes.BINARY,
 }
-RULESET = OpenApiParameter("ruleset", str, required=False, description="default ND335-2025")
+RULESET = OpenApiParameter(
+    "ruleset",
+    str,
+    required=False,
+    description="default: the rule set rating công chức (from the coverage; ND335-2025)",
+)
 
 
 def _frame_response(
@@ -101,7 +108,7 @@ class DashboardViewSet(viewsets.ViewSet):
         if not scope.reads_indicators():
             raise PermissionDenied("Chỉ lãnh đạo, tổ chức cán bộ và Sở Nội vụ xem chỉ số cơ quan.")
         label = _label(request)
-        ruleset = request.query_params.get("ruleset", "ND335-2025")
+        ruleset = request.query_params.get("ruleset") or civil_servant_ruleset_code()
         period = (
             Period.objects.filter(ruleset__code=ruleset, label=label)
             .select_related("ruleset")
@@ -129,10 +136,12 @@ class DashboardViewSet(viewsets.ViewSet):
             raise PermissionDenied("Chỉ lãnh đạo cơ quan và Sở Nội vụ xem bảng xếp hạng.")
         label = _label(request)
         frame = ranking(
-            ruleset_code=request.query_params.get("ruleset", "ND335-2025"),
+            ruleset_code=request.query_params.get("ruleset") or civil_servant_ruleset_code(),
             label=label,
             agency_type=request.query_params.get("type") or None,
         )
+        # The agency's own rating beside the composite, as on the ranking page (DOMAIN.md §8).
+        frame = with_agency_ratings(frame, label)
         return _frame_response(request, frame, f"xep-hang-{label}")
 
     @extend_schema(
@@ -148,7 +157,8 @@ class DashboardViewSet(viewsets.ViewSet):
         if not year.isdigit():
             raise ValidationError({"year": ["Năm không hợp lệ"]})
         frame = par_feed(
-            ruleset_code=request.query_params.get("ruleset", "ND335-2025"), year=int(year)
+            ruleset_code=request.query_params.get("ruleset") or civil_servant_ruleset_code(),
+            year=int(year),
         )
         headers = {c.code: par_header(c) for c in ParSubCriterion.objects.all()}
         return _frame_response(request, frame, f"chi-so-cchc-{year}", headers)

@@ -31,13 +31,19 @@ def sub_criterion_points(criterion: ParSubCriterion, value: float | None) -> flo
 
 
 def par_points(
-    *, ruleset_code: str, label: str, criteria: list[ParSubCriterion] | None = None
+    *,
+    ruleset_code: str,
+    label: str,
+    criteria: list[ParSubCriterion] | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each agency's points per configured sub-criterion for a month, quarter or year (the
     mean of its months' indicators), its total against the configured maximum, the index
     (points / max × 100) and its rank within type. The points follow the rows: change a
-    sub-criterion's maximum and the computation follows (docs/dashboards.md)."""
-    frame = period_frame(ruleset_code=ruleset_code, label=label)
+    sub-criterion's maximum and the computation follows (docs/dashboards.md). ``frame``: the
+    period's indicators (``period_frame``) when the caller has them already."""
+    if frame is None:
+        frame = period_frame(ruleset_code=ruleset_code, label=label)
     criteria = list(ParSubCriterion.objects.all()) if criteria is None else criteria
     if frame.empty or not criteria:
         return pd.DataFrame()

@@ -8,11 +8,13 @@ computed live (``frames.compute_indicators``).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pandas as pd
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Floor
+from django.utils import timezone
 
 from dashboards.frames import COLUMNS, LEVELS, SIGNED, compute_indicators
 from dashboards.lineage import Lineage, combine, lineage_read, note_text
@@ -26,9 +28,28 @@ from evaluation.models import (
     PeriodStatus,
 )
 from evaluation.selectors.approval import agency_periods
-from staff.models import Agency
+from scoring.coverage import coverage_resolve
+from staff.models import Agency, StaffCategory
 
+# The rule set the dashboards fall back on when no coverage maps công chức.
 DEFAULT_RULESET = "ND335-2025"
+
+
+def civil_servant_ruleset_code(*, on: dt.date | None = None) -> str:
+    """The rule set that rates công chức (DOMAIN.md §5: Decree 335 covers them), from the
+    coverage on ``on`` (default today): the code most agencies' công chức resolve to (ties by
+    code); ``DEFAULT_RULESET`` when the coverage maps none. What the PAR feed and the agencies'
+    own ratings read, and the ranking's first rule set. Two queries (``coverage_resolve``)."""
+    found = Counter(
+        code
+        for (_agency, category), code in coverage_resolve(
+            on=on or timezone.localdate()
+        ).codes.items()
+        if category == StaffCategory.CC
+    )
+    if not found:
+        return DEFAULT_RULESET
+    return min(found.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
 def agency_month_periods(*, agency: Agency, until: dt.date | None = None) -> list[Period]:
@@ -44,11 +65,13 @@ def agency_month_periods(*, agency: Agency, until: dt.date | None = None) -> lis
 
 
 def ranking_ruleset_codes() -> list[str]:
-    """The rule sets with months to rank, the default (công chức, ND335-2025) first."""
+    """The rule sets with months to rank, the one rating công chức first
+    (``civil_servant_ruleset_code``)."""
     codes = set(
         Period.objects.filter(kind=PeriodKind.MONTH).values_list("ruleset__code", flat=True)
     )
-    return sorted(codes, key=lambda code: (code != DEFAULT_RULESET, code))
+    first = civil_servant_ruleset_code()
+    return sorted(codes, key=lambda code: (code != first, code))
 
 
 def month_periods(*, ruleset_code: str, until: dt.date | None = None) -> list[Period]:

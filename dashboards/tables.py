@@ -19,6 +19,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from dashboards import selectors
+from dashboards.agency_ratings import RATING_COLUMNS, with_agency_ratings
 from dashboards.charts import stage_names
 from dashboards.frames import COLUMNS, indicators
 from dashboards.models import ParSubCriterion
@@ -54,6 +55,7 @@ EXTRA_HEADERS = {
     "final_level": "Xếp loại",
     "kind": "Loại cảnh báo",
     "months": "Các tháng",
+    **RATING_COLUMNS,
 }
 
 
@@ -193,6 +195,7 @@ def build_table(spec: dict[str, Any]) -> Table:
         frame = ranking(
             ruleset_code=ruleset_code, label=spec["period"], agency_type=spec.get("type") or None
         )
+        frame = with_agency_ratings(frame, spec["period"])
         return from_frame(f"xep-hang-{spec['period']}", frame)
     if kind == "heat":
         frame = heat_frame(

@@ -257,7 +257,7 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     heat = heat_frame(ruleset_code=ruleset_code, label=label, agency_type=agency_type or None)
     if request.GET.get("download"):
         table = (
-            from_frame(f"xep-hang-{label}", frame)
+            from_frame(f"xep-hang-{label}", agency_ratings.with_agency_ratings(frame, label))
             if spec["kind"] == "ranking"
             else (from_frame(f"bang-nhiet-{parse_period(label).year}", heat))
         )
@@ -322,7 +322,8 @@ def par_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.sees_all:
         raise PermissionDenied(_("Chỉ Sở Nội vụ và thanh tra xem Chỉ số CCHC."))
-    ruleset_code = selectors.DEFAULT_RULESET
+    # The sub-criteria evidence the civil service: the months of the rule set rating công chức.
+    ruleset_code = selectors.civil_servant_ruleset_code()
     years = sorted(
         {p.year for p in selectors.month_periods(ruleset_code=ruleset_code)}, reverse=True
     )
@@ -376,9 +377,9 @@ def agency_ratings_page(request: HttpRequest) -> HttpResponse:
     if not scope.sees_all:
         raise PermissionDenied(_("Chỉ Sở Nội vụ và thanh tra xem xếp loại cơ quan."))
     params = request.POST if request.method == "POST" else request.GET
+    ruleset_code = selectors.civil_servant_ruleset_code()
     years = sorted(
-        {p.year for p in selectors.month_periods(ruleset_code=selectors.DEFAULT_RULESET)},
-        reverse=True,
+        {p.year for p in selectors.month_periods(ruleset_code=ruleset_code)}, reverse=True
     )
     year, quarter = _rating_period(params, years)
     is_admin = scope.is_province_admin()
@@ -399,9 +400,9 @@ def agency_ratings_page(request: HttpRequest) -> HttpResponse:
                 score=values[code]["score"].strip().replace(",", "."),
                 reference=values[code]["reference"],
                 reason=values[code]["reason"],
-                proposed_points=agency_ratings.proposed_points(year=year, quarter=quarter).get(
-                    code
-                ),
+                proposed_points=agency_ratings.proposed_points(
+                    year=year, quarter=quarter, ruleset_code=ruleset_code
+                ).get(code),
                 user=request.user,
             )
         except WorkflowError as error:
@@ -427,7 +428,11 @@ def agency_ratings_page(request: HttpRequest) -> HttpResponse:
         "values": values,
         "bands": agency_bands(),
         "method": agency_ratings.proposal_method(),
-        "rows": agency_ratings.rating_rows(year=year, quarter=quarter) if year else [],
+        "rows": (
+            agency_ratings.rating_rows(year=year, quarter=quarter, ruleset_code=ruleset_code)
+            if year
+            else []
+        ),
     }
     return render(request, "dashboards/agency_ratings.html", context, status=status)
 

@@ -22,11 +22,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
-from evaluation.models import Evaluation, Period
+from evaluation.models import AgencyRating, Evaluation, Period
 from evaluation.services.periods import period_open
 from scoring.models import RuleSet, RuleSetCoverage
 from staff import audit
-from staff.models import AccessKind, AccessLog, DutyGroup
+from staff.models import AccessKind, AccessLog, Agency, DutyGroup
 from staff.restructuring import Plan, Step, plan_apply
 from tests.evaluation.conftest import STAFF_NAMES, month, standard_rules  # noqa: F401
 from tests.evaluation.helpers import (
@@ -200,6 +200,22 @@ def add_agencies(world, n: int) -> None:
     period_open(ruleset_code="ND335-2025", label=period.label, user=world.user("sam"))
 
 
+def add_rated_agencies(world, n: int) -> None:
+    """``add_agencies``, each new agency with its own rating of the year recorded (the ranking
+    carries it beside the composite)."""
+    start = len(world.extra.setdefault("agencies", []))
+    add_agencies(world, n)
+    for code in world.extra["agencies"][start:]:
+        AgencyRating.objects.create(
+            agency=Agency.objects.get(code=code),
+            year=world.extra["period"].year,
+            score=80,
+            level="HTTNV",
+            reference=f"QĐ {code}/QĐ-SNV",
+            decided_by=world.user("sam"),
+        )
+
+
 def add_heads(world, n: int) -> None:
     """``n`` more agencies with a head each, half of the heads scored, for the province
     approver's list (every head of agency on one board, DOMAIN.md §1)."""
@@ -250,7 +266,7 @@ CASES: dict[str, Case] = {
         "sam", "/api/v1/dashboards/indicators/?period=2026-10", add_agencies, _table
     ),
     "/api/v1/dashboards/rankings/": Case(
-        "sam", "/api/v1/dashboards/rankings/?period=2026-10", add_agencies, _table
+        "sam", "/api/v1/dashboards/rankings/?period=2026-10", add_rated_agencies, _table
     ),
     "/api/v1/dashboards/par/": Case(
         "sam", "/api/v1/dashboards/par/?year=2026", add_agencies, _table

@@ -5,18 +5,23 @@ and listed by the API within the caller's scope — in a constant number of quer
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
+from openpyxl import load_workbook
 
 from dashboards.agency_ratings import proposed_points
 from dashboards.par import par_points
 from dashboards.rankings import ranking
+from dashboards.selectors import civil_servant_ruleset_code
 from evaluation.errors import WorkflowError
 from evaluation.models import AgencyRating
 from evaluation.services.agency_rating import agency_level, agency_rating_record
@@ -144,13 +149,47 @@ def test_the_province_admin_needs_the_second_factor(month):
 def test_the_proposal_is_the_civil_service_par_points_scaled_to_100(october):
     frame = par_points(ruleset_code="ND335-2025", label="2026").set_index("agency")
     proposals = proposed_points(year=2026)
-    assert set(proposals) == {"SOA", "SOB"}
-    for code in ("SOA", "SOB"):
-        expected = 100 * frame.loc[code, "points"] / frame.loc[code, "max_points"]
-        assert proposals[code] == Decimal(str(round(expected, 2))).quantize(Decimal("0.01"))
+    # Sở Beta has nobody evaluated (no signed rating in October or November): no proposal,
+    # rather than 0.00 points and KHTNV.
+    assert set(proposals) == {"SOA"} and "SOB" in frame.index
+    expected = 100 * frame.loc["SOA", "points"] / frame.loc["SOA", "max_points"]
+    assert proposals["SOA"] == Decimal(str(round(expected, 2))).quantize(Decimal("0.01"))
     # A quarter is proposed from its own months; a quarter with no figures proposes nothing.
-    assert set(proposed_points(year=2026, quarter=4)) == {"SOA", "SOB"}
+    assert set(proposed_points(year=2026, quarter=4)) == {"SOA"}
     assert proposed_points(year=2026, quarter=1) == {}
+
+
+def test_an_agency_with_nobody_evaluated_shows_no_proposal_on_the_page(october, month, sam):
+    client = Client()
+    client.force_login(sam)
+    response = client.get(PAGE, {"year": "2026"})
+    rows = {r.agency.code: r for r in response.context["rows"]}
+    assert rows["SOA"].proposed is not None
+    assert (rows["SOB"].proposed, rows["SOB"].proposed_level) == (None, None)
+    html = response.content.decode()
+    sob = html[html.index('id="s-SOB"') - 2000 : html.index('id="s-SOB"')]
+    assert "—" in sob.split("<tr")[-1] and "KHTNV" not in sob.split("<tr")[-1]
+
+
+def test_the_par_feed_and_the_proposal_read_the_rule_set_rating_civil_servants(october, month):
+    """Not the hard-coded ND335-2025: the rule set the coverage maps công chức to."""
+    assert civil_servant_ruleset_code() == "ND335-2025"
+    # The province maps its agencies' công chức to HN-3814 from 1 January 2026.
+    for agency in (month.agency_a, month.agency_b):
+        RuleSetCoverage.objects.create(
+            agency=agency, category="CC", ruleset_code="HN-3814", valid_from=dt.date(2026, 1, 1)
+        )
+    assert civil_servant_ruleset_code() == "HN-3814"
+    assert proposed_points(year=2026) == {}  # HN-3814 holds no month yet
+    assert set(proposed_points(year=2026, ruleset_code="ND335-2025")) == {"SOA"}
+    client = Client()
+    client.force_login(month.user("sam"))
+    par = client.get("/dashboards/par/")
+    assert par.context["years"] == [] and par.context["year"] is None
+    ratings = client.get(PAGE)
+    assert ratings.context["years"] == [] and ratings.context["rows"] == []
+    # The ranking offers HN-3814 first when it has months; here only ND335-2025's exist.
+    assert client.get("/dashboards/rankings/").context["rulesets"] == ["ND335-2025"]
 
 
 def test_the_province_may_propose_from_the_ranking_composite(october, settings):
@@ -233,6 +272,64 @@ def test_the_ranking_shows_the_rating_beside_each_agency_and_links_to_the_page(o
     )
     client.force_login(sam)
     assert f"{PAGE}?year=2026" in client.get("/dashboards/rankings/").content.decode()
+
+
+def test_the_ranking_api_and_its_files_carry_the_rating_beside_the_composite(
+    october, month, sam, tmp_path
+):
+    record(month, sam, score="85", reference="QĐ 12/QĐ-UBND")
+    record(month, sam, agency=month.agency_a, quarter=4, score="55", reference="QĐ 9")
+    client = Client()
+    client.force_login(month.user("alice"))
+    body = client.get("/api/v1/dashboards/rankings/", {"period": "2026-10"}).json()
+    columns = body["columns"]
+    at = columns.index("composite")
+    assert columns[at + 1 : at + 4] == [
+        "agency_rating_score",
+        "agency_rating_level",
+        "agency_rating_reference",
+    ]
+    rows = {r["agency"]: r for r in body["rows"]}
+    assert (rows["SOA"]["agency_rating_score"], rows["SOA"]["agency_rating_level"]) == (
+        85.0,
+        "HTTNV",
+    )
+    assert rows["SOA"]["agency_rating_reference"] == "QĐ 12/QĐ-UBND"
+    assert rows["SOB"]["agency_rating_level"] is None
+    # A quarter carries the quarter's rating.
+    quarter = client.get("/api/v1/dashboards/rankings/", {"period": "2026-Q4"}).json()
+    assert {r["agency"]: r for r in quarter["rows"]}["SOA"]["agency_rating_reference"] == "QĐ 9"
+
+    def csv_rows(content: bytes) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+    def soa(table: list[list[str]]) -> dict[str, str]:
+        header, *data = table
+        return dict(zip(header, next(r for r in data if "SOA" in r), strict=True))
+
+    headers = ("Điểm xếp loại cơ quan", "Mức xếp loại cơ quan", "Văn bản xếp loại cơ quan")
+    api_csv = csv_rows(
+        client.get("/api/v1/dashboards/rankings/", {"period": "2026-10", "download": "csv"}).content
+    )
+    page_csv = csv_rows(
+        client.get(
+            "/dashboards/rankings/", {"period": "2026-10", "table": "ranking", "download": "csv"}
+        ).content
+    )
+    out = tmp_path / "r.csv"
+    call_command("export_rankings", "--period", "2026-10", "-o", str(out), stderr=io.StringIO())
+    for table in (api_csv, page_csv, csv_rows(out.read_bytes())):
+        header = table[0]
+        assert header[header.index("Điểm tổng hợp") + 1 :][:3] == list(headers)
+        row = soa(table)
+        assert [row[h] for h in headers] == ["85.0", "HTTNV", "QĐ 12/QĐ-UBND"]
+    xlsx = client.get(
+        "/api/v1/dashboards/rankings/", {"period": "2026-10", "download": "xlsx"}
+    ).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    row = dict(zip(values[0], next(v for v in values[1:] if "SOA" in v), strict=True))
+    assert [row[h] for h in headers] == [85, "HTTNV", "QĐ 12/QĐ-UBND"]
 
 
 def test_the_agency_dashboard_shows_its_rating_read_only(october, month, sam, client):

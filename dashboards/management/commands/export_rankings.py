@@ -1,6 +1,7 @@
 """``python manage.py export_rankings --period 2026-10 [--type so] --format csv|xlsx [-o FILE]``.
 
-The provincial ranking as a file, for scripting. ``--type`` takes an agency-type code (so,
+The provincial ranking as a file, for scripting, with each agency's own rating (score, level,
+decision) beside the composite. ``--type`` takes an agency-type code (so,
 xa, dvsn in the demo) or its English name (department, …).
 """
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dashboards.agency_ratings import RATING_COLUMNS, with_agency_ratings
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.frames import COLUMNS
 from dashboards.rankings import ranking
@@ -18,7 +20,12 @@ from scoring.periods import PeriodFormatError, parse_period
 from staff.lib.replica import reads_from_replica
 from staff.models import AgencyType
 
-HEADERS = {"rank": "Xếp hạng", "composite": "Điểm tổng hợp", "movement": "Thay đổi hạng"}
+HEADERS = {
+    "rank": "Xếp hạng",
+    "composite": "Điểm tổng hợp",
+    "movement": "Thay đổi hạng",
+    **RATING_COLUMNS,
+}
 
 
 class Command(BaseCommand):
@@ -47,6 +54,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Không có dữ liệu cho kỳ {options['period']} / no data for {options['period']}"
             )
+        frame = with_agency_ratings(frame, options["period"])  # the agency's own rating
         columns = list(frame.columns)
         headers = [HEADERS.get(c) or COLUMNS.get(c, (c,))[0] for c in columns]
         records = frame.to_dict(orient="records")
