@@ -2,7 +2,8 @@
 functions, each safe to run again the same day:
 
 1. on day 1 of a month, open the month for every published rule set that covers an agency
-   (a quarterly rule set: the quarter, on its first day);
+   (a quarterly rule set: the quarter, on its first day; a yearly rule set — Decree 90/48's
+   annual rating of public employees — the year, on 1 November: ``YEAR_OPEN_MONTH``);
 2. add evaluations for staff who joined since their month opened;
 3. remind whoever still owes a step, 2 days before each deadline and on the day (one
    notification per person per deadline per day, so a rerun sends nothing twice);
@@ -47,6 +48,10 @@ logger = logging.getLogger(__name__)
 
 # Reminders go out this many days before a deadline (0 = on the day itself).
 REMINDER_DAYS = (2, 0)
+# A yearly rule set's year is opened by the daily job on day 1 of this month of the year rated
+# (docs/workflow.md: six weeks before the 15 December deadline, the organisation as it stands
+# at the year's end); the province admin may open it earlier by hand.
+YEAR_OPEN_MONTH = 11
 
 
 @dataclass
@@ -111,10 +116,13 @@ def covered_ruleset_codes(*, on: dt.date) -> list[str]:
 
 
 def _tracked_label(cycle: str, today: dt.date) -> str | None:
-    """The tracked period that starts today, if one does: the month on every day 1, a quarter
-    on the first day of January, April, July and October (DOMAIN.md §5)."""
+    """The tracked period that opens today, if one does: the month on every day 1, a quarter
+    on the first day of January, April, July and October (DOMAIN.md §5), a yearly rule set's
+    year on 1 November (``YEAR_OPEN_MONTH``)."""
     if today.day != 1:
         return None
+    if cycle == PeriodKind.YEAR:
+        return str(today.year) if today.month == YEAR_OPEN_MONTH else None
     if cycle == PeriodKind.QUARTER:
         return f"{today.year}-Q{(today.month - 1) // 3 + 1}" if today.month % 3 == 1 else None
     return f"{today:%Y-%m}"
@@ -137,9 +145,14 @@ def open_new_months(*, today: dt.date) -> list[tuple[Period, int]]:
 
 
 def _open_months() -> list[Period]:
-    """The open tracked periods: months, and the quarters of quarterly rule sets (a monthly rule
-    set's quarters and every year are derived, with no self-assessment or scoring step)."""
-    tracked = Q(kind=PeriodKind.MONTH) | Q(kind=PeriodKind.QUARTER, ruleset__cycle="quarter")
+    """The open tracked periods: months, the quarters of quarterly rule sets and the years of
+    yearly ones (a monthly rule set's quarters and derived years have no self-assessment or
+    scoring step)."""
+    tracked = (
+        Q(kind=PeriodKind.MONTH)
+        | Q(kind=PeriodKind.QUARTER, ruleset__cycle="quarter")
+        | Q(kind=PeriodKind.YEAR, ruleset__cycle="year")
+    )
     return list(
         Period.objects.filter(tracked, status=PeriodStatus.OPEN)
         .select_related("ruleset")
@@ -267,6 +280,9 @@ def send_reminders(*, today: dt.date) -> int:
             "manager": period.manager_due,
             "approval": period.approval_due,
         }
+        if period.kind == PeriodKind.YEAR:
+            # A year's approvers are reminded by the year's own steps (``year_deadline``).
+            del deadlines["approval"]
         due_today = {s: d for s, d in deadlines.items() if (d - today).days in REMINDER_DAYS}
         if not due_today:
             continue

@@ -71,7 +71,8 @@ def _derive_after_close(period: Period, user: Any) -> dict[str, int]:
     brings (``period_derive`` re-proposes their agencies; the approval board rates every
     unsigned year again from the months signed when it signs)."""
     ruleset = period.ruleset
-    if period.kind != ruleset.cycle:
+    # A yearly rule set's year is rated on its own (Decree 90/48): nothing is derived from it.
+    if period.kind != ruleset.cycle or ruleset.cycle == PeriodKind.YEAR:
         return {}
     counts: dict[str, int] = {}
     if period.kind == PeriodKind.MONTH and period.index % 3 == 0:

@@ -45,8 +45,9 @@ def period_label_parse(label: str) -> PeriodLabel:
     except PeriodFormatError:
         raise WorkflowError(
             "bad_period",
-            f"Kỳ không hợp lệ {label!r}; cần dạng YYYY-MM (tháng) hoặc YYYY-Qn (quý)",
-            f"Invalid period {label!r}; expected YYYY-MM (a month) or YYYY-Qn (a quarter)",
+            f"Kỳ không hợp lệ {label!r}; cần dạng YYYY-MM (tháng), YYYY-Qn (quý) hoặc YYYY (năm)",
+            f"Invalid period {label!r}; expected YYYY-MM (a month), YYYY-Qn (a quarter) or "
+            "YYYY (a year)",
             path="period",
         ) from None
 
@@ -71,12 +72,22 @@ def year_due(ruleset: RuleSet, year: int) -> dt.date:
 
 
 def _deadlines(ruleset: RuleSet, label: PeriodLabel, ends_on: dt.date) -> dict[str, dt.date]:
-    """A month's or quarter's deadlines are days of the month after its last month; a year's
-    single deadline is the rule set's year deadline (its evaluations are derived, proposed for
-    approval: there is no self-assessment or manager step to wait for)."""
+    """A month's or quarter's deadlines are days of the month after its last month. A derived
+    year's single deadline is the rule set's year deadline (its evaluations are proposed for
+    approval: there is no self-assessment or manager step to wait for). A yearly rule set's
+    year (Decree 90/48) has all three steps: approval by the year deadline, and the person and
+    the manager as many days before it as the monthly days are apart (3 / 5 / 7 → 11, 13 and
+    15 December)."""
     if label.kind.value == PeriodKind.YEAR:
         due = year_due(ruleset, label.year)
-        return {"self_assessment_due": due, "manager_due": due, "approval_due": due}
+        if ruleset.cycle != PeriodKind.YEAR:
+            return {"self_assessment_due": due, "manager_due": due, "approval_due": due}
+        return {
+            "self_assessment_due": due
+            - dt.timedelta(days=ruleset.approval_day - ruleset.self_assessment_day),
+            "manager_due": due - dt.timedelta(days=ruleset.approval_day - ruleset.manager_day),
+            "approval_due": due,
+        }
     year, month = ends_on.year, ends_on.month
     return {
         "self_assessment_due": _due(year, month, ruleset.self_assessment_day),
@@ -186,9 +197,21 @@ def _refuse_uncovered(rows: list[dict], *, label: str) -> None:
 
 def require_tracked_kind(ruleset: RuleSet, label: PeriodLabel) -> None:
     """Only the rule set's tracked period is opened (DOMAIN.md §5): months under a monthly
-    cycle, quarters under a quarterly one; the rest is derived from them when they close."""
+    cycle, quarters under a quarterly one, the year under a yearly one (Decree 90/48's annual
+    rating); the rest is derived from them when they close."""
     if label.kind.value == ruleset.cycle:
         return
+    if ruleset.cycle == PeriodKind.YEAR:
+        raise WorkflowError(
+            "not_a_year",
+            f"Bộ quy tắc {ruleset.code} xếp loại theo năm (Nghị định 90/48): không mở kỳ "
+            f"{label.label}; hãy mở kỳ năm (dạng YYYY, ví dụ {label.year}). Không có kỳ tháng "
+            "hay quý theo bộ quy tắc này",
+            f"Rule set {ruleset.code} rates by year (Decree 90/48): {label.label} is not "
+            f"opened; open the year (YYYY, e.g. {label.year}). This rule set has no months or "
+            "quarters",
+            path="period",
+        )
     if ruleset.cycle == PeriodKind.QUARTER:
         quarter = (
             f"{label.year}-Q{(label.index - 1) // 3 + 1}" if label.index else f"{label.year}-Q1"
@@ -294,6 +317,7 @@ def _add_evaluations(period: Period, coverage: CoverageMap | None = None) -> int
         ).values_list("staff_id", flat=True)
     )
     template_id = period.ruleset.template_id
+    worked = _months_worked_in_year(period, staff) if period.kind == PeriodKind.YEAR else {}
     rows = [
         Evaluation(
             period=period,
@@ -305,7 +329,35 @@ def _add_evaluations(period: Period, coverage: CoverageMap | None = None) -> int
             leadership=member.position.leadership if member.position else "none",
             template_id=template_id,
             maternity_leave=member.pk in maternity,
+            months_worked=worked.get(member.pk),
         )
         for member in staff.iterator(chunk_size=BULK_SIZE)
     ]
     return bulk_insert(Evaluation, rows)
+
+
+def _months_worked_in_year(period: Period, staff: Any) -> dict[int, int]:
+    """For a year opened directly (a yearly rule set): each person's months worked in it, for
+    the caps (DOMAIN.md §4.3) — the months in which they were employed on some day and not on
+    leave the whole month. Read when the year opens; the organisation's later changes (a
+    leave recorded afterwards) are the approver's to reflect."""
+    members = list(staff.values_list("pk", "joined_on", "left_on"))
+    leaves: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    for staff_id, start, end in LeavePeriod.objects.filter(
+        staff_id__in=[pk for pk, _, _ in members], start__lte=period.ends_on
+    ).values_list("staff_id", "start", "end"):
+        if end is None or end >= period.starts_on:
+            leaves.setdefault(staff_id, []).append((start, end or dt.date.max))
+    worked: dict[int, int] = {}
+    for pk, joined_on, left_on in members:
+        count = 0
+        for month in range(1, 13):
+            first = dt.date(period.year, month, 1)
+            last = dt.date(period.year, month, calendar.monthrange(period.year, month)[1])
+            employed = (joined_on is None or joined_on <= last) and (
+                left_on is None or left_on >= first
+            )
+            on_leave = any(s <= first and e >= last for s, e in leaves.get(pk, ()))
+            count += employed and not on_leave
+        worked[pk] = count
+    return worked

@@ -64,12 +64,12 @@ class YearReport:
 
 def _tracked_rulesets(years: set[int]) -> dict[tuple[str, int], Any]:
     """For each (rule-set code, year) with a tracked period in the year, the rule-set version
-    of its latest one: the version the year is derived under (as ``period_close`` does)."""
+    of its latest one: the version the year is derived under (as ``period_close`` does); for
+    a yearly rule set, the year opened itself (reminders and the late notice only)."""
     latest: dict[tuple[str, int], Period] = {}
     periods = (
-        Period.objects.filter(
-            year__in=sorted(years), kind__in=(PeriodKind.MONTH, PeriodKind.QUARTER)
-        )
+        # A yearly rule set's year is its own tracked period (opened, never derived).
+        Period.objects.filter(year__in=sorted(years))
         .select_related("ruleset")
         .order_by("starts_on", "pk")
     )
