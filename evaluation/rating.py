@@ -51,6 +51,7 @@ MANAGER_INPUTS = (
     "unit_corruption",
     "organising_percent",
     "unity_percent",
+    "manager_conditions",
 )
 
 
@@ -182,6 +183,17 @@ def _agency_points_and_products(
     return points, products
 
 
+def conditions_met(
+    evaluation: Evaluation | RatedEvaluation, *, source: str = "manager"
+) -> frozenset[str] | None:
+    """The level conditions ticked as met (conditions-based templates, Decree 90/48): the
+    manager's where given (``source="manager"``), else the person's own; None = not assessed."""
+    chosen = evaluation.manager_conditions if source == "manager" else None
+    if chosen is None:
+        chosen = evaluation.self_conditions
+    return None if chosen is None else frozenset(chosen)
+
+
 def person_input(
     evaluation: Evaluation | RatedEvaluation,
     *,
@@ -216,6 +228,8 @@ def person_input(
         organising=evaluation.organising_percent,
         unity=evaluation.unity_percent,
         unit=unit,
+        conditions_met=conditions_met(evaluation, source=source),
+        months_worked=evaluation.months_worked,
         months=tuple(months),
         maternity_leave=evaluation.maternity_leave,
         approver_max_level=Level[evaluation.approver_max_level]
@@ -294,6 +308,9 @@ class RatedEvaluation:
     unit_corruption: bool
     organising_percent: Decimal | None
     unity_percent: Decimal | None
+    manager_conditions: list[str] | None
+    self_conditions: list[str] | None
+    months_worked: int | None
     maternity_leave: bool
     approver_max_level: str
     approver_reason: str
@@ -309,6 +326,8 @@ RATED_COLUMNS = (
     "status",
     "final_level",
     *MANAGER_INPUTS,
+    "self_conditions",
+    "months_worked",
     "maternity_leave",
     "approver_max_level",
     "approver_reason",

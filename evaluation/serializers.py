@@ -211,6 +211,12 @@ class EvaluationDetailSerializer(EvaluationSerializer):
     approver_max_level = serializers.ChoiceField(
         RatingLevel.choices, allow_blank=True, read_only=True
     )
+    self_conditions = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, read_only=True
+    )
+    manager_conditions = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, read_only=True
+    )
 
     class Meta(EvaluationSerializer.Meta):
         fields = [
@@ -231,6 +237,8 @@ class EvaluationDetailSerializer(EvaluationSerializer):
             "unit_corruption",
             "organising_percent",
             "unity_percent",
+            "self_conditions",
+            "manager_conditions",
             "maternity_leave",
             "band",
             "reasons",
@@ -306,6 +314,18 @@ class ManagerScoreSerializer(VersionedInput):
         allow_null=True,
         help_text="Lãnh đạo (Nghị định 335): năng lực tập hợp, đoàn kết, 0–100 %, như "
         "organising_percent. / A head's or deputy's capacity to unite, as organising_percent.",
+    )
+    conditions_met = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        allow_null=True,
+        help_text="Mẫu xếp loại theo điều kiện (Nghị định 90/48): mã các điều kiện người quản lý "
+        'xác nhận đạt, ví dụ ["HTNV1", "HTNV2"]; mức là mức cao nhất đạt đủ mọi điều kiện. '
+        "Mã không có trong mẫu bị từ chối (path conditions_met.<thứ tự>). Không gửi: giữ điều "
+        "kiện người được đánh giá tự đánh dấu. / Conditions-based templates (Decree 90/48): the "
+        "codes of the conditions the manager confirms as met; the level is the highest one all "
+        "of whose conditions are met. An unknown code is refused (path conditions_met.<index>); "
+        "left out, the person's own ticks count.",
     )
     manager_comment = serializers.CharField(required=False, allow_blank=True)
     submit = serializers.BooleanField(required=False, default=False)

@@ -30,7 +30,7 @@ from evaluation.rating import (
     rules_for_period,
 )
 from evaluation.services.common import parse_points
-from evaluation.services.workflow import manager_fields_validate
+from evaluation.services.workflow import conditions_validate, manager_fields_validate
 from scoring import engine
 from scoring.models import RatingLevel
 from scoring.rules import Discipline
@@ -79,6 +79,10 @@ def _typed_fields(evaluation: Evaluation, fields: Mapping[str, Any]) -> dict[str
     for column, name in (("organising_percent", "organising"), ("unity_percent", "unity")):
         if column in values:
             values[name] = values.pop(column)
+    if "manager_conditions" in values:
+        ticked = values.pop("manager_conditions")
+        if ticked is not None:
+            values["conditions_met"] = frozenset(ticked)
     return values
 
 
@@ -88,8 +92,13 @@ def level_preview(
     source: str,
     scores: Mapping[str, Any],
     fields: Mapping[str, Any] | None = None,
+    conditions: Any = None,
 ) -> dict[str, Any]:
     """The proposal for ``evaluation`` if the typed values were saved; nothing is written.
+
+    ``conditions``: the level conditions ticked so far (a conditions-based template, Decree
+    90/48), validated as the services do; None keeps the saved ones. The manager's may also
+    come as ``fields["conditions_met"]``.
 
     ``source``: ``"self"`` (the person's own points) or ``"manager"`` (the manager's points,
     the person's where the manager gave none). ``scores`` maps criterion codes to typed values
@@ -138,6 +147,8 @@ def level_preview(
         signed=False,
         unit=leader_unit(evaluation, rules),
     )
+    if conditions is not None:
+        extra["conditions_met"] = frozenset(conditions_validate(evaluation, conditions) or ())
     person = dataclasses.replace(person, general=general, **extra)
     result = engine.rate_individual(person, rules, period.rated_period)
 
@@ -146,6 +157,8 @@ def level_preview(
     level = result.level.name if result.level else ""
     return {
         "source": source,
+        # Decree 90/48's levels chosen by conditions: a level and no points.
+        "conditions_based": rules.template.conditions_based,
         "total": result.score,
         "general": components.general if components else result.general_points,
         "tasks": components.tasks if components else None,

@@ -7,7 +7,7 @@ queues notifications — all in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +23,9 @@ from evaluation.services.common import (
     require_reason,
 )
 from evaluation.services.notifications import notify
-from scoring.models import Criterion
+from scoring.models import Criterion, TaskModeChoice
 from scoring.rules import Discipline, parse_component_steps
-from scoring.selectors import template_criteria
+from scoring.selectors import template_conditions, template_criteria
 from staff import audit
 from staff.access import is_head_of_agency, scope_for
 
@@ -84,17 +84,79 @@ def _missing_criteria(evaluation: Evaluation, field: str) -> list[str]:
     return [code for code in _criteria(evaluation) if code not in scored]
 
 
+def uses_conditions(evaluation: Evaluation) -> bool:
+    """Whether the evaluation's pinned template chooses levels by conditions (Decree 90/48)."""
+    return evaluation.template.task_mode == TaskModeChoice.CONDITIONS
+
+
+def conditions_validate(
+    evaluation: Evaluation, raw: Any, *, path: str = "conditions_met"
+) -> list[str] | None:
+    """The level conditions ticked as met: a list of the pinned template's condition codes
+    (kept in the template's order, each once); None clears them (not assessed). Refused, with
+    the path of the item, for a code the template lacks, and for any template that does not
+    choose levels by conditions."""
+    if raw is None:
+        return None
+    template = evaluation.template
+    if not uses_conditions(evaluation):
+        raise WorkflowError(
+            "not_in_template",
+            f"Mẫu tiêu chí {template.code} v{template.version} chấm điểm, không xếp loại theo "
+            "điều kiện",
+            f"Template {template.code} v{template.version} scores points; it has no level "
+            "conditions",
+            path=path,
+        )
+    if isinstance(raw, str) or not isinstance(raw, Sequence | set | frozenset):
+        raise WorkflowError(
+            "not_a_list",
+            'Phải là danh sách mã điều kiện, ví dụ ["HTNV1", "HTNV2"]',
+            'Must be a list of condition codes, e.g. ["HTNV1", "HTNV2"]',
+            path=path,
+        )
+    known = [c.code for c in template_conditions(template)]
+    ticked: set[str] = set()
+    for index, code in enumerate(raw):
+        if not isinstance(code, str) or code not in known:
+            raise WorkflowError(
+                "unknown_condition",
+                f"Điều kiện {code!r} không có trong mẫu {template.code} v{template.version}",
+                f"Condition {code!r} is not in template {template.code} v{template.version}",
+                path=f"{path}.{index}",
+                extra={"known": known},
+            )
+        ticked.add(code)
+    return [code for code in known if code in ticked]
+
+
+def _set_conditions(evaluation: Evaluation, field: str, value: list[str] | None, user: Any) -> None:
+    before = getattr(evaluation, field)
+    if before == value:
+        return
+    audit.record(
+        f"evaluation.{field}_changed",
+        actor=user,
+        evaluation=evaluation,
+        before={field: before},
+        after={field: value},
+    )
+    setattr(evaluation, field, value)
+
+
 def evaluation_self_assess(
     *,
     evaluation: Evaluation,
     user: Any,
     scores: Mapping[str, Any] | None = None,
     comment: str | None = None,
+    conditions: Sequence[str] | None = None,
     version: int | None = None,
     submit: bool = False,
 ) -> Evaluation:
-    """The person scores the general criteria and comments; ``submit`` hands it to the
-    manager. Only the person, only in ``draft``, only while the period is open."""
+    """The person scores the general criteria — or, under a conditions-based template, ticks
+    the level conditions met (``conditions``: codes) — and comments; ``submit`` hands it to
+    the manager. Only the person, only in ``draft``, only while the period is open."""
     if not scope_for(user).can_self_assess(evaluation):
         raise forbidden(
             "Chỉ người được đánh giá mới tự đánh giá phiếu của mình",
@@ -109,6 +171,9 @@ def evaluation_self_assess(
         )
         if scores:
             _save_points(evaluation, scores, field="self_points", user=user)
+        if conditions is not None:
+            value = conditions_validate(evaluation, conditions)
+            _set_conditions(evaluation, "self_conditions", value, user)
         if comment is not None and comment != evaluation.self_comment:
             audit.record(
                 "evaluation.self_comment_changed",
@@ -137,6 +202,9 @@ def evaluation_self_assess(
                     f"Product outcomes not reported: {', '.join(unreported)}",
                     path="products",
                 )
+            if uses_conditions(evaluation) and evaluation.self_conditions is None:
+                # Submitting is assessing: no condition ticked is "none met", not "not yet".
+                evaluation.self_conditions = []
             evaluation.status = Status.SELF_ASSESSED
             evaluation.self_submitted_at = timezone.now()
             evaluation.return_reason = ""
@@ -190,6 +258,8 @@ def manager_fields_validate(evaluation: Evaluation, data: Mapping[str, Any]) -> 
     for name in LEADER_COMPONENTS:
         if name in data:
             values[name] = _leader_component(evaluation, name, data[name])
+    if "conditions_met" in data:
+        values["manager_conditions"] = conditions_validate(evaluation, data["conditions_met"])
     if "manager_comment" in data:
         values["manager_comment"] = str(data["manager_comment"] or "")
     return values
@@ -348,6 +418,16 @@ def _submit_manager_score(evaluation: Evaluation, user: Any) -> None:
             path=f"scores.{missing[0]}",
         )
     _require_leader_components(evaluation)
+    if uses_conditions(evaluation) and evaluation.manager_conditions is None:
+        if evaluation.self_conditions is None:
+            raise WorkflowError(
+                "conditions_missing",
+                "Chưa đánh giá các điều kiện xếp loại (conditions_met)",
+                "The level conditions are not assessed yet (conditions_met)",
+                path="conditions_met",
+            )
+        # The manager accepted the person's ticks as they are (as criteria left empty).
+        evaluation.manager_conditions = list(evaluation.self_conditions)
     now = timezone.now()
     evaluation.products.filter(confirmed_by__isnull=True).update(
         confirmed_by=user, confirmed_at=now

@@ -28,11 +28,12 @@ from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, PeriodKind, PeriodStatus, Product, Status
 from evaluation.rating import evaluations_for_rating
 from evaluation.selectors.access import evaluations_in_scope
+from evaluation.selectors.conditions import condition_groups
 from evaluation.selectors.home import NEXT_STEP
 from evaluation.selectors.previews import level_preview
 from evaluation.services.appeals import appeal_file
 from evaluation.services.products import product_delete, product_register, product_set_outcome
-from evaluation.services.workflow import evaluation_self_assess
+from evaluation.services.workflow import evaluation_self_assess, uses_conditions
 from evaluation.views.common import error_entry, errors_by_field, evaluation_or_404
 from scoring.models import RatingLevel
 from scoring.selectors import template_criteria
@@ -44,7 +45,7 @@ RESULT_STATUSES = (Status.PUBLISHED, Status.UNDER_APPEAL, Status.CLOSED)
 PREVIEW_STATUSES = (Status.DRAFT, Status.SELF_ASSESSED)
 PRODUCT_FIELDS = ("title", "weight", "deadline", "evidence_url", "evidence_file")
 OUTCOME_FIELDS = ("completed", "major_errors", "delays")
-SELF_FIELDS = ("comment",)  # plus scores.<code>
+SELF_FIELDS = ("comment", "conditions_met")  # plus scores.<code>, conditions_met.<index>
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 320, 120, 16
 
 
@@ -114,6 +115,14 @@ def _typed_scores(request: HttpRequest) -> dict[str, str]:
     }
 
 
+def _typed_conditions(request: HttpRequest) -> list[str] | None:
+    """The level conditions ticked on a conditions-based form (Decree 90/48): the form marks
+    itself with ``conditions_form`` so that nothing ticked is [] rather than "not sent"."""
+    if "conditions_form" not in request.POST:
+        return None
+    return list(request.POST.getlist("conditions_met"))
+
+
 def _points_text(value: Decimal | None) -> str:
     if value is None:
         return ""
@@ -166,10 +175,15 @@ def _criteria_rows(
     return rows
 
 
-def _preview(evaluation: Evaluation, scores: dict[str, str] | None) -> dict[str, Any]:
-    """The proposal from the typed scores, or from the saved ones when those are invalid."""
+def _preview(
+    evaluation: Evaluation, scores: dict[str, str] | None, conditions: list[str] | None = None
+) -> dict[str, Any]:
+    """The proposal from the typed scores (or ticked conditions), or from the saved ones when
+    those are invalid."""
     try:
-        return level_preview(evaluation=evaluation, source="self", scores=scores or {})
+        return level_preview(
+            evaluation=evaluation, source="self", scores=scores or {}, conditions=conditions
+        )
     except WorkflowError as error:
         proposal = level_preview(evaluation=evaluation, source="self", scores={})
         proposal["errors"] = [error_entry(error)]
@@ -267,6 +281,7 @@ def _render_page(
     self_errors: dict[str, list] | None = None,
     typed_scores: dict[str, str] | None = None,
     typed_comment: str | None = None,
+    typed_conditions: list[str] | None = None,
     conflict: dict[str, Any] | None = None,
     product_errors: dict[str, list] | None = None,
     outcome_errors: tuple[int, dict[str, list]] | None = None,
@@ -276,6 +291,13 @@ def _render_page(
     post = request.POST if request.method == "POST" else {}
     editable = evaluation.status == Status.DRAFT and evaluation.period.status == PeriodStatus.OPEN
     self_field_errors, self_general = _split_errors(self_errors or {}, SELF_FIELDS, "scores.")
+    condition_errors = [
+        entry
+        for key in list(self_field_errors)
+        if key.startswith("conditions_met")
+        for entry in self_field_errors.pop(key)
+    ]
+    self_general.extend(condition_errors)
     new_errors, new_general = _split_errors(product_errors or {}, PRODUCT_FIELDS)
     products = []
     for product in evaluation.products.all():
@@ -317,9 +339,18 @@ def _render_page(
         "self_general": self_general,
         "version": conflict["version"] if conflict else evaluation.version,
         "conflict": conflict,
-        "proposal": _preview(evaluation, typed_scores)
+        "proposal": _preview(evaluation, typed_scores, typed_conditions)
         if evaluation.status in PREVIEW_STATUSES
         else None,
+        "uses_conditions": uses_conditions(evaluation),
+        # The person's ticks (typed, else saved), and the manager's once the result is public.
+        "condition_groups": condition_groups(
+            evaluation,
+            ticked=typed_conditions if typed_conditions is not None else evaluation.self_conditions,
+            also=evaluation.manager_conditions if evaluation.status in RESULT_STATUSES else None,
+        )
+        if uses_conditions(evaluation)
+        else [],
         "products": products,
         "new_product": {f: post.get(f, "") for f in PRODUCT_FIELDS if f != "evidence_file"}
         if product_errors
@@ -437,6 +468,7 @@ def self_assess(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the draft ("save") or hand it to the manager ("submit")."""
     evaluation = _own_or_404(request, pk)
     typed = _typed_scores(request)
+    ticked = _typed_conditions(request)
     comment = request.POST.get("comment", "")
     raw_version = request.POST.get("version", "")
     submit = request.POST.get("action") == "submit"
@@ -446,6 +478,7 @@ def self_assess(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             scores={code: value for code, value in typed.items() if value},
             comment=comment,
+            conditions=ticked,
             version=int(raw_version) if raw_version.isdigit() else 0,
             submit=submit,
         )
@@ -466,6 +499,7 @@ def self_assess(request: HttpRequest, pk: int) -> HttpResponse:
             self_errors=errors_by_field(error),
             typed_scores=typed,
             typed_comment=comment,
+            typed_conditions=ticked,
             conflict=conflict,
         )
     if submit:
@@ -480,7 +514,7 @@ def self_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: the proposed level and its reasons from the typed scores (nothing is saved)."""
     evaluation = _own_or_404(request, pk)
-    proposal = _preview(evaluation, _typed_scores(request))
+    proposal = _preview(evaluation, _typed_scores(request), _typed_conditions(request))
     return render(
         request,
         "evaluation/my_month/_proposal.html",

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evaluation.errors import WorkflowError
 from evaluation.models import Evaluation, Product
 from evaluation.rating import evaluations_for_rating
+from evaluation.selectors.conditions import condition_groups
 from evaluation.selectors.periods import several_rulesets
 from evaluation.selectors.previews import level_preview
 from evaluation.selectors.team import (
@@ -47,6 +48,7 @@ from evaluation.services.workflow import (
     LEADER_COMPONENTS,
     evaluation_manager_score,
     evaluation_return,
+    uses_conditions,
     uses_leader_components,
 )
 from evaluation.views.common import errors_by_field
@@ -149,6 +151,12 @@ def _stored_values(evaluation: Evaluation, lines: list[Any]) -> dict[str, Any]:
         manager_comment=evaluation.manager_comment,
         organising_percent=_text(evaluation.organising_percent),
         unity_percent=_text(evaluation.unity_percent),
+        # The manager's ticks, else the person's own (most are accepted as they are).
+        conditions=list(
+            evaluation.manager_conditions
+            if evaluation.manager_conditions is not None
+            else evaluation.self_conditions or []
+        ),
     )
     return values
 
@@ -169,6 +177,7 @@ def _posted_values(post: Mapping[str, Any], lines: list[Any]) -> dict[str, Any]:
         manager_comment=post.get("manager_comment", ""),
         organising_percent=post.get("organising_percent", ""),
         unity_percent=post.get("unity_percent", ""),
+        conditions=list(post.getlist("conditions_met")) if hasattr(post, "getlist") else [],
     )
     return values
 
@@ -199,6 +208,9 @@ def _service_input(
     ):
         if shown:
             fields[name] = str(values.get(name, "")).strip().replace(",", ".") or "0"
+    if uses_conditions(evaluation):
+        # The conditions ticked (Decree 90/48): the form always sends them, none ticked = [].
+        fields["conditions_met"] = list(values.get("conditions") or [])
     if uses_leader_components(evaluation):
         # A leader's organising and unity percent (Decree 335); blank = not scored yet.
         for name in LEADER_COMPONENTS:
@@ -310,6 +322,7 @@ def _conflict(
         manager_comment=_("Nhận xét"),
         organising_percent=_("Năng lực tổ chức triển khai (%)"),
         unity_percent=_("Năng lực tập hợp, đoàn kết (%)"),
+        conditions=_("Điều kiện đạt"),
     )
     for key, label in labels.items():
         if str(saved.get(key, "")) != str(typed.get(key, "")):
@@ -368,6 +381,20 @@ def _render_score(
         "shows_bonus": _shows_bonus(template),
         "shows_deductions": _shows_deductions(template),
         "leader_fields": _leader_fields(evaluation, values, errors),
+        "uses_conditions": uses_conditions(evaluation),
+        "condition_groups": condition_groups(
+            evaluation,
+            ticked=values.get("conditions"),
+            also=evaluation.self_conditions,
+        )
+        if uses_conditions(evaluation)
+        else [],
+        "condition_errors": [
+            entry
+            for key, entries in errors.items()
+            if key == "conditions_met" or key.startswith("conditions_met.")
+            for entry in entries
+        ],
         "discipline_choices": DisciplineChoice.choices,
         "preview": preview,
         "self_preview": _self_preview(evaluation),
@@ -383,6 +410,12 @@ def _render_score(
 
 def _done_message(evaluation: Evaluation) -> str:
     name = evaluation.staff.full_name
+    if evaluation.proposed_level and evaluation.score is None:
+        # A level chosen by conditions (Decree 90/48) has no points.
+        return _("Đã chấm xong %(name)s: đề xuất %(level)s.") % {
+            "name": name,
+            "level": evaluation.get_proposed_level_display(),
+        }
     if evaluation.proposed_level:
         return _("Đã chấm xong %(name)s: đề xuất %(level)s (%(score)s điểm).") % {
             "name": name,
