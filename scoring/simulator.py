@@ -353,6 +353,49 @@ def _leader_component(
     return value
 
 
+def _conditions(data: Mapping[str, Any], path: str, rules: RuleSetRules) -> frozenset[str] | None:
+    """The level conditions met (a conditions-based template, Decree 90/48): a list of the
+    template's condition codes; absent = not assessed (no level)."""
+    raw = data.get("conditions_met")
+    field_path = f"{path}.conditions_met"
+    template = rules.template
+    if raw is None:
+        return None
+    if not template.conditions_based:
+        raise SimulationError(
+            field_path,
+            f"mẫu {template.code} v{template.version} chấm điểm, không xếp loại theo điều kiện",
+            f"template {template.code} v{template.version} scores points; it has no level "
+            "conditions",
+        )
+    known = template.condition_codes
+    codes = []
+    for i, code in enumerate(_list(raw, field_path, limit=MAX_PRODUCTS)):
+        if not isinstance(code, str) or code not in known:
+            raise SimulationError(
+                f"{field_path}[{i}]",
+                f"điều kiện {code!r} không có trong mẫu {template.code} v{template.version}",
+                f"condition {code!r} is not in template {template.code} v{template.version}",
+            )
+        codes.append(code)
+    return frozenset(codes)
+
+
+def _months_worked(data: Mapping[str, Any], path: str, period: Period) -> int | None:
+    """Months worked in a tracked quarter or year (the caps); absent = all of it."""
+    raw = data.get("months_worked")
+    if raw is None:
+        return None
+    value = _count(raw, f"{path}.months_worked")
+    if value > period.months:
+        raise SimulationError(
+            f"{path}.months_worked",
+            f"không quá {period.months} tháng trong kỳ {period.label}",
+            f"at most {period.months} months in {period.label}",
+        )
+    return value
+
+
 def _person(value: Any, path: str, rules: RuleSetRules, period: Period) -> PersonInput:
     data = _require_object(value, path)
     template = rules.template
@@ -398,6 +441,8 @@ def _person(value: Any, path: str, rules: RuleSetRules, period: Period) -> Perso
         maternity_leave=_bool(data.get("maternity_leave"), f"{path}.maternity_leave"),
         organising=_leader_component(data, "organising", path, leader, rules, period),
         unity=_leader_component(data, "unity", path, leader, rules, period),
+        conditions_met=_conditions(data, path, rules),
+        months_worked=_months_worked(data, path, period),
     )
 
 

@@ -4,13 +4,13 @@ unless files are given), never touching a version already in the database.
     python manage.py load_standard_rules [FILE ...] [--published-by YYYY-MM-DD]
 
 A (code, version) of a template or rule set that the database lacks is created with all its rows
-(groups, criteria, adjustment items, level conditions, caps) in one transaction; one already there — published
-and perhaps used by periods, or a draft someone is editing — is left exactly as it is and
-reported "đã có, giữ nguyên / already present, unchanged". So a changed rule ships as a new
-version in the fixture and history is never rewritten (plain ``loaddata`` over a published
-version is refused by ``scoring.receivers.refuse_raw_rewrite``). ``scripts/run`` runs this at
-every start. ``--published-by`` loads only the versions published by that day (the standard
-rules as they stood then: the tests written for the rules of 1 January 2026 use it).
+(groups, criteria, adjustment items, level conditions, caps) in one transaction; one already
+there — published and perhaps used by periods, or a draft someone is editing — is left exactly
+as it is and reported "đã có, giữ nguyên / already present, unchanged". So a changed rule
+ships as a new version in the fixture and history is never rewritten (plain ``loaddata`` over a
+published version is refused by ``scoring.receivers.refuse_raw_rewrite``). ``scripts/run`` runs
+this at every start. ``--published-by`` loads only the versions published by that day (the
+standard rules as they stood then: the tests written for the rules of 1 January 2026 use it).
 """
 
 from __future__ import annotations
