@@ -13,6 +13,8 @@ from django.db.models import Count
 from django.test import RequestFactory
 from django.utils import timezone
 
+from dashboards.agency_ratings import proposed_points
+from dashboards.demo import demo_quarter, demo_reference
 from evaluation.demo import (
     DEMO_COVERAGE,
     DEMO_RULESET,
@@ -22,7 +24,15 @@ from evaluation.demo import (
     _previous_month,
     plan_person,
 )
-from evaluation.models import Appeal, CriterionScore, Evaluation, Notification, Period, Product
+from evaluation.models import (
+    AgencyRating,
+    Appeal,
+    CriterionScore,
+    Evaluation,
+    Notification,
+    Period,
+    Product,
+)
 from scoring.models import RuleSetCoverage
 from staff.access import scope_for
 from staff.audit import verify_chains
@@ -49,6 +59,9 @@ def _footprint() -> dict[str, object]:
         "appeals": Appeal.objects.count(),
         "users": get_user_model().objects.count(),
         "coverage": RuleSetCoverage.objects.count(),
+        "agency_ratings": sorted(
+            AgencyRating.objects.values_list("agency__code", "year", "quarter", "score")
+        ),
     }
 
 
@@ -132,6 +145,31 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     canbo = this_month.filter(staff__user__username="canbo").first()
     assert canbo is None or canbo.status == "draft"  # left for whoever tries the app
 
+    # Leaders under ND335-2025's latest version (v2, Decree 335's leader components) have
+    # their organising and unity entered by whoever scored them.
+    v2 = previous.ruleset
+    assert (v2.code, v2.version) == ("ND335-2025", 2)
+    leaders = previous.evaluations.filter(leadership__in=["head", "deputy"])
+    assert leaders.exists() and leaders.first().template.leader_components
+    assert not leaders.filter(organising_percent__isnull=True).exists()
+    assert not leaders.filter(unity_percent__isnull=True).exists()
+
+    # The Sở Nội vụ's ratings of the agencies (a dashboards step, run after seed_demo): the
+    # quarter of the closed month, from each agency's proposal, one demo decision.
+    ratings_out = StringIO()
+    call_command("seed_demo_ratings", stdout=ratings_out)
+    year, quarter = demo_quarter(today)
+    ratings = AgencyRating.objects.filter(year=year, quarter=quarter)
+    assert ratings.count() >= 5
+    assert set(ratings.values_list("reference", flat=True)) == {demo_reference(year, quarter)}
+    assert "(demo)" in demo_reference(year, quarter) and "QĐ-SNV" in demo_reference(year, quarter)
+    assert all(r.score == r.proposed_points for r in ratings)
+    assert set(ratings.values_list("decided_by__username", flat=True)) == {"sonoivu"}
+    rated_codes = set(ratings.values_list("agency__code", flat=True))
+    assert rated_codes == set(proposed_points(year=year, quarter=quarter))
+    assert AuditEntry.objects.filter(action="agency.rated").count() == ratings.count()
+    assert f"{ratings.count()} cơ quan ghi mới" in ratings_out.getvalue()
+
     assert list(verify_chains()) == []
 
     # Between the months the two promotion centres were merged into a new one: the month just
@@ -164,6 +202,10 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     assert _footprint() == before
     assert set(RoleAssignment.objects.values_list("pk", flat=True)) == roles_before
     assert "0 phiếu tự đánh giá, 0 phiếu quản lý đã chấm" in again.getvalue()
+    ratings_again = StringIO()
+    call_command("seed_demo_ratings", stdout=ratings_again)
+    assert _footprint() == before
+    assert "0 cơ quan ghi mới" in ratings_again.getvalue()
     # The rerun keeps the merger: the plan of the map does not bring the old centres back.
     assert not Agency.objects.filter(code__in=MERGED_CENTRES, is_active=True).exists()
     assert set(Unit.objects.filter(agency=centre).values_list("code", flat=True)) == centre_units
