@@ -32,6 +32,7 @@ from scoring.models import (
     LevelCondition,
     RuleSet,
     RuleSetCoverage,
+    TaskModeChoice,
 )
 from scoring.template_io import TemplateFileInvalid, template_export_xlsx, template_import
 from staff import audit
@@ -159,6 +160,14 @@ class CriteriaTemplateAdmin(VersionedAdmin):
     list_display = (*VersionedAdmin.list_display, "task_mode", "task_max")
     list_filter = ("status", "task_mode")
     inlines = (CriterionGroupInline, CriterionInline, AdjustmentItemInline, LevelConditionInline)
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Level conditions belong to conditions-based templates only (Decree 90/48): choose
+        # that mode and save, then the conditions are edited here.
+        if obj is None or obj.task_mode != TaskModeChoice.CONDITIONS:
+            return [i for i in self.inlines if i is not LevelConditionInline]
+        return self.inlines
+
     actions = ("new_version", "publish", "export_xlsx")
     fieldsets = (
         (

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 
 from scoring import services
 from scoring.models import CriteriaTemplate, LevelCondition, RuleSet, Status
@@ -128,3 +129,15 @@ def test_publication_needs_conditions_for_every_level_and_the_yearly_cycle(db, h
     monthly.cycle = "year"
     monthly.save()
     assert ruleset_validation_errors(ruleset=monthly) == []
+
+
+def test_the_admin_shows_the_conditions_of_a_conditions_template_only(loaded, client, hoa):
+    client.force_login(hoa)
+    v2 = CriteriaTemplate.objects.get(code="ND90-VC-TPL", version=2)
+    v1 = CriteriaTemplate.objects.get(code="ND90-VC-TPL", version=1)
+    page = client.get(reverse("admin:scoring_criteriatemplate_change", args=[v2.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "level_conditions-TOTAL_FORMS" in html and "HTXSNV1" in html
+    page = client.get(reverse("admin:scoring_criteriatemplate_change", args=[v1.pk]))
+    assert "level_conditions-TOTAL_FORMS" not in page.content.decode()

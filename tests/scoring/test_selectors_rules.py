@@ -106,7 +106,7 @@ def test_the_fixture_does_not_collide_with_rows_the_admin_created_first(db, hoa)
     call_command("loaddata", str(STANDARD_FIXTURE), verbosity=0)
     mine.refresh_from_db()
     assert mine.code == "MINE"
-    assert CriteriaTemplate.objects.count() == 1 + 5  # the fixture's five template versions
+    assert CriteriaTemplate.objects.count() == 1 + 6  # the fixture's six template versions
 
 
 def test_nd335_converts_to_the_expected_rules(standard_rules):
