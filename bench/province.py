@@ -188,10 +188,10 @@ class _Organisation:
 
 
 def _build_organisation(*, staff: int, agencies: int) -> _Organisation:
-    """The province, its agency types and agencies (all on RULESET), their units, and the
-    positions and duty groups."""
+    """The province, its agency types and agencies (every category of every type on RULESET,
+    by type × category), their units, and the positions and duty groups."""
     from scoring.models import RuleSetCoverage
-    from staff.models import Agency, AgencyType, Province, Unit
+    from staff.models import Agency, AgencyType, Province, StaffCategory, Unit
 
     province = Province.objects.create(code=PREFIX, name="Tỉnh Bench")
     types = [AgencyType.objects.create(code=code, name=name) for code, name, _ in TYPES]
@@ -210,8 +210,15 @@ def _build_organisation(*, staff: int, agencies: int) -> _Organisation:
             for i, kind in enumerate(kinds)
         ]
     )
+    # Which rule set rates whom is by agency type × staff category (DOMAIN.md §5), as a province
+    # maps it: every category of every type to RULESET here (one rule set keeps the figures
+    # comparable from run to run), the shape ``coverage_resolve`` reads in production.
     RuleSetCoverage.objects.bulk_create(
-        [RuleSetCoverage(agency=a, ruleset_code=RULESET) for a in agency_rows]
+        [
+            RuleSetCoverage(agency_type=t, category=category, ruleset_code=RULESET)
+            for t in types
+            for category in StaffCategory.values
+        ]
     )
     units = Unit.objects.bulk_create(
         [

@@ -154,6 +154,7 @@ def _open_floor_sql(period, template_id: int) -> tuple[str, list]:
     from django.db import connection
 
     from evaluation.models import Evaluation
+    from scoring.coverage import coverage_resolve
 
     exprs = {
         "period_id": "%s",
@@ -187,15 +188,20 @@ def _open_floor_sql(period, template_id: int) -> tuple[str, list]:
             value = f.get_default()
             selects.append(f"%s::{f.cast_db_type(connection)}")
             params.append(json.dumps(value) if isinstance(value, (list, dict)) else value)
+    # Who the rule set rates: the coverage by agency (or agency type) × staff category resolved
+    # on the month's first day, as the service reads it — one clause per category.
+    covered = coverage_resolve(on=period.starts_on).agencies_of(period.ruleset.code)
+    clauses = " OR ".join("(s.category = %s AND s.agency_id = ANY(%s))" for _ in covered)
+    for category, agency_ids in covered.items():
+        params += [category, agency_ids]
     query = (
         f"INSERT INTO evaluation_evaluation ({', '.join(columns)}) "
         f"SELECT {', '.join(selects)} FROM staff_staffmember s "
         "LEFT JOIN staff_position pos ON pos.id = s.position_id "
-        "WHERE s.agency_id IN (SELECT agency_id FROM evaluation_rulesetcoverage "
-        "WHERE ruleset_code = %s) AND s.joined_on <= %s "
+        f"WHERE ({clauses or 'FALSE'}) AND s.joined_on <= %s "
         "AND (s.left_on IS NULL OR s.left_on >= %s) ON CONFLICT DO NOTHING"
     )
-    params += [period.ruleset.code, period.ends_on, period.starts_on]
+    params += [period.ends_on, period.starts_on]
     return query, params
 
 
