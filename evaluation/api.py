@@ -256,6 +256,7 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
             user=request.user,
             scores=data.get("scores"),
             comment=data.get("comment"),
+            conditions=data.get("conditions_met"),
             version=_version(request, data),
             submit=data["submit"],
         )

@@ -289,6 +289,14 @@ class SelfAssessmentSerializer(VersionedInput):
         child=points_field(), required=False, help_text='Điểm tự chấm, ví dụ {"G1": 5}'
     )
     comment = serializers.CharField(required=False, allow_blank=True)
+    conditions_met = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Mẫu xếp loại theo điều kiện (Nghị định 90/48): mã các điều kiện tự đánh giá "
+        'là đạt, ví dụ ["HTTNV1", "HTTNV2"]; mã không có trong mẫu bị từ chối (path '
+        "conditions_met.<thứ tự>). / Conditions-based templates: the codes of the conditions "
+        "the person assesses as met; an unknown code is refused (path conditions_met.<index>).",
+    )
     submit = serializers.BooleanField(required=False, default=False)
 
 

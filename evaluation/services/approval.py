@@ -527,6 +527,12 @@ def _check_chosen_levels(
         )
 
 
+def _score_text(evaluation: Evaluation) -> str:
+    """The score as a notification prints it; "—" for a level chosen by conditions (Decree
+    90/48), which has none."""
+    return "—" if evaluation.score is None else str(evaluation.score)
+
+
 def _signed_snapshot(evaluation: Evaluation) -> dict[str, Any]:
     """What a signature covers: the person, the period, the score and level, and why."""
     return {
@@ -754,9 +760,9 @@ def agency_publish(*, period: Period, agency: Agency, user: Any) -> int:
                 kind=NotificationKind.PUBLISHED,
                 subject=f"Kết quả đánh giá kỳ {period.label} / Your result for {period.label}",
                 body=(
-                    f"Điểm {evaluation.score}, xếp loại {RatingLevel(level.name).label}. Bạn có "
-                    f"thể kiến nghị đến hết ngày {appeal_until:%d/%m/%Y}. / Score "
-                    f"{evaluation.score}, level {level.name}; you may appeal until "
+                    f"Điểm {_score_text(evaluation)}, xếp loại {RatingLevel(level.name).label}. "
+                    f"Bạn có thể kiến nghị đến hết ngày {appeal_until:%d/%m/%Y}. / Score "
+                    f"{_score_text(evaluation)}, level {level.name}; you may appeal until "
                     f"{appeal_until:%Y-%m-%d}."
                 ),
                 evaluation=evaluation,

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from evaluation.errors import WorkflowError
-from evaluation.models import Period, Status
+from evaluation.models import Notification, Period, Status
 from evaluation.rating import _rules_for
 from evaluation.services.approval import agency_publish, head_approve, unit_approve
 from evaluation.services.daily import open_new_months, run_daily_jobs
@@ -160,6 +160,8 @@ def test_a_whole_year_self_assessed_ticked_approved_and_published_without_points
     assert agency_publish(period=period, agency=month.agency_a, user=alice) == 11
     son = ev(month, "Sơn", period)
     assert son.status == Status.PUBLISHED and son.score is None
+    published = Notification.objects.get(evaluation=son, kind="published")
+    assert published.body.startswith("Điểm —, xếp loại Hoàn thành xuất sắc nhiệm vụ")
     page = _client(month.user("Sơn")).get(reverse("evaluation:my-evaluation", args=[son.pk]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -205,6 +207,31 @@ def test_unknown_conditions_are_refused_with_their_path_over_the_api(vc_year):
     assert body["score"] is None and body["proposed_level"] == "HTNV"
     proposal = client.get(f"/api/v1/evaluations/{son.pk}/proposal/").json()
     assert proposal["level"] == "HTNV" and proposal["score"] is None
+
+
+def test_the_person_ticks_their_conditions_over_the_api(vc_year):
+    month = vc_year
+    period, _ = period_open(ruleset_code="ND90-VC", label="2026", user=month.user("sam"))
+    tam = ev(month, "Tâm", period)
+    client = _client(month.user("Tâm"))
+    url = f"/api/v1/evaluations/{tam.pk}/self-assessment/"
+    refused = client.post(
+        url,
+        {"version": tam.version, "conditions_met": ["HTXSNV9"]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["path"] == "conditions_met.0"
+    response = client.post(
+        url,
+        {"version": tam.version, "conditions_met": ["HTTNV2", "HTTNV1"], "submit": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["self_conditions"] == ["HTTNV1", "HTTNV2"]  # the template's order
+    assert response.json()["status"] == Status.SELF_ASSESSED
+    proposal = client.get(f"/api/v1/evaluations/{tam.pk}/proposal/").json()
+    assert (proposal["source"], proposal["level"], proposal["score"]) == ("self", "HTTNV", None)
 
 
 def test_conditions_are_refused_under_a_points_template(month):
