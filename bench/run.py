@@ -820,7 +820,9 @@ def wanted(only: str | None) -> set[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--staff", type=int, default=50_000)
-    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument(
+        "--months", type=int, default=12, help="closed months of history (at least 2)"
+    )
     parser.add_argument("--agencies", type=int, default=120)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -842,6 +844,9 @@ def main() -> None:
     parser.add_argument("--close-by", help="HH:MM UTC: stop waiting for the close then")
     parser.add_argument("--close-job", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.months < 2:
+        # The dashboards compare the last closed month with the one before it.
+        parser.error("--months must be at least 2 (the ranking's movement needs two months)")
 
     env = environment(args.database_url)
     os.environ.update(env)
