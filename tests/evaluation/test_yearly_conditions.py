@@ -27,6 +27,7 @@ from scoring.models import RuleSetCoverage
 from staff.models import LeavePeriod
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import ev, province_approver
+from tests.factories import verify_otp
 from tests.scoring.conftest import STANDARD_FIXTURE
 
 EXCELLENT = ["HTXSNV1", "HTXSNV2"]  # a non-manager's HTXSNV conditions (art. 12.1)
@@ -310,3 +311,17 @@ def test_the_daily_job_opens_the_year_on_1_november_and_closing_it_derives_nothi
     counts = period_close(period=period, user=month.user("sam"))
     assert "year_evaluations" not in counts and "quarter_evaluations" not in counts
     assert list(Period.objects.values_list("label", flat=True)) == ["2026"]
+
+
+def test_the_approval_board_lists_the_year_with_levels_and_no_points(vc_year):
+    month = vc_year
+    period, _ = period_open(ruleset_code="ND90-VC", label="2026", user=month.user("sam"))
+    for name in STAFF_NAMES:
+        _assess(month, name, period, GOOD, EXCELLENT if name == "Sơn" else GOOD, "bob")
+    alice = month.user("alice")
+    verify_otp(alice)
+    page = _client(alice).get("/evaluation/approval/", {"period": "2026", "unit": "A-KH"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "HTXSNV" in html and "HTTNV" in html
+    assert ">None<" not in html
