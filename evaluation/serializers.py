@@ -96,7 +96,9 @@ class PeriodSerializer(serializers.ModelSerializer):
 class PeriodOpenSerializer(StrictSerializer):
     ruleset = serializers.CharField(max_length=40, help_text="Mã bộ quy tắc, ví dụ ND335-2025")
     period = serializers.CharField(
-        max_length=10, help_text="Tháng YYYY-MM, hoặc quý YYYY-Qn cho bộ quy tắc theo quý"
+        max_length=10,
+        help_text="Tháng YYYY-MM, quý YYYY-Qn cho bộ quy tắc theo quý, hoặc năm YYYY cho bộ quy "
+        "tắc xếp loại theo năm (Nghị định 90/48)",
     )
 
 

@@ -29,6 +29,7 @@ from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import ev, province_approver
 from tests.factories import verify_otp
 from tests.scoring.conftest import STANDARD_FIXTURE
+from tests.web.test_periods import URL, _admin, _field_errors, _run
 
 EXCELLENT = ["HTXSNV1", "HTXSNV2"]  # a non-manager's HTXSNV conditions (art. 12.1)
 GOOD = ["HTTNV1", "HTTNV2"]  # art. 13.1
@@ -325,3 +326,25 @@ def test_the_approval_board_lists_the_year_with_levels_and_no_points(vc_year):
     html = page.content.decode()
     assert "HTXSNV" in html and "HTTNV" in html
     assert ">None<" not in html
+
+
+def test_the_periods_page_opens_the_year_and_refuses_a_month(
+    vc_year, client, django_capture_on_commit_callbacks
+):
+    month = vc_year
+    admin = _admin(client, month)
+    final, _ = _run(
+        admin, django_capture_on_commit_callbacks, URL, {"period": "2026-11", "ruleset": "ND90-VC"}
+    )
+    errors = _field_errors(final.content.decode(), "period")
+    assert "xếp loại theo năm (Nghị định 90/48): không mở kỳ 2026-11" in errors
+    assert not Period.objects.exists()
+    final, _ = _run(
+        admin, django_capture_on_commit_callbacks, URL, {"period": "2026", "ruleset": "ND90-VC"}
+    )
+    assert "Đã mở kỳ 2026: tạo 13 phiếu đánh giá." in final.content.decode()
+    period = Period.objects.get()
+    assert (period.kind, period.ruleset.cycle) == ("year", "year")
+    client.force_login(month.user("Sơn"))
+    page = client.get(reverse("evaluation:my-month")).content.decode()
+    assert "Năm 2026" in page and 'name="conditions_met"' in page

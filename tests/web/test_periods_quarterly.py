@@ -26,11 +26,12 @@ def quarterly(month) -> Iterator[RuleSet]:
     _rules_for.cache_clear()
 
 
-def test_the_form_says_it_takes_a_month_or_a_quarter(month, client):
+def test_the_form_says_it_takes_a_month_a_quarter_or_a_year(month, client):
     page = _admin(client, month).get(URL).content.decode()
-    assert "Mở kỳ tháng hoặc quý" in page
-    assert 'pattern="[0-9]{4}-([0-9]{2}|Q[1-4])"' in page
+    assert "Mở kỳ tháng, quý hoặc năm" in page
+    assert 'pattern="[0-9]{4}(-([0-9]{2}|Q[1-4]))?"' in page
     assert "quý dạng NNNN-Qn (ví dụ 2026-Q1)" in page
+    assert "năm dạng NNNN (ví dụ 2026) cho bộ quy tắc xếp loại theo năm" in page
 
 
 def test_a_quarterly_rule_set_opens_its_quarter_from_the_form(
