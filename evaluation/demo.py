@@ -6,8 +6,9 @@ calls both) and:
 1. loads the standard rule sets (``load_standard_rules``: new versions only) and maps who is
    rated under which, by agency type and staff category (``DEMO_COVERAGE``): công chức and
    cán bộ under ND335-2025, viên chức under ND90-VC, người lao động under NLD-MAU — so a
-   department with viên chức, or a public service unit with workers, holds evaluations under
-   two or three rule sets in the same month, each rule set with its own periods;
+   department with viên chức or workers holds evaluations under two or three rule sets at
+   once, each rule set with its own periods; ND90-VC's latest version (v2, Decree 90/48) rates
+   by year, by conditions, so viên chức have the year instead of months;
 2. gives every demo staff member an account (unusable password: only the demo logins of
    ``staff.demo.LOGINS`` have one) and the roles the workflow needs — the manager role for
    whoever has direct reports, the head and the head's delegate of each agency (the heads
@@ -15,7 +16,9 @@ calls both) and:
 3. takes the previous month (relative to ``today``) of every rule set through the whole
    cycle — products, self-assessment, manager scoring, approval unit by unit (leaders after
    their units), publication, one appeal, close — and opens the current month with about half
-   the staff self-assessed and some of those already scored by their manager.
+   the staff self-assessed and some of those already scored by their manager; a yearly rule
+   set's year is opened and taken as far (about half have ticked the conditions they meet, a
+   quarter are confirmed by their manager, who proposes the level from the ticks).
 
 Every step goes through ``evaluation.services`` as the person whose step it is, so the demo
 shows exactly what the application produces: audit trail, hash chains, notifications.
@@ -40,15 +43,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluation.errors import WorkflowError
-from evaluation.models import Appeal, Evaluation, Period, PeriodKind, PeriodStatus, Status
+from evaluation.models import Appeal, Evaluation, Period, PeriodStatus, Status
 from evaluation.services.appeals import appeal_file, appeal_resolve
 from evaluation.services.approval import agency_publish, head_approve, unit_approve
 from evaluation.services.common import second_factor_waived
 from evaluation.services.period_close import period_close
 from evaluation.services.periods import period_open
 from evaluation.services.products import product_register, product_set_outcome
-from evaluation.services.workflow import evaluation_manager_score, evaluation_self_assess
-from scoring.models import Criterion, RuleSetCoverage
+from evaluation.services.workflow import (
+    evaluation_manager_score,
+    evaluation_self_assess,
+    uses_conditions,
+)
+from scoring.models import Criterion, RuleSet, RuleSetCoverage
+from scoring.models import Status as RuleSetStatus
+from scoring.selectors import template_conditions
 from staff.access import head_of_agency_records, is_head_of_agency
 from staff.demo import PROVINCE_CODE, VALID_FROM
 from staff.models import (
@@ -81,6 +90,14 @@ DEMO_RULESETS = list(dict.fromkeys(DEMO_COVERAGE.values()))
 # enters them, by tier; ignored under a template without leader components.
 LEADER_COMPONENTS = {"excellent": 100, "good": 90, "completed": 70, "weak": 50}
 ADMIN_LOGIN = "sonoivu"  # the province admin (Sở Nội vụ) opens and closes the demo months
+# Under a conditions-based template (ND90-VC v2, Decree 90/48: levels by conditions, no points)
+# the levels whose conditions a person of each tier meets; "weak" meets HTNV's but its last.
+CONDITION_LEVELS = {
+    "excellent": ("HTXSNV", "HTTNV", "HTNV"),
+    "good": ("HTTNV", "HTNV"),
+    "completed": ("HTNV",),
+    "weak": ("HTNV",),
+}
 
 # tier, weight, self points per criterion, products (completed, major errors, delays)
 TIERS: list[tuple[str, int]] = [("excellent", 22), ("good", 58), ("completed", 17), ("weak", 3)]
@@ -320,7 +337,27 @@ class _Actors:
         return None
 
 
+def _ticked(evaluation: Evaluation, tier: str) -> list[str]:
+    """The condition codes a person of ``tier`` meets under the evaluation's template."""
+    codes = [
+        c.code
+        for c in template_conditions(evaluation.template)
+        if c.level in CONDITION_LEVELS[tier]
+    ]
+    return codes[:-1] if tier == "weak" else codes
+
+
 def _self_assess(evaluation: Evaluation, user: Any, plan: PersonMonth) -> None:
+    if uses_conditions(evaluation):
+        # Decree 90's year: the person ticks the conditions met, no points and no products.
+        evaluation_self_assess(
+            evaluation=evaluation,
+            user=user,
+            conditions=_ticked(evaluation, plan.tier),
+            comment=SELF_COMMENTS[plan.tier],
+            submit=True,
+        )
+        return
     products = list(evaluation.products.order_by("pk"))
     if not products:
         for title, *_outcome in plan.products:
@@ -346,6 +383,18 @@ def _self_assess(evaluation: Evaluation, user: Any, plan: PersonMonth) -> None:
 
 
 def _manager_score(evaluation: Evaluation, user: Any, plan: PersonMonth) -> None:
+    if uses_conditions(evaluation):
+        # The manager ticks the conditions again, and the manager's count.
+        evaluation_manager_score(
+            evaluation=evaluation,
+            user=user,
+            fields={
+                "manager_comment": MANAGER_COMMENTS[plan.tier],
+                "conditions_met": _ticked(evaluation, plan.tier),
+            },
+            submit=True,
+        )
+        return
     if evaluation.status == Status.DRAFT and not evaluation.products.exists():
         # No self-assessment: the manager records the month's work and scores it.
         title, completed, errors, delays = plan.products[0]
@@ -592,10 +641,22 @@ def _demo_staff(agencies: list[Agency]) -> list[StaffMember]:
 
 
 def _open(label: str, admin: Any, code: str = DEMO_RULESET) -> tuple[Period, int]:
-    existing = Period.objects.filter(ruleset__code=code, kind=PeriodKind.MONTH, label=label).first()
+    existing = Period.objects.filter(ruleset__code=code, label=label).first()
     if existing is not None and existing.status == PeriodStatus.CLOSED:
         return existing, 0
     return period_open(ruleset_code=code, label=label, user=admin)
+
+
+def _yearly(code: str) -> bool:
+    """Whether the rule set's latest published version rates by year only (ND90-VC v2: Decree
+    90's annual rating by conditions) — it has no months: the demo opens its year."""
+    cycle = (
+        RuleSet.objects.filter(code=code, status=RuleSetStatus.PUBLISHED)
+        .order_by("-version")
+        .values_list("cycle", flat=True)
+        .first()
+    )
+    return cycle == "year"
 
 
 def _add_counts(total: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
@@ -623,9 +684,12 @@ def build_demo_months(*, seed: int = 2026, today: dt.date | None = None) -> dict
         actors = _Actors(staff)
         # One period per rule set and month; each goes through its own cycle (its own
         # approval, quota and publication), the previous month's before the merger.
+        yearly = {code for code in DEMO_RULESETS if _yearly(code)}
         label = _month_label(_previous_month(today))
         result["previous"] = {"label": label, "rulesets": {}}
         for code in DEMO_RULESETS:
+            if code in yearly:
+                continue  # no months: its year is under way below
             previous, opened = _open(label, admin, code)
             counts = {"opened": opened}
             counts |= run_previous_month(period=previous, actors=actors, seed=seed, admin=admin)
@@ -641,7 +705,9 @@ def build_demo_months(*, seed: int = 2026, today: dt.date | None = None) -> dict
         label = _month_label(today)
         result["current"] = {"label": label, "rulesets": {}}
         for code in DEMO_RULESETS:
-            current, opened = _open(label, admin, code)
+            # A yearly rule set's year is under way (the daily job opens it on 1 November):
+            # about half ticked by the person, a quarter by the manager too.
+            current, opened = _open(f"{today:%Y}" if code in yearly else label, admin, code)
             counts = {"opened": opened}
             counts |= run_current_month(period=current, actors=actors, seed=seed)
             result["current"]["rulesets"][code] = counts

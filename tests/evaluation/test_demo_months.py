@@ -9,7 +9,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
-from django.db.models import Count
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from dashboards.demo import demo_quarter, demo_reference
 from evaluation.demo import (
     DEMO_COVERAGE,
     DEMO_RULESET,
+    DEMO_RULESETS,
     MERGED_CENTRES,
     MERGED_INTO,
     _month_label,
@@ -36,7 +36,7 @@ from evaluation.models import (
 from scoring.models import RuleSetCoverage
 from staff.access import scope_for
 from staff.audit import verify_chains
-from staff.demo import DEMO_PASSWORD, LOGINS
+from staff.demo import DEMO_PASSWORD, LOGINS, plan_demo
 from staff.models import Agency, AuditEntry, RoleAssignment, StaffMember, Unit
 from staff.restructuring import agency_predecessors
 
@@ -90,28 +90,46 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     mapped = set(RuleSetCoverage.objects.values_list("category", "ruleset_code"))
     assert mapped == set(DEMO_COVERAGE.items())
     assert not RuleSetCoverage.objects.filter(agency__isnull=False).exists()
-    # Each month has one period per rule set, and everyone exactly one evaluation a month,
-    # under their category's rule set.
+    # Each month has one period per monthly rule set, and everyone exactly one evaluation a
+    # month, under their category's rule set; viên chức are rated by year under ND90-VC v2
+    # (Decree 90/48: levels by conditions), whose year is under way.
+    monthly = ("ND335-2025", "NLD-MAU")
     for label, status in ((prev_label, "closed"), (cur_label, "open")):
         periods = Period.objects.filter(label=label)
         assert set(periods.values_list("ruleset__code", "status")) == {
-            (code, status) for code in ("ND335-2025", "ND90-VC", "NLD-MAU")
+            (code, status) for code in monthly
         }
         month = Evaluation.objects.filter(period__label=label)
         assert month.count() == month.values("staff").distinct().count()
         for category, code in month.values_list("staff__category", "period__ruleset__code"):
             assert DEMO_COVERAGE[category] == code
-    # A department holds công chức and viên chức: two rule sets' evaluations the same month.
-    mixed = (
-        Evaluation.objects.filter(period__label=prev_label, agency__agency_type__code="so")
-        .values("agency")
-        .annotate(n=Count("period", distinct=True))
-        .filter(n__gt=1)
+    year = Period.objects.get(ruleset__code="ND90-VC", label=f"{today:%Y}")
+    assert (year.kind, year.status, year.ruleset.version, year.ruleset.cycle) == (
+        "year",
+        "open",
+        2,
+        "year",
     )
-    assert mixed.exists()
-    assert Evaluation.objects.filter(
-        period__label=prev_label, period__ruleset__code="ND90-VC", agency__agency_type__code="dvsn"
-    ).exists()
+    vc = year.evaluations.all()
+    assert vc.exists() and set(vc.values_list("staff__category", flat=True)) == {"VC"}
+    assert vc.filter(agency__agency_type__code="dvsn").exists()
+    # About half ticked their conditions, some of those confirmed by the manager, who
+    # proposed a level from the ticks (no points).
+    ticked = vc.filter(self_conditions__isnull=False)
+    assert 0.3 * vc.count() <= ticked.count() <= 0.7 * vc.count()
+    confirmed = vc.filter(status="manager_scored")
+    assert confirmed.exists()
+    assert not confirmed.filter(manager_conditions__isnull=True).exists()
+    assert not confirmed.filter(proposed_level="").exists()
+    assert set(confirmed.values_list("score", flat=True)) == {None}
+    # A department holds công chức by month and viên chức by year (the two rule sets of one
+    # agency in one month are seen in the default demo: see the test below).
+    mixed = set(
+        Evaluation.objects.filter(
+            period__label=prev_label, agency__agency_type__code="so"
+        ).values_list("agency", flat=True)
+    ) & set(vc.filter(agency__agency_type__code="so").values_list("agency", flat=True))
+    assert mixed
 
     # Last month: everyone signed, published and closed, in every rule set; one appeal decided.
     last_month = Evaluation.objects.filter(period__label=prev_label)
@@ -173,14 +191,16 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     assert list(verify_chains()) == []
 
     # Between the months the two promotion centres were merged into a new one: the month just
-    # closed stays theirs, the month under way is the new centre's, and it knows its lineage.
+    # closed is not the new centre's, what is under way (the month, and the viên chức's year
+    # opened after the merger) is, and it knows its lineage.
     centre = Agency.objects.get(code=MERGED_INTO.code)
     assert {s.predecessor.code for s in agency_predecessors(centre)} == set(MERGED_CENTRES)
     assert not Agency.objects.filter(code__in=MERGED_CENTRES, is_active=True).exists()
     old = set(last_month.values_list("agency__code", flat=True))
-    assert set(MERGED_CENTRES) <= old and centre.code not in old
-    assert this_month.filter(agency=centre).exists()
-    assert not this_month.filter(agency__code__in=MERGED_CENTRES).exists()
+    assert centre.code not in old
+    under_way = Evaluation.objects.filter(period__status="open")
+    assert under_way.filter(agency=centre).exists()
+    assert not under_way.filter(agency__code__in=MERGED_CENTRES).exists()
     centre_units = set(Unit.objects.filter(agency=centre).values_list("code", flat=True))
     assert len(centre_units) == 6  # both centres' leadership and two offices each
 
@@ -209,6 +229,22 @@ def test_seed_demo_makes_a_closed_month_and_one_under_way_and_reruns_as_a_no_op(
     # The rerun keeps the merger: the plan of the map does not bring the old centres back.
     assert not Agency.objects.filter(code__in=MERGED_CENTRES, is_active=True).exists()
     assert set(Unit.objects.filter(agency=centre).values_list("code", flat=True)) == centre_units
+
+
+@pytest.mark.django_db
+def test_the_default_demo_has_agencies_with_two_rule_sets_months():
+    """At the default size (600, what scripts/run seeds) some agencies hold công chức and
+    workers (người lao động), whom the demo's coverage rates under two monthly rule sets —
+    ND335-2025 and NLD-MAU — so they hold two rule sets' months. (Below about 600 people the
+    plan has no workers; the seeded test above runs at 120.)"""
+    plan = plan_demo(staff_count=600, seed=2026)
+    categories: dict[str, set[str]] = {}
+    for person in plan.staff:
+        categories.setdefault(person.agency_code, set()).add(person.category)
+    both = [code for code, found in categories.items() if {"CC", "NLD"} <= found]
+    assert len(both) >= 3
+    monthly = {code for code in DEMO_RULESETS if code != "ND90-VC"}
+    assert {DEMO_COVERAGE["CC"], DEMO_COVERAGE["NLD"]} == {"ND335-2025", "NLD-MAU"} <= monthly
 
 
 @pytest.mark.django_db
