@@ -254,6 +254,7 @@ def test_the_pages_show_the_conditions_as_checkboxes_and_the_live_level(vc_year)
     assert 'data-test="self-conditions-HTXSNV"' in page
     assert 'name="conditions_met" value="HTXSNV2"' in page
     assert 'value="HTXSNV3"' not in page  # a manager's condition, not Sơn's
+    assert "my-product-add" not in page and "/products/" not in page  # no products counted
     preview = person.post(
         reverse("evaluation:my-preview", args=[son.pk]),
         {"conditions_form": "1", "conditions_met": GOOD},
@@ -278,6 +279,7 @@ def test_the_pages_show_the_conditions_as_checkboxes_and_the_live_level(vc_year)
     assert 'name="conditions_met" value="HTTNV1" checked' in page  # prefilled from Sơn's
     assert 'data-test="self-condition-HTTNV2" data-met="yes"' in page
     assert 'name="scores.' not in page
+    assert "Chưa có sản phẩm nào" not in page
     preview = bob.post(
         reverse("evaluation:team-preview", args=[son.pk]),
         {"conditions_met": EXCELLENT, "discipline": "none"},
