@@ -184,7 +184,7 @@ def heat_frame(*, ruleset_code: str, label: str, agency_type: str | None) -> pd.
 
 def build_table(spec: dict[str, Any]) -> Table:
     kind = spec["kind"]
-    ruleset_code = spec.get("ruleset", selectors.DEFAULT_RULESET)
+    ruleset_code = spec.get("ruleset") or selectors.civil_servant_ruleset_code()
     if kind == "agency":
         agency = Agency.objects.get(code=spec["agency"])
         period = Period.objects.select_related("ruleset").get(

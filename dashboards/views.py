@@ -214,7 +214,7 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     if not scope.reads_indicators():
         raise PermissionDenied(_("Chỉ lãnh đạo cơ quan và Sở Nội vụ xem bảng xếp hạng."))
     # One ranking per rule set: công chức (ND335-2025) first; the others on request.
-    rulesets = selectors.ranking_ruleset_codes() or [selectors.DEFAULT_RULESET]
+    rulesets = selectors.ranking_ruleset_codes() or [selectors.civil_servant_ruleset_code()]
     wanted = request.GET.get("ruleset", "")
     ruleset_code = wanted if wanted in rulesets else rulesets[0]
     periods = selectors.month_periods(ruleset_code=ruleset_code)
