@@ -14,6 +14,9 @@ The workbook has three sheets:
   unit share) and the optional “Tổng điểm tiêu chí chung”: when given, the criteria's max points
   must add up to it.
 - “Cộng trừ điểm”: the bonus and deduction items — kind, code, names, points, max per period.
+- “Điều kiện xếp loại” (only for a template with task mode “conditions”, Decree 90/48): one
+  row per level condition — level (HTXSNV, HTTNV, HTNV), code, text (vi/en), whom it applies to
+  (all, leaders, non_leaders). Such a template needs no criteria.
 
 Every problem names the sheet, the spreadsheet row, the column and what is wrong, in
 Vietnamese — English; one problem and nothing is written. Text that a spreadsheet would run as
@@ -37,11 +40,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from scoring.models import (
+    CONDITION_LEVEL_CHOICES,
     AdjustmentItem,
     AdjustmentKind,
+    ConditionScopeChoice,
     CriteriaTemplate,
     Criterion,
     CriterionGroup,
+    LevelCondition,
     Status,
     TaskModeChoice,
 )
@@ -55,6 +61,7 @@ from staff.lib.uploads import UnsafeFile, check_upload
 SHEET_CRITERIA = "Tiêu chí"
 SHEET_SETTINGS = "Thiết lập"
 SHEET_ADJUSTMENTS = "Cộng trừ điểm"
+SHEET_CONDITIONS = "Điều kiện xếp loại"
 
 GROUP_CODE, GROUP_NAME, GROUP_NAME_EN = "Mã nhóm", "Tên nhóm", "Tên nhóm (tiếng Anh)"
 CODE, NAME, NAME_EN = "Mã tiêu chí", "Tên tiêu chí", "Tên tiêu chí (tiếng Anh)"
@@ -73,6 +80,10 @@ CRITERIA_HEADERS = (
 KIND, ITEM_CODE, ITEM_NAME, ITEM_NAME_EN = "Loại", "Mã", "Tên", "Tên (tiếng Anh)"
 POINTS, MAX_PER_PERIOD = "Số điểm mỗi lần", "Số lần tối đa mỗi kỳ"
 ADJUSTMENT_HEADERS = (KIND, ITEM_CODE, ITEM_NAME, ITEM_NAME_EN, POINTS, MAX_PER_PERIOD)
+
+LEVEL, CONDITION_CODE, CONDITION_TEXT = "Mức", "Mã điều kiện", "Nội dung điều kiện"
+CONDITION_TEXT_EN, APPLIES_TO = "Nội dung (tiếng Anh)", "Áp dụng cho"
+CONDITION_HEADERS = (LEVEL, CONDITION_CODE, CONDITION_TEXT, CONDITION_TEXT_EN, APPLIES_TO)
 
 ITEM, VALUE, NOTE = "Mục", "Giá trị", "Ghi chú"
 GENERAL_TOTAL = "Tổng điểm tiêu chí chung"
@@ -99,7 +110,10 @@ SETTINGS = (
     Setting("Mô tả", "description", TEXT),
     Setting("Phiên bản", None, INFO, note="Chỉ để tham khảo: tệp nhập vào là một phiên bản mới"),
     Setting(
-        "Cách chấm kết quả thực hiện nhiệm vụ", "task_mode", CHOICE, note="products hoặc direct"
+        "Cách chấm kết quả thực hiện nhiệm vụ",
+        "task_mode",
+        CHOICE,
+        note="products, direct hoặc conditions",
     ),
     Setting("Điểm tối đa kết quả thực hiện nhiệm vụ", "task_max", DECIMAL),
     Setting("Trọng số số lượng", "weight_quantity", DECIMAL),
@@ -240,6 +254,16 @@ def template_export_xlsx(*, template: CriteriaTemplate) -> bytes:
         )
     for column, width in zip("ABCDEF", (14, 12, 50, 50, 14, 18), strict=True):
         items.column_dimensions[column].width = width
+
+    if template.task_mode == TaskModeChoice.CONDITIONS:
+        conditions = wb.create_sheet(SHEET_CONDITIONS)
+        _bold_header(conditions, CONDITION_HEADERS)
+        for c in LevelCondition.objects.filter(template=template).order_by("order", "code"):
+            conditions.append(
+                [neutralise(v) for v in (c.level, c.code, c.text, c.text_en, c.applies_to)]
+            )
+        for column, width in zip("ABCDE", (10, 14, 80, 80, 14), strict=True):
+            conditions.column_dimensions[column].width = width
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -384,6 +408,7 @@ class _Parsed:
     criteria: list[tuple[str, Criterion]]  # (group code, criterion)
     items: list[AdjustmentItem]
     setting_rows: dict[str, int]
+    conditions: list[LevelCondition] = field(default_factory=list)
 
 
 def _parse_settings(sheet: _Sheet, errors: list[CellError]) -> tuple[dict[str, Any], dict]:
@@ -468,7 +493,80 @@ def _choice(raw: Any, choices) -> str | None:
     return None
 
 
-def _parse_criteria(sheet: _Sheet, errors: list[CellError]):
+def _parse_conditions(sheet: _Sheet, errors: list[CellError]) -> list[LevelCondition]:
+    """The level conditions (Decree 90/48): level, code (unique), text required."""
+    conditions: list[LevelCondition] = []
+    first_row: dict[str, int] = {}
+    levels = {fold_header(code): code for code, _label in CONDITION_LEVEL_CHOICES}
+    levels |= {fold_header(str(label)): code for code, label in CONDITION_LEVEL_CHOICES}
+    for number, cells in sheet.rows:
+        raw_level = _text(sheet.get(cells, LEVEL))
+        level = levels.get(fold_header(raw_level))
+        if not raw_level:
+            _missing(sheet, number, LEVEL, errors)
+        elif level is None:
+            errors.append(
+                CellError(
+                    sheet.name,
+                    number,
+                    LEVEL,
+                    bilingual(
+                        _("Mức không hợp lệ “%(value)s” (HTXSNV, HTTNV hoặc HTNV)")
+                        % {"value": raw_level},
+                        "unknown level (HTXSNV, HTTNV or HTNV)",
+                    ),
+                )
+            )
+        code = _text(sheet.get(cells, CONDITION_CODE))
+        if not code:
+            _missing(sheet, number, CONDITION_CODE, errors)
+        elif code.casefold() in first_row:
+            errors.append(
+                CellError(
+                    sheet.name,
+                    number,
+                    CONDITION_CODE,
+                    bilingual(
+                        _("Mã “%(code)s” trùng với dòng %(row)s")
+                        % {"code": code, "row": first_row[code.casefold()]},
+                        "duplicate code",
+                    ),
+                )
+            )
+        else:
+            first_row[code.casefold()] = number
+        text = _text(sheet.get(cells, CONDITION_TEXT))
+        if not text:
+            _missing(sheet, number, CONDITION_TEXT, errors)
+        raw_scope = _text(sheet.get(cells, APPLIES_TO))
+        scope = _choice(raw_scope, ConditionScopeChoice) if raw_scope else "all"
+        if scope is None:
+            errors.append(
+                CellError(
+                    sheet.name,
+                    number,
+                    APPLIES_TO,
+                    bilingual(
+                        _("Không hợp lệ “%(value)s” (all, leaders hoặc non_leaders)")
+                        % {"value": raw_scope},
+                        "must be all, leaders or non_leaders",
+                    ),
+                )
+            )
+        conditions.append(
+            LevelCondition(
+                level=level or "HTNV",
+                code=code,
+                text=text,
+                text_en=_text(sheet.get(cells, CONDITION_TEXT_EN)),
+                applies_to=scope or "all",
+                order=len(conditions) + 1,
+            )
+        )
+    return conditions
+
+
+def _parse_criteria(sheet: _Sheet, errors: list[CellError], *, required: bool = True):
     groups: dict[str, tuple[int, CriterionGroup]] = {}
     criteria: list[tuple[str, Criterion]] = []
     first_row: dict[str, int] = {}
@@ -537,7 +635,7 @@ def _parse_criteria(sheet: _Sheet, errors: list[CellError]):
         if code and name and points is not None:  # else the missing value is reported
             _field_errors(criterion, ["template", "group"], sheet.name, number, columns, errors)
         criteria.append((group_code.casefold(), criterion))
-    if sheet.present and sheet.headers and not sheet.rows:
+    if required and sheet.present and sheet.headers and not sheet.rows:
         errors.append(
             CellError(
                 sheet.name, 0, "", bilingual(_("Mẫu phải có ít nhất một tiêu chí"), "no criteria")
@@ -651,11 +749,37 @@ def _read(data: bytes, filename: str) -> _Parsed:
         criteria_sheet = _read_sheet(wb, SHEET_CRITERIA, CRITERIA_HEADERS, errors)
         settings_sheet = _read_sheet(wb, SHEET_SETTINGS, (ITEM, VALUE, NOTE), errors)
         items_sheet = _read_sheet(wb, SHEET_ADJUSTMENTS, ADJUSTMENT_HEADERS, errors)
+        # Optional: only a conditions-based template (Decree 90/48) has one.
+        has_conditions = any(
+            fold_header(w.title) == fold_header(SHEET_CONDITIONS) for w in wb.worksheets
+        )
+        conditions_sheet = (
+            _read_sheet(wb, SHEET_CONDITIONS, CONDITION_HEADERS, errors)
+            if has_conditions
+            else _Sheet(SHEET_CONDITIONS, present=False)
+        )
     finally:
         wb.close()
     header, declared = _parse_settings(settings_sheet, errors)
-    groups, criteria = _parse_criteria(criteria_sheet, errors)
+    conditions_based = header.get("task_mode") == TaskModeChoice.CONDITIONS
+    groups, criteria = _parse_criteria(criteria_sheet, errors, required=not conditions_based)
     items = _parse_items(items_sheet, errors) if items_sheet.present else []
+    conditions = _parse_conditions(conditions_sheet, errors) if conditions_sheet.present else []
+    if conditions and not conditions_based:
+        errors.append(
+            CellError(
+                SHEET_CONDITIONS,
+                0,
+                "",
+                bilingual(
+                    _(
+                        "Có điều kiện xếp loại nhưng cách chấm không phải “conditions”: xóa các "
+                        "dòng, hoặc đặt cách chấm là conditions"
+                    ),
+                    "level conditions given, but the task mode is not “conditions”",
+                ),
+            )
+        )
 
     general_total = declared.get(GENERAL_TOTAL)
     if general_total is not None:
@@ -684,6 +808,7 @@ def _read(data: bytes, filename: str) -> _Parsed:
         criteria=criteria,
         items=items,
         setting_rows=declared["rows"],
+        conditions=conditions,
     )
 
 
@@ -768,6 +893,9 @@ def template_import(*, data: bytes, filename: str, user: Any = None) -> Criteria
         for item in parsed.items:
             item.template = template
         AdjustmentItem.objects.bulk_create(parsed.items)
+        for condition in parsed.conditions:
+            condition.template = template
+        LevelCondition.objects.bulk_create(parsed.conditions)
         audit.record(
             "scoring.template_imported",
             actor=user,
@@ -778,6 +906,7 @@ def template_import(*, data: bytes, filename: str, user: Any = None) -> Criteria
                 "filename": filename,
                 "criteria": len(parsed.criteria),
                 "adjustment_items": len(parsed.items),
+                "level_conditions": len(parsed.conditions),
             },
         )
     return template

@@ -3,6 +3,7 @@ new version beside v1 (which stays exactly as it was), and the rules that hold i
 
 from __future__ import annotations
 
+import io
 import json
 from io import StringIO
 
@@ -10,12 +11,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from scoring import services
 from scoring.models import CriteriaTemplate, LevelCondition, RuleSet, Status
 from scoring.rules import Level, PeriodKind, TaskMode
 from scoring.selectors import ruleset_get_published, ruleset_rules
 from scoring.services import ruleset_validation_errors, template_validation_errors
+from scoring.template_io import (
+    SHEET_CONDITIONS,
+    TemplateFileInvalid,
+    template_export_xlsx,
+    template_import,
+)
 from tests.scoring.conftest import STANDARD_FIXTURE
 
 
@@ -141,3 +149,55 @@ def test_the_admin_shows_the_conditions_of_a_conditions_template_only(loaded, cl
     assert "level_conditions-TOTAL_FORMS" in html and "HTXSNV1" in html
     page = client.get(reverse("admin:scoring_criteriatemplate_change", args=[v1.pk]))
     assert "level_conditions-TOTAL_FORMS" not in page.content.decode()
+
+
+def _workbook_bytes(wb) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_conditions_go_to_a_spreadsheet_and_back_as_a_new_draft(loaded, hoa):
+    template = CriteriaTemplate.objects.get(code="ND90-VC-TPL", version=2)
+    data = template_export_xlsx(template=template)
+    wb = load_workbook(io.BytesIO(data))
+    sheet = wb[SHEET_CONDITIONS]
+    assert [c.value for c in sheet[1]][:2] == ["Mức", "Mã điều kiện"]
+    assert sheet.max_row == 1 + 18
+    draft = template_import(data=data, filename="vc.xlsx")
+    assert (draft.version, draft.status, draft.task_mode) == (3, Status.DRAFT, "conditions")
+
+    def rows(t):
+        return list(
+            LevelCondition.objects.filter(template=t)
+            .order_by("order")
+            .values_list("level", "code", "text", "text_en", "applies_to")
+        )
+
+    assert rows(draft) == rows(template)
+    assert template_validation_errors(template=draft) == []
+
+    sheet["A2"] = "XUẤT SẮC"
+    with pytest.raises(TemplateFileInvalid) as caught:
+        template_import(data=_workbook_bytes(wb), filename="vc.xlsx")
+    error = caught.value.errors[0]
+    assert (error.sheet, error.row, error.column) == (SHEET_CONDITIONS, 2, "Mức")
+
+
+def test_conditions_under_a_points_template_are_refused_on_import(loaded):
+    wb = load_workbook(
+        io.BytesIO(
+            template_export_xlsx(
+                template=CriteriaTemplate.objects.get(code="ND90-VC-TPL", version=1)
+            )
+        )
+    )
+    assert SHEET_CONDITIONS not in wb.sheetnames  # a points template has none
+    sheet = wb.create_sheet(SHEET_CONDITIONS)
+    sheet.append(
+        ["Mức", "Mã điều kiện", "Nội dung điều kiện", "Nội dung (tiếng Anh)", "Áp dụng cho"]
+    )
+    sheet.append(["HTNV", "N1", "Hoàn thành", "", "all"])
+    with pytest.raises(TemplateFileInvalid) as caught:
+        template_import(data=_workbook_bytes(wb), filename="vc1.xlsx")
+    assert caught.value.errors[0].sheet == SHEET_CONDITIONS
