@@ -454,6 +454,12 @@ def _submit_manager_score(evaluation: Evaluation, user: Any) -> None:
             "score": evaluation.score,
             "proposed_level": evaluation.proposed_level,
             "no_self_assessment": evaluation.no_self_assessment,
+            # A level chosen by conditions (Decree 90/48): the ticks it was chosen from.
+            **(
+                {"manager_conditions": evaluation.manager_conditions}
+                if uses_conditions(evaluation)
+                else {}
+            ),
         },
     )
 

@@ -24,7 +24,7 @@ from evaluation.services.period_close import period_close
 from evaluation.services.periods import period_open
 from evaluation.services.workflow import evaluation_manager_score, evaluation_self_assess
 from scoring.models import RuleSetCoverage
-from staff.models import LeavePeriod
+from staff.models import AuditEntry, LeavePeriod
 from tests.evaluation.conftest import STAFF_NAMES
 from tests.evaluation.helpers import ev, province_approver
 from tests.factories import verify_otp
@@ -139,6 +139,10 @@ def test_a_whole_year_self_assessed_ticked_approved_and_published_without_points
     reasons = [r["code"] for r in van.reasons]
     assert reasons == ["conditions.missing_HTXSNV", "conditions.met_HTTNV"]
     assert "còn thiếu HTXSNV1, HTXSNV2" in van.reasons[0]["message"]
+    scored_entry = AuditEntry.objects.filter(
+        action="evaluation.manager_scored", evaluation=van
+    ).get()
+    assert scored_entry.after["manager_conditions"] == GOOD
     # Hương (no management post) and the leaders, each by their manager.
     _assess(month, "huong", period, GOOD, GOOD, "alice")
     _assess(month, "bob", period, LEADER_GOOD, LEADER_GOOD, "dave")
