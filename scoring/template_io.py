@@ -354,6 +354,39 @@ def _missing(sheet: _Sheet, row: int, column: str, errors: list[CellError]) -> N
     )
 
 
+def _code(
+    sheet: _Sheet,
+    row: int,
+    column: str,
+    raw: Any,
+    first_row: dict[str, int],
+    errors: list[CellError],
+    *,
+    message: Any = None,
+) -> str:
+    """A row's code: required, and unique in its sheet (case-insensitive) — a repeat is named
+    with the row that used it first. ``first_row`` remembers each code's first row."""
+    code = _text(raw)
+    if not code:
+        _missing(sheet, row, column, errors)
+    elif code.casefold() in first_row:
+        duplicate = message or _("Mã “%(code)s” trùng với dòng %(row)s")
+        errors.append(
+            CellError(
+                sheet.name,
+                row,
+                column,
+                bilingual(
+                    duplicate % {"code": code, "row": first_row[code.casefold()]},
+                    "duplicate code",
+                ),
+            )
+        )
+    else:
+        first_row[code.casefold()] = row
+    return code
+
+
 def _points(
     sheet: _Sheet, row: int, column: str, raw: Any, errors: list[CellError], *, required=True
 ) -> Decimal | None:
@@ -517,24 +550,9 @@ def _parse_conditions(sheet: _Sheet, errors: list[CellError]) -> list[LevelCondi
                     ),
                 )
             )
-        code = _text(sheet.get(cells, CONDITION_CODE))
-        if not code:
-            _missing(sheet, number, CONDITION_CODE, errors)
-        elif code.casefold() in first_row:
-            errors.append(
-                CellError(
-                    sheet.name,
-                    number,
-                    CONDITION_CODE,
-                    bilingual(
-                        _("Mã “%(code)s” trùng với dòng %(row)s")
-                        % {"code": code, "row": first_row[code.casefold()]},
-                        "duplicate code",
-                    ),
-                )
-            )
-        else:
-            first_row[code.casefold()] = number
+        code = _code(
+            sheet, number, CONDITION_CODE, sheet.get(cells, CONDITION_CODE), first_row, errors
+        )
         text = _text(sheet.get(cells, CONDITION_TEXT))
         if not text:
             _missing(sheet, number, CONDITION_TEXT, errors)
@@ -602,25 +620,16 @@ def _parse_criteria(sheet: _Sheet, errors: list[CellError], *, required: bool = 
                     ),
                 )
             )
-        code = _text(sheet.get(cells, CODE))
+        code = _code(
+            sheet,
+            number,
+            CODE,
+            sheet.get(cells, CODE),
+            first_row,
+            errors,
+            message=_("Mã tiêu chí “%(code)s” trùng với dòng %(row)s"),
+        )
         name = _text(sheet.get(cells, NAME))
-        if not code:
-            _missing(sheet, number, CODE, errors)
-        elif code.casefold() in first_row:
-            errors.append(
-                CellError(
-                    sheet.name,
-                    number,
-                    CODE,
-                    bilingual(
-                        _("Mã tiêu chí “%(code)s” trùng với dòng %(row)s")
-                        % {"code": code, "row": first_row[code.casefold()]},
-                        "duplicate code",
-                    ),
-                )
-            )
-        else:
-            first_row[code.casefold()] = number
         if not name:
             _missing(sheet, number, NAME, errors)
         points = _points(sheet, number, MAX_POINTS, sheet.get(cells, MAX_POINTS), errors)
@@ -667,24 +676,7 @@ def _parse_items(sheet: _Sheet, errors: list[CellError]) -> list[AdjustmentItem]
                     ),
                 )
             )
-        code = _text(sheet.get(cells, ITEM_CODE))
-        if not code:
-            _missing(sheet, number, ITEM_CODE, errors)
-        elif code.casefold() in first_row:
-            errors.append(
-                CellError(
-                    sheet.name,
-                    number,
-                    ITEM_CODE,
-                    bilingual(
-                        _("Mã “%(code)s” trùng với dòng %(row)s")
-                        % {"code": code, "row": first_row[code.casefold()]},
-                        "duplicate code",
-                    ),
-                )
-            )
-        else:
-            first_row[code.casefold()] = number
+        code = _code(sheet, number, ITEM_CODE, sheet.get(cells, ITEM_CODE), first_row, errors)
         name = _text(sheet.get(cells, ITEM_NAME))
         if not name:
             _missing(sheet, number, ITEM_NAME, errors)
