@@ -81,6 +81,15 @@ def _pick(
     agency = next((a for a in agencies if a.code == code), None) if code else agencies[0]
     if agency is None:
         raise Http404
+    periods, period = _periods_of(agency, params, required=required)
+    return agencies, agency, periods, period
+
+
+def _periods_of(
+    agency: Agency, params: QueryDict, *, required: bool
+) -> tuple[list[Period], Period | None]:
+    """The agency's periods and the one asked for (``period``: its key or label), else the
+    open one; an unknown period is a 404, and so is none at all where one is ``required``."""
     periods = agency_periods(agency)
     label = params.get("period")
     period = period_from_param(periods, label)
@@ -89,7 +98,7 @@ def _pick(
     period = period or current_period(periods)
     if period is None and required:
         raise Http404
-    return agencies, agency, periods, period
+    return periods, period
 
 
 def _board_url(agency: Agency, period: Period, periods: list[Period]) -> str:
@@ -279,14 +288,8 @@ def _exception_pick(
     if agency is None and (code or not agencies):
         raise Http404
     agency = agency or _first_rated(agencies)
-    periods = agency_periods(agency)
-    label = params.get("period")
-    period = period_from_param(periods, label)
-    if label and period is None:
-        raise Http404
-    period = period or current_period(periods)
-    if period is None:
-        raise Http404
+    periods, period = _periods_of(agency, params, required=True)
+    assert period is not None  # required: a 404 otherwise
     return agencies, agency, periods, period
 
 
