@@ -169,10 +169,12 @@ def trend_frame(
 
 
 def trend_window(*, period: Period, months: int = 12) -> list[Period]:
-    """The months of the trend up to ``period``, newest first (one query)."""
+    """The months of the trend up to ``period``, newest first (one query). By the rule set's
+    code, not its version: a province moving to a new version (ND335-2025 v2 from a month on)
+    keeps one trend, each month rated under the version it was opened with (DOMAIN.md §3)."""
     return list(
         Period.objects.filter(
-            ruleset_id=period.ruleset_id, kind=PeriodKind.MONTH, year__lte=period.year
+            ruleset__code=period.ruleset.code, kind=PeriodKind.MONTH, year__lte=period.year
         )
         .exclude(year=period.year, index__gt=period.index)
         .select_related("ruleset")
