@@ -338,11 +338,14 @@ class _Actors:
 
 
 def _ticked(evaluation: Evaluation, tier: str) -> list[str]:
-    """The condition codes a person of ``tier`` meets under the evaluation's template."""
+    """The condition codes a person of ``tier`` meets under the evaluation's template: those
+    of their levels that apply to them (Decree 90 lists the managers' and the others' apart)."""
+    leads = evaluation.leadership not in ("", "none")
     codes = [
         c.code
         for c in template_conditions(evaluation.template)
         if c.level in CONDITION_LEVELS[tier]
+        and (c.applies_to == "all" or (c.applies_to == "leaders") == leads)
     ]
     return codes[:-1] if tier == "weak" else codes
 

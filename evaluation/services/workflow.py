@@ -24,7 +24,7 @@ from evaluation.services.common import (
 )
 from evaluation.services.notifications import notify
 from scoring.models import Criterion, TaskModeChoice
-from scoring.rules import Discipline, parse_component_steps
+from scoring.rules import ConditionScope, Discipline, Leadership, parse_component_steps
 from scoring.selectors import template_conditions, template_criteria
 from staff import audit
 from staff.access import is_head_of_agency, scope_for
@@ -115,7 +115,10 @@ def conditions_validate(
             'Must be a list of condition codes, e.g. ["HTNV1", "HTNV2"]',
             path=path,
         )
-    known = [c.code for c in template_conditions(template)]
+    conditions = template_conditions(template)
+    known = [c.code for c in conditions]
+    leads = (evaluation.leadership or Leadership.NONE) != Leadership.NONE
+    scopes = {c.code: c.applies_to for c in conditions}
     ticked: set[str] = set()
     for index, code in enumerate(raw):
         if not isinstance(code, str) or code not in known:
@@ -125,6 +128,22 @@ def conditions_validate(
                 f"Condition {code!r} is not in template {template.code} v{template.version}",
                 path=f"{path}.{index}",
                 extra={"known": known},
+            )
+        # Decree 90 lists the managers' conditions and the others' apart in each level's
+        # article: a condition that is not the person's is a mistake, not a tick to ignore.
+        if scopes[code] == ConditionScope.LEADERS and not leads:
+            raise WorkflowError(
+                "condition_not_applicable",
+                f"Điều kiện {code} chỉ dành cho người giữ chức vụ quản lý",
+                f"Condition {code} applies to managers only",
+                path=f"{path}.{index}",
+            )
+        if scopes[code] == ConditionScope.NON_LEADERS and leads:
+            raise WorkflowError(
+                "condition_not_applicable",
+                f"Điều kiện {code} dành cho người không giữ chức vụ quản lý",
+                f"Condition {code} applies to staff who manage nobody",
+                path=f"{path}.{index}",
             )
         ticked.add(code)
     return [code for code in known if code in ticked]

@@ -354,3 +354,22 @@ def test_the_periods_page_opens_the_year_and_refuses_a_month(
     client.force_login(month.user("Sơn"))
     page = client.get(reverse("evaluation:my-month")).content.decode()
     assert "Năm 2026" in page and 'name="conditions_met"' in page
+
+
+def test_a_condition_that_is_not_the_person_s_is_refused_with_its_path(vc_year):
+    """Sơn leads nobody: art. 13's conditions for managers (HTTNV3…) are not his to meet, and
+    a tick on one is refused at its place in the list instead of being ignored."""
+    month = vc_year
+    period, _ = period_open(ruleset_code="ND90-VC", label="2026", user=month.user("sam"))
+    son = ev(month, "Sơn", period)
+    client = _client(month.user("Sơn"))
+    response = client.post(
+        f"/api/v1/evaluations/{son.pk}/self-assessment/",
+        {"version": son.version, "conditions_met": [*GOOD, LEADER_GOOD[0]]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content.decode()
+    error = response.json()["errors"][0]
+    assert (error["code"], error["path"]) == ("condition_not_applicable", "conditions_met.2")
+    assert LEADER_GOOD[0] in error["message"] and "managers only" in error["message_en"]
+    assert ev(month, "Sơn", period).self_conditions is None
