@@ -24,6 +24,7 @@ from scoring.engine import (
     PersonResult,
     ProductOutcome,
     QuotaException,
+    condition_applies,
     rate_batch,
 )
 from scoring.periods import Period, PeriodFormatError, parse_period
@@ -353,9 +354,12 @@ def _leader_component(
     return value
 
 
-def _conditions(data: Mapping[str, Any], path: str, rules: RuleSetRules) -> frozenset[str] | None:
+def _conditions(
+    data: Mapping[str, Any], path: str, rules: RuleSetRules, leader: Leadership
+) -> frozenset[str] | None:
     """The level conditions met (a conditions-based template, Decree 90/48): a list of the
-    template's condition codes; absent = not assessed (no level)."""
+    template's condition codes that apply to the person (the managers' or the others', as the
+    workflow refuses too); absent = not assessed (no level)."""
     raw = data.get("conditions_met")
     field_path = f"{path}.conditions_met"
     template = rules.template
@@ -369,6 +373,7 @@ def _conditions(data: Mapping[str, Any], path: str, rules: RuleSetRules) -> froz
             "conditions",
         )
     known = template.condition_codes
+    by_code = {c.code: c for c in template.conditions}
     codes = []
     for i, code in enumerate(_list(raw, field_path, limit=MAX_PRODUCTS)):
         if not isinstance(code, str) or code not in known:
@@ -376,6 +381,12 @@ def _conditions(data: Mapping[str, Any], path: str, rules: RuleSetRules) -> froz
                 f"{field_path}[{i}]",
                 f"điều kiện {code!r} không có trong mẫu {template.code} v{template.version}",
                 f"condition {code!r} is not in template {template.code} v{template.version}",
+            )
+        if not condition_applies(by_code[code], leader):
+            raise SimulationError(
+                f"{field_path}[{i}]",
+                f"điều kiện {code} không áp dụng cho người này (chức vụ quản lý: {leader})",
+                f"condition {code} does not apply to this person (leadership: {leader})",
             )
         codes.append(code)
     return frozenset(codes)
@@ -441,7 +452,7 @@ def _person(value: Any, path: str, rules: RuleSetRules, period: Period) -> Perso
         maternity_leave=_bool(data.get("maternity_leave"), f"{path}.maternity_leave"),
         organising=_leader_component(data, "organising", path, leader, rules, period),
         unity=_leader_component(data, "unity", path, leader, rules, period),
-        conditions_met=_conditions(data, path, rules),
+        conditions_met=_conditions(data, path, rules, leader),
         months_worked=_months_worked(data, path, period),
     )
 

@@ -87,3 +87,15 @@ def test_months_worked_beyond_the_period_is_refused(all_rules):
     batch = {"ruleset": "ND90-VC", "period": "2026", "people": [vc("A", [], months_worked=13)]}
     status, _out, err = run_rate(batch)
     assert status != 0 and "people[0].months_worked" in err
+
+
+def test_a_condition_that_is_not_the_person_s_is_refused_with_its_path(all_rules):
+    """HTTNV3 is art. 13's condition for managers: a teacher who manages nobody cannot claim it
+    (the workflow refuses the same tick), and a head cannot claim the others' HTTNV1."""
+    for person, path in (
+        (vc("G0", ["HTTNV1", "HTTNV3"]), "people[0].conditions_met[1]"),
+        (vc("H", ["HTTNV1"], leader="head"), "people[0].conditions_met[0]"),
+    ):
+        status, out, err = run_rate({"ruleset": "ND90-VC", "period": "2026", "people": [person]})
+        assert status == 2 and out == ""
+        assert f"{path}:" in err and "does not apply" in err
