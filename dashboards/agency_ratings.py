@@ -58,7 +58,9 @@ def proposed_points(
         frame = ranking(ruleset_code=code, label=label)
         scores, column = frame, "composite"
     else:
-        frame = period_frame(ruleset_code=code, label=label)
+        # The closed months only: a month still under way would propose its unfinished steps
+        # as failures (on 7 December nobody has approved December yet).
+        frame = period_frame(ruleset_code=code, label=label, closed_only=True)
         scores = (
             par_points(ruleset_code=code, label=label, frame=frame) if not frame.empty else frame
         )

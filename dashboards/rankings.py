@@ -19,7 +19,7 @@ import pandas as pd
 from dashboards.frames import indicators
 from dashboards.lineage import Lineage, label_ends_on, label_starts_on, lineage_read, note_text
 from dashboards.models import Direction, RankingWeight
-from evaluation.models import Period, PeriodKind
+from evaluation.models import Period, PeriodKind, PeriodStatus
 from scoring.periods import parse_period
 
 ID_COLUMNS = ["agency", "agency_name", "agency_type"]
@@ -31,14 +31,18 @@ def period_frame(
     label: str,
     as_of: dt.date | None = None,
     lineage: Lineage | None = None,
+    closed_only: bool = False,
 ) -> pd.DataFrame:
     """Indicators for a month, or the mean of its months' indicators for a quarter or year, on
     the map of agencies at ``as_of`` (default: the period's last day): each month restated with
-    the successions then in force (``Lineage.restate``)."""
+    the successions then in force (``Lineage.restate``). ``closed_only``: the closed months
+    alone — an open month's live figures count its unfinished steps as not done."""
     months = parse_period(label).month_labels
     periods = Period.objects.filter(
         ruleset__code=ruleset_code, kind=PeriodKind.MONTH, label__in=months
     ).select_related("ruleset")
+    if closed_only:
+        periods = periods.filter(status=PeriodStatus.CLOSED)
     lineage = lineage if lineage is not None else lineage_read()
     as_of = as_of if as_of is not None else label_ends_on(label)
     frames = [lineage.restate(indicators(p), starts_on=p.starts_on, as_of=as_of) for p in periods]

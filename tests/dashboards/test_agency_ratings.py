@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from dashboards.agency_ratings import proposed_points
+from dashboards.models import ParSubCriterion
 from dashboards.par import par_points
 from dashboards.rankings import ranking
 from dashboards.selectors import civil_servant_ruleset_code
@@ -157,6 +158,21 @@ def test_the_proposal_is_the_civil_service_par_points_scaled_to_100(october):
     # A quarter is proposed from its own months; a quarter with no figures proposes nothing.
     assert set(proposed_points(year=2026, quarter=4)) == {"SOA"}
     assert proposed_points(year=2026, quarter=1) == {}
+
+
+def test_a_month_still_under_way_does_not_lower_the_proposal(october):
+    """Q4 holds October (closed: 8 of Sở Alpha's 11 rated) and November (open, nothing done
+    yet): the quarter is proposed from October alone, not from a mean that counts November's
+    unfinished steps as failures."""
+    ParSubCriterion.objects.filter(code="CV-DG2").update(rule="linear", lower=0, threshold=1)
+    october_alone = par_points(ruleset_code="ND335-2025", label="2026-10").set_index("agency")
+    expected = 100 * october_alone.loc["SOA", "points"] / october_alone.loc["SOA", "max_points"]
+
+    proposal = proposed_points(year=2026, quarter=4)
+
+    assert proposal["SOA"] == Decimal(str(round(expected, 2))).quantize(Decimal("0.01"))
+    with_november = par_points(ruleset_code="ND335-2025", label="2026-Q4").set_index("agency")
+    assert with_november.loc["SOA", "points"] < october_alone.loc["SOA", "points"]
 
 
 def test_an_agency_with_nobody_evaluated_shows_no_proposal_on_the_page(october, month, sam):
